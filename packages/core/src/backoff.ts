@@ -1,0 +1,37 @@
+/** How the handler spaces out attempts after failures. */
+export interface RetryOptions {
+  /**
+   * Attempts made while callers wait and no usable token exists, for transient failures
+   * (network, timeout, 408, 429, 5xx). Default 3 (the first try and two retries).
+   */
+  attempts?: number;
+  /** The first backoff step in milliseconds; each further failure doubles it. Default 250. */
+  baseDelayMs?: number;
+  /** The largest backoff step in milliseconds. Default 60_000. */
+  maxDelayMs?: number;
+  /**
+   * The longest single wait, in milliseconds, for a retry while callers are blocked. A longer
+   * delay (such as a long `Retry-After`) fails the waiting callers at once instead. Default 2_000.
+   */
+  maxBlockingDelayMs?: number;
+}
+
+/**
+ * Exponential backoff with full jitter (a uniformly random delay below the exponential step),
+ * never shorter than the provider's `Retry-After`.
+ *
+ * @param failures - Consecutive failures so far, 1 for the first.
+ * @param random - A source of numbers in [0, 1).
+ * @param retryAfterSeconds - The provider's `Retry-After`, when it sent one.
+ * @returns The delay in milliseconds.
+ */
+export function backoffDelayMs(
+  failures: number,
+  options: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs">>,
+  random: () => number,
+  retryAfterSeconds?: number,
+): number {
+  const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (failures - 1));
+  const jittered = Math.floor(random() * step);
+  return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
+}

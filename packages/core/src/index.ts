@@ -1,0 +1,16 @@
+export type { AccessToken } from "./access-token.js";
+export { validateAccessToken } from "./access-token.js";
+export type { RetryOptions } from "./backoff.js";
+export {
+  ConfigurationError,
+  ErrorCode,
+  InvalidTokenError,
+  ProxyAuthError,
+  type ProxyAuthErrorOptions,
+  TokenAcquisitionError,
+  type TokenAcquisitionErrorOptions,
+} from "./errors.js";
+export type { Logger } from "./logger.js";
+export { ProxyAuthHandler } from "./proxy-auth-handler.js";
+export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
+export type { GetTokenOptions, TokenCredential } from "./token-credential.js";

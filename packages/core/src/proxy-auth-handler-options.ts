@@ -1,0 +1,146 @@
+import type { RetryOptions } from "./backoff.js";
+import { ConfigurationError } from "./errors.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import type { TokenCredential } from "./token-credential.js";
+
+/** Options of {@link ProxyAuthHandler}. */
+export interface ProxyAuthHandlerOptions {
+  /** Where tokens come from (required). */
+  credential: TokenCredential;
+  /** The OAuth2 scope to request tokens for (required, non-empty). */
+  scope: string;
+  /**
+   * Refresh this many seconds before expiry (default 60), capped at half of each token's
+   * lifetime so short-lived tokens do not cause a request per call.
+   */
+  refreshBufferSeconds?: number;
+  /**
+   * What `getAuthHeaders()` does when no token can be had: `"warn"` (default, the seed's
+   * behaviour) logs one warning per failure episode and resolves `{}` so the request goes on
+   * without the header; `"throw"` rejects.
+   */
+  onTokenError?: "warn" | "throw";
+  /** Where events go. Default: warnings and errors to the console, nothing else. */
+  logger?: Logger;
+  /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
+  now?: () => number;
+  /**
+   * A token with less than this many seconds left is no longer served: callers wait for a new
+   * one. Absorbs clock skew and transit time. Default 5, capped at half the refresh buffer.
+   */
+  expiryMarginSeconds?: number;
+  /** How long one credential call may take before it counts as a retryable failure. Default 30_000 ms. */
+  credentialTimeoutMs?: number;
+  /** Retry and backoff tuning. */
+  retry?: RetryOptions;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random` (inject one in tests). */
+  random?: () => number;
+  /** Waits between blocking retries. Default a `setTimeout` (inject one in tests). */
+  sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedHandlerOptions {
+  credential: TokenCredential;
+  scope: string;
+  refreshBufferSeconds: number;
+  expiryMarginSeconds: number;
+  onTokenError: "warn" | "throw";
+  logger: Logger;
+  now: () => number;
+  credentialTimeoutMs: number;
+  retry: Required<RetryOptions>;
+  random: () => number;
+  sleep: (milliseconds: number) => Promise<void>;
+}
+
+const defaultSleep = (milliseconds: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * Validates handler options where they are given, so a mistake is reported with what to change.
+ *
+ * @throws {@link ConfigurationError}
+ */
+export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError(
+      "ProxyAuthHandler needs an options object: new ProxyAuthHandler({ credential, scope }).",
+    );
+  }
+  const given = options as Partial<Record<keyof ProxyAuthHandlerOptions, unknown>>;
+  const { credential, scope } = given;
+  if (typeof credential !== "object" || credential === null) {
+    throw new ConfigurationError(
+      `ProxyAuthHandler: "credential" is required and must be an object with a getToken(scope) method (got ${describe(credential)}).`,
+    );
+  }
+  if (typeof (credential as { getToken?: unknown }).getToken !== "function") {
+    throw new ConfigurationError(
+      'ProxyAuthHandler: "credential" has no getToken(scope) method; pass a TokenCredential such as GenericOAuth2Credential or AzureADCredential.',
+    );
+  }
+  if (typeof scope !== "string" || scope.trim().length === 0) {
+    throw new ConfigurationError(
+      `ProxyAuthHandler: "scope" must be a non-empty string such as "api://my-litellm-proxy/.default" (got ${describe(scope)}).`,
+    );
+  }
+  const onTokenError = given.onTokenError ?? "warn";
+  if (onTokenError !== "warn" && onTokenError !== "throw") {
+    throw new ConfigurationError(
+      `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describe(onTokenError)}).`,
+    );
+  }
+  const logger = given.logger ?? consoleLogger;
+  if (typeof logger !== "object" || logger === null || typeof (logger as Logger).warn !== "function") {
+    throw new ConfigurationError('ProxyAuthHandler: "logger" must be an object with a warn(message) method.');
+  }
+  const retry = (given.retry ?? {}) as RetryOptions;
+  if (typeof retry !== "object" || retry === null) {
+    throw new ConfigurationError('ProxyAuthHandler: "retry" must be an object.');
+  }
+  return {
+    credential: credential as TokenCredential,
+    scope,
+    refreshBufferSeconds: number("refreshBufferSeconds", given.refreshBufferSeconds, 60),
+    expiryMarginSeconds: number("expiryMarginSeconds", given.expiryMarginSeconds, 5),
+    onTokenError,
+    logger: logger as Logger,
+    now: fn("now", given.now, Date.now),
+    credentialTimeoutMs: number("credentialTimeoutMs", given.credentialTimeoutMs, 30_000, 1),
+    retry: {
+      attempts: number("retry.attempts", retry.attempts, 3, 1),
+      baseDelayMs: number("retry.baseDelayMs", retry.baseDelayMs, 250),
+      maxDelayMs: number("retry.maxDelayMs", retry.maxDelayMs, 60_000),
+      maxBlockingDelayMs: number("retry.maxBlockingDelayMs", retry.maxBlockingDelayMs, 2_000),
+    },
+    random: fn("random", given.random, Math.random),
+    sleep: fn("sleep", given.sleep, defaultSleep),
+  };
+}
+
+function number(name: string, value: unknown, fallback: number, minimum = 0): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
+    throw new ConfigurationError(
+      `ProxyAuthHandler: "${name}" must be a finite number of at least ${minimum} (got ${describe(value)}).`,
+    );
+  }
+  return value;
+}
+
+function fn<T>(name: string, value: unknown, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "function") {
+    throw new ConfigurationError(`ProxyAuthHandler: "${name}" must be a function (got ${describe(value)}).`);
+  }
+  return value as T;
+}
+
+/** Names the kind of a wrong value without echoing it (it could be a secret). */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return value.length === 0 ? "an empty string" : "a string";
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
+  return typeof value;
+}

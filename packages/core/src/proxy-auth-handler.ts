@@ -1,0 +1,293 @@
+import { type AccessToken, validateAccessToken } from "./access-token.js";
+import { backoffDelayMs } from "./backoff.js";
+import { ProxyAuthError, TokenAcquisitionError } from "./errors.js";
+import {
+  type ProxyAuthHandlerOptions,
+  type ResolvedHandlerOptions,
+  resolveHandlerOptions,
+} from "./proxy-auth-handler-options.js";
+import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
+import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
+
+interface Failure {
+  readonly error: ProxyAuthError;
+  /** Consecutive failures, for the backoff exponent. */
+  readonly count: number;
+  /** No new credential call before this (clock milliseconds). */
+  readonly retryAt: number;
+}
+
+interface Flight {
+  readonly promise: Promise<ScheduledToken>;
+  /** The invalidation generation the flight began in. */
+  readonly generation: number;
+}
+
+const ignore = () => {};
+
+/**
+ * Gets tokens from a credential, caches them, refreshes them ahead of expiry in the background
+ * and builds the `Authorization` header: one instance per credential and scope, shared by
+ * every request.
+ *
+ * @example
+ * ```ts
+ * const handler = new ProxyAuthHandler({
+ *   credential: new GenericOAuth2Credential({ clientId, clientSecret, tokenUrl }),
+ *   scope: "litellm_proxy_api",
+ * });
+ * const headers = await handler.getAuthHeaders(); // { Authorization: "Bearer eyJ..." }
+ * ```
+ */
+export class ProxyAuthHandler {
+  /** The credential tokens come from. */
+  readonly credential: TokenCredential;
+  /** The scope tokens are requested for. */
+  readonly scope: string;
+
+  readonly #options: ResolvedHandlerOptions;
+  readonly #now: () => number;
+  #cached: ScheduledToken | undefined;
+  #flight: Flight | undefined;
+  #failure: Failure | undefined;
+  #generation = 0;
+  #warnedThisEpisode = false;
+  #everFetched = false;
+
+  /**
+   * @param options - `credential` and `scope` are required; see {@link ProxyAuthHandlerOptions}.
+   * @throws {@link ConfigurationError} for missing or malformed options.
+   */
+  constructor(options: ProxyAuthHandlerOptions) {
+    this.#options = resolveHandlerOptions(options);
+    this.#now = this.#options.now;
+    this.credential = this.#options.credential;
+    this.scope = this.#options.scope;
+  }
+
+  /**
+   * A valid token, refreshing it if needed. Within the refresh buffer the cached token is
+   * returned at once while one background refresh runs; callers wait only when no usable token
+   * exists. An aborted `signal` rejects with its reason (the shared request goes on for others).
+   *
+   * @throws {@link TokenAcquisitionError} when the credential fails and no usable token exists.
+   * @throws {@link InvalidTokenError} when the credential returned an unusable token.
+   */
+  async getToken(options?: GetTokenOptions): Promise<AccessToken> {
+    const cached = this.#cached;
+    if (cached !== undefined && this.#now() < cached.refreshAt) return cached.accessToken;
+    return (await this.#usableToken(options?.signal)).accessToken;
+  }
+
+  /**
+   * `{ Authorization: "Bearer <token>" }`, a new object on every call. On failure: with
+   * `onTokenError: "warn"` resolves `{}` (one warning per failure episode); with `"throw"`
+   * rejects with the error.
+   */
+  async getAuthHeaders(options?: GetTokenOptions): Promise<Record<string, string>> {
+    const cached = this.#cached;
+    if (cached !== undefined && this.#now() < cached.refreshAt) {
+      return { Authorization: cached.authorization };
+    }
+    try {
+      return { Authorization: (await this.#usableToken(options?.signal)).authorization };
+    } catch (error) {
+      if (this.#options.onTokenError === "throw" || options?.signal?.aborted) throw error;
+      return {};
+    }
+  }
+
+  /**
+   * Drops the cached token. With a token string, only if that token is still the cached one, so
+   * a burst of 401s for one token costs one new grant. A refresh that began before the
+   * invalidation does not satisfy callers after it.
+   */
+  invalidate(token?: string): void {
+    const cached = this.#cached;
+    if (token !== undefined && cached?.accessToken.token !== token) return;
+    this.#cached = undefined;
+    this.#generation++;
+    this.#options.logger.debug?.("Token invalidated", { scope: this.scope });
+  }
+
+  /** The slow path: the token is inside its refresh buffer, unusable or missing. */
+  async #usableToken(signal: AbortSignal | undefined): Promise<ScheduledToken> {
+    const now = this.#now();
+    const cached = this.#cached;
+    if (cached !== undefined && now < cached.usableUntil) {
+      if (now >= cached.refreshAt) this.#refreshInBackground(now);
+      return cached;
+    }
+    signal?.throwIfAborted();
+    const failure = this.#failure;
+    if (this.#flight === undefined && failure !== undefined && now < failure.retryAt) {
+      throw failure.error;
+    }
+    return waitFor(this.#refresh(), signal);
+  }
+
+  #refreshInBackground(now: number): void {
+    if (this.#flight !== undefined) return;
+    const failure = this.#failure;
+    if (failure !== undefined && now < failure.retryAt) return;
+    this.#refresh();
+  }
+
+  /** Single flight: joins the request in flight, or starts one (after any pre-invalidation one). */
+  #refresh(): Promise<ScheduledToken> {
+    const current = this.#flight;
+    const generation = this.#generation;
+    if (current !== undefined && current.generation === generation) return current.promise;
+    let flight: Flight | undefined;
+    const promise = (async () => {
+      try {
+        // Keep one credential call at a time even across an invalidation.
+        if (current !== undefined) await current.promise.catch(ignore);
+        return await this.#acquire(generation);
+      } finally {
+        if (this.#flight === flight) this.#flight = undefined;
+      }
+    })();
+    flight = { generation, promise };
+    // Background refreshes have no caller: a failure is logged, never an unhandled rejection.
+    promise.catch(ignore);
+    this.#flight = flight;
+    return promise;
+  }
+
+  /** Calls the credential, retrying transient failures while no usable token exists. */
+  async #acquire(generation: number): Promise<ScheduledToken> {
+    const { logger, retry } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = this.#now();
+      try {
+        const answer = await this.#callCredential();
+        const now = this.#now();
+        const token = scheduleToken(
+          validateAccessToken(answer, now / 1000),
+          now,
+          this.#options.refreshBufferSeconds,
+          this.#options.expiryMarginSeconds,
+        );
+        if (generation === this.#generation) {
+          this.#cached = token;
+          this.#failure = undefined;
+          this.#warnedThisEpisode = false;
+        }
+        logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
+          scope: this.scope,
+          expiresOn: token.accessToken.expiresOn,
+          durationMs: now - startedAt,
+        });
+        this.#everFetched = true;
+        return token;
+      } catch (caught) {
+        const error = asProxyAuthError(caught, this.scope);
+        const now = this.#now();
+        const count = (this.#failure?.count ?? 0) + 1;
+        const retryable = TokenAcquisitionError.isInstance(error) && error.retryable;
+        const delayMs = backoffDelayMs(count, retry, this.#options.random, retryAfter(error));
+        if (generation === this.#generation) {
+          this.#failure = { error, count, retryAt: now + delayMs };
+        }
+        const cached = this.#cached;
+        const serving = cached !== undefined && now < cached.usableUntil;
+        if (
+          !serving &&
+          retryable &&
+          attempt < retry.attempts &&
+          delayMs <= retry.maxBlockingDelayMs
+        ) {
+          logger.debug?.("Token request failed; retrying", {
+            scope: this.scope,
+            code: error.code,
+            attempt,
+            retryInMs: delayMs,
+          });
+          await this.#options.sleep(delayMs);
+          continue;
+        }
+        this.#report(error, serving ? cached : undefined, delayMs);
+        throw error;
+      }
+    }
+  }
+
+  /** Runs the credential with a timeout; its timer never keeps the process alive. */
+  #callCredential(): Promise<unknown> {
+    const { credential, credentialTimeoutMs } = this.#options;
+    const controller = new AbortController();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new TokenAcquisitionError(
+          `The credential did not return a token for scope "${this.scope}" within ${credentialTimeoutMs} ms.`,
+          { retryable: true },
+        );
+        controller.abort(error);
+        reject(error);
+      }, credentialTimeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      const settle = <T>(action: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        action(value);
+      };
+      try {
+        Promise.resolve(credential.getToken(this.scope, { signal: controller.signal })).then(
+          settle(resolve),
+          settle(reject),
+        );
+      } catch (error) {
+        settle(reject)(error);
+      }
+    });
+  }
+
+  /** One warning per failure episode (until the next success); debug lines after that. */
+  #report(error: ProxyAuthError, serving: ScheduledToken | undefined, delayMs: number): void {
+    const { logger, onTokenError } = this.#options;
+    const seconds = Math.ceil(delayMs / 1000);
+    const message =
+      serving !== undefined
+        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${seconds} s or later.`
+        : `Could not obtain a token for scope "${this.scope}": ${error.message} ${
+            onTokenError === "warn"
+              ? "Requests go on without an Authorization header"
+              : "Requests fail"
+          } until a token is obtained; next attempt in ${seconds} s or later.`;
+    const meta = {
+      scope: this.scope,
+      code: error.code,
+      status: (error as TokenAcquisitionError).status,
+      retryInMs: delayMs,
+    };
+    if (this.#warnedThisEpisode) {
+      logger.debug?.(message, meta);
+    } else {
+      this.#warnedThisEpisode = true;
+      logger.warn(message, meta);
+    }
+  }
+}
+
+function retryAfter(error: ProxyAuthError): number | undefined {
+  return TokenAcquisitionError.isInstance(error) ? error.retryAfterSeconds : undefined;
+}
+
+/** Credentials may throw anything; callers always get a ProxyAuthError (the original as `cause`). */
+function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
+  if (ProxyAuthError.isInstance(caught)) return caught;
+  const reason = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  return new TokenAcquisitionError(`The credential failed to get a token for scope "${scope}" (${reason}).`, {
+    cause: caught,
+  });
+}
+
+/** Waits for the shared flight, but lets this caller stop waiting when its signal aborts. */
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -1,0 +1,29 @@
+import type { AccessToken } from "./access-token.js";
+
+/** Options for one token request. */
+export interface GetTokenOptions {
+  /** Aborts the wait (and, where the credential supports it, the request). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Anything with this method is a credential provider (the seed's `TokenCredential` protocol).
+ * Implement it to plug any authentication mechanism into {@link ProxyAuthHandler}.
+ *
+ * @example
+ * ```ts
+ * const credential: TokenCredential = {
+ *   async getToken(scope) {
+ *     const jwt = await mySystem.getJwt(scope);
+ *     return { token: jwt, expiresOn: Math.floor(Date.now() / 1000) + 3600 };
+ *   },
+ * };
+ * ```
+ */
+export interface TokenCredential {
+  /**
+   * Obtains a token for `scope`. Throw a `TokenAcquisitionError` (with `retryable`) on failure so
+   * the handler can decide whether to retry.
+   */
+  getToken(scope: string, options?: GetTokenOptions): AccessToken | Promise<AccessToken>;
+}
