@@ -92,8 +92,14 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     );
   }
   const logger = given.logger ?? consoleLogger;
-  if (typeof logger !== "object" || logger === null || typeof (logger as Logger).warn !== "function") {
-    throw new ConfigurationError('ProxyAuthHandler: "logger" must be an object with a warn(message) method.');
+  if (
+    typeof logger !== "object" ||
+    logger === null ||
+    typeof (logger as Logger).warn !== "function"
+  ) {
+    throw new ConfigurationError(
+      'ProxyAuthHandler: "logger" must be an object with a warn(message) method.',
+    );
   }
   const retry = (given.retry ?? {}) as RetryOptions;
   if (typeof retry !== "object" || retry === null) {
@@ -132,7 +138,9 @@ function number(name: string, value: unknown, fallback: number, minimum = 0): nu
 function fn<T>(name: string, value: unknown, fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value !== "function") {
-    throw new ConfigurationError(`ProxyAuthHandler: "${name}" must be a function (got ${describe(value)}).`);
+    throw new ConfigurationError(
+      `ProxyAuthHandler: "${name}" must be a function (got ${describe(value)}).`,
+    );
   }
   return value as T;
 }

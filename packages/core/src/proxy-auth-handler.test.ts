@@ -71,7 +71,12 @@ describe("rule 1: a fresh token is served from the cache", () => {
 
   it("passes the handler's scope to the credential", async () => {
     const scopes: string[] = [];
-    const handler = handlerWith(credentialFrom((n, scope) => (scopes.push(scope), issued(n, 3600))));
+    const handler = handlerWith(
+      credentialFrom((n, scope) => {
+        scopes.push(scope);
+        return issued(n, 3600);
+      }),
+    );
     await handler.getToken();
     expect(scopes).toEqual(["api://proxy/.default"]);
   });
@@ -129,7 +134,9 @@ describe("rule 3: inside the buffer the cached token is served while one backgro
     await cold;
     clock.advance(3550);
     const during = await Promise.all(Array.from({ length: 50 }, () => handler.getAuthHeaders()));
-    expect(during.every((headers) => headers.Authorization === `Bearer ${tokenString(1)}`)).toBe(true);
+    expect(during.every((headers) => headers.Authorization === `Bearer ${tokenString(1)}`)).toBe(
+      true,
+    );
     expect(credential.calls).toBe(2);
     credential.answer(issued(2, 3600));
     await flush();
@@ -138,7 +145,9 @@ describe("rule 3: inside the buffer the cached token is served while one backgro
   });
 
   it("starts the background refresh after the provider's refreshAfter hint", async () => {
-    const credential = credentialFrom((n) => issued(n, 3600, { refreshAfter: clock.seconds + 1800 }));
+    const credential = credentialFrom((n) =>
+      issued(n, 3600, { refreshAfter: clock.seconds + 1800 }),
+    );
     const handler = handlerWith(credential);
     await handler.getToken();
     clock.advance(1799);
@@ -199,16 +208,23 @@ describe("rule 5: single flight", () => {
     expect(credential.calls).toBe(1);
     credential.answer(issued(1, 3600));
     const headers = await Promise.all(all);
-    expect(new Set(headers.map((h) => h.Authorization))).toEqual(new Set([`Bearer ${tokenString(1)}`]));
+    expect(new Set(headers.map((h) => h.Authorization))).toEqual(
+      new Set([`Bearer ${tokenString(1)}`]),
+    );
     expect(credential.calls).toBe(1);
   });
 
   it("shares one failure among all waiters", async () => {
     const credential = new ControlledCredential();
     const handler = handlerWith(credential, { onTokenError: "throw" });
-    const all = Array.from({ length: 100 }, () => handler.getToken().catch((error: unknown) => error));
+    const all = Array.from({ length: 100 }, () =>
+      handler.getToken().catch((error: unknown) => error),
+    );
     await flush();
-    const error = new TokenAcquisitionError("invalid_client", { status: 401, oauthError: "invalid_client" });
+    const error = new TokenAcquisitionError("invalid_client", {
+      status: 401,
+      oauthError: "invalid_client",
+    });
     credential.fail(error);
     const results = await Promise.all(all);
     expect(results.every((result) => result === error)).toBe(true);
@@ -324,7 +340,10 @@ describe("rule 7: failures with no usable token", () => {
 
   it("does not retry a non-retryable error", async () => {
     const credential = credentialFrom(() => {
-      throw new TokenAcquisitionError("invalid_client", { status: 401, oauthError: "invalid_client" });
+      throw new TokenAcquisitionError("invalid_client", {
+        status: 401,
+        oauthError: "invalid_client",
+      });
     });
     const handler = handlerWith(credential, { onTokenError: "throw" });
     await expect(handler.getToken()).rejects.toMatchObject({ oauthError: "invalid_client" });
@@ -415,7 +434,9 @@ describe("rule 8: no unhandled rejection", () => {
     const credential = new ControlledCredential();
     const handler = handlerWith(credential);
     const controller = new AbortController();
-    const waiting = handler.getToken({ signal: controller.signal }).catch((error: unknown) => error);
+    const waiting = handler
+      .getToken({ signal: controller.signal })
+      .catch((error: unknown) => error);
     controller.abort(new Error("caller gave up"));
     expect(((await waiting) as Error).message).toBe("caller gave up");
     credential.fail(transient());
@@ -473,9 +494,17 @@ describe("rule 10: what credentials return is validated", () => {
   const cases: [string, (now: number) => unknown, RegExp][] = [
     ["an empty token", (now) => ({ token: "", expiresOn: now + 60 }), /without a token/],
     ["a token with a space", (now) => ({ token: "a b", expiresOn: now + 60 }), /whitespace/],
-    ["a token with a newline", (now) => ({ token: "a\r\nX-Evil: 1", expiresOn: now + 60 }), /control/],
+    [
+      "a token with a newline",
+      (now) => ({ token: "a\r\nX-Evil: 1", expiresOn: now + 60 }),
+      /control/,
+    ],
     ["a non-ASCII token", (now) => ({ token: "tökén", expiresOn: now + 60 }), /non-ASCII/],
-    ["expiresOn in milliseconds", (now) => ({ token: "abc", expiresOn: (now + 60) * 1000 }), /milliseconds/],
+    [
+      "expiresOn in milliseconds",
+      (now) => ({ token: "abc", expiresOn: (now + 60) * 1000 }),
+      /milliseconds/,
+    ],
     ["an expired token", (now) => ({ token: "abc", expiresOn: now - 1 }), /already expired/],
     ["a NaN expiry", () => ({ token: "abc", expiresOn: Number.NaN }), /finite number/],
     ["a string expiry", (now) => ({ token: "abc", expiresOn: String(now + 60) }), /finite number/],
@@ -507,7 +536,14 @@ describe("rule 11: tokens never reach logs, errors, JSON or inspect", () => {
     await handler.getAuthHeaders();
     await flush();
     clock.advance(100);
-    const error = await new ProxyAuthHandler({ credential, scope: "s", onTokenError: "throw", logger, now: clock.now, sleep: async () => {} })
+    const error = await new ProxyAuthHandler({
+      credential,
+      scope: "s",
+      onTokenError: "throw",
+      logger,
+      now: clock.now,
+      sleep: async () => {},
+    })
       .getToken()
       .catch((caught: unknown) => caught);
     const everything = [
@@ -561,7 +597,9 @@ describe("rule 12: onTokenError", () => {
   it("rejects an aborted call even in warn mode", async () => {
     const handler = handlerWith(new ControlledCredential());
     const reason = new Error("stop");
-    await expect(handler.getAuthHeaders({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(handler.getAuthHeaders({ signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
   });
 });
 

@@ -6,8 +6,8 @@ import {
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
 } from "./proxy-auth-handler-options.js";
-import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
+import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
 
 interface Failure {
   readonly error: ProxyAuthError;
@@ -227,10 +227,12 @@ export class ProxyAuthHandler {
         reject(error);
       }, credentialTimeoutMs);
       (timer as { unref?: () => void }).unref?.();
-      const settle = <T>(action: (value: T) => void) => (value: T) => {
-        clearTimeout(timer);
-        action(value);
-      };
+      const settle =
+        <T>(action: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          action(value);
+        };
       try {
         Promise.resolve(credential.getToken(this.scope, { signal: controller.signal })).then(
           settle(resolve),
@@ -277,9 +279,12 @@ function retryAfter(error: ProxyAuthError): number | undefined {
 function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
   if (ProxyAuthError.isInstance(caught)) return caught;
   const reason = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-  return new TokenAcquisitionError(`The credential failed to get a token for scope "${scope}" (${reason}).`, {
-    cause: caught,
-  });
+  return new TokenAcquisitionError(
+    `The credential failed to get a token for scope "${scope}" (${reason}).`,
+    {
+      cause: caught,
+    },
+  );
 }
 
 /** Waits for the shared flight, but lets this caller stop waiting when its signal aborts. */

@@ -62,12 +62,20 @@ export function credentialFrom(
 }
 
 /** A logger that records every line. */
-export function recordingLogger(): Logger & { lines: { level: string; message: string; meta?: Record<string, unknown> }[] } {
+export function recordingLogger(): Logger & {
+  lines: { level: string; message: string; meta?: Record<string, unknown> }[];
+} {
   const lines: { level: string; message: string; meta?: Record<string, unknown> }[] = [];
   const record = (level: string) => (message: string, meta?: Record<string, unknown>) => {
     lines.push({ level, message, ...(meta ? { meta } : {}) });
   };
-  return { lines, debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+  return {
+    lines,
+    debug: record("debug"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+  };
 }
 
 /** Lets pending promise callbacks run. */
