@@ -15,7 +15,8 @@ const rows = [];
 const problems = [];
 for (const pkg of packages) {
   const manifest = JSON.parse(readFileSync(join(pkg.path, "package.json"), "utf8"));
-  if (!manifest.scripts?.test) continue;
+  // The root's own "test" script is this whole run, not a package's tests.
+  if (pkg.path === process.cwd() || !manifest.scripts?.test) continue;
   const file = join(pkg.path, ".vitest-results.json");
   if (!existsSync(file)) {
     problems.push(`${pkg.name}: no test report (${file})`);
