@@ -13,4 +13,5 @@ export {
 export type { Logger } from "./logger.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
+export { parseRetryAfterSeconds } from "./retry-after.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";

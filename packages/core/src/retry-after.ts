@@ -1,0 +1,23 @@
+/**
+ * Reads an HTTP `Retry-After` header: delay-seconds or an HTTP-date.
+ *
+ * @param value - The header value (`null` or `undefined` when absent).
+ * @param nowMs - The current time in milliseconds, for HTTP-dates. Default `Date.now()`.
+ * @returns The delay in seconds (0 for a date in the past), or `undefined` when absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfterSeconds(response.headers.get("retry-after")); // "120" → 120
+ * ```
+ */
+export function parseRetryAfterSeconds(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - nowMs) / 1000));
+}

@@ -1,0 +1,79 @@
+import { ConfigurationError } from "@proxy-auth/core";
+import { describe, expect, it } from "vitest";
+import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
+import { isLoopbackHost } from "./generic-oauth2-credential-options.js";
+
+const base = {
+  clientId: "id",
+  clientSecret: "SENTINEL-secret",
+  tokenUrl: "https://idp.example.com/token",
+};
+
+describe("GenericOAuth2Credential options", () => {
+  const bad: [string, unknown, RegExp][] = [
+    ["no options", undefined, /needs an options object/],
+    ["a missing clientId", { ...base, clientId: undefined }, /"clientId" is required/],
+    ["an empty clientSecret", { ...base, clientSecret: "" }, /"clientSecret" is required/],
+    ["no tokenUrl nor issuer", { ...base, tokenUrl: undefined }, /"tokenUrl" is required/],
+    [
+      "both tokenUrl and issuer",
+      { ...base, issuer: "https://idp.example.com" },
+      /either "tokenUrl" or "issuer"/,
+    ],
+    ["a malformed URL", { ...base, tokenUrl: "not a url" }, /not a valid URL/],
+    [
+      "http to a remote host",
+      { ...base, tokenUrl: "http://idp.example.com/token" },
+      /must use https/,
+    ],
+    ["http to a private address", { ...base, tokenUrl: "http://10.0.0.5/token" }, /must use https/],
+    ["an ftp URL", { ...base, tokenUrl: "ftp://idp.example.com/token" }, /must use https/],
+    ["an unknown authMethod", { ...base, authMethod: "private_key_jwt" }, /"authMethod"/],
+    ["a non-positive timeout", { ...base, timeoutMs: 0 }, /"timeoutMs"/],
+    [
+      "extraParams replacing grant_type",
+      { ...base, extraParams: { grant_type: "password" } },
+      /cannot set "grant_type"/,
+    ],
+    ["extraParams replacing scope", { ...base, extraParams: { scope: "x" } }, /cannot set "scope"/],
+    [
+      "a non-string extra param",
+      { ...base, extraParams: { tenant: 5 } },
+      /extraParams.tenant must be a string/,
+    ],
+    ["an empty resource", { ...base, resource: [""] }, /"resource"/],
+  ];
+  it.each(bad)("rejects %s with a ConfigurationError", (_, options, message) => {
+    let caught: unknown;
+    try {
+      new GenericOAuth2Credential(options as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(ConfigurationError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as Error).message).not.toContain("SENTINEL");
+  });
+
+  it("accepts http for loopback hosts only", () => {
+    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "api.localhost"]) {
+      expect(isLoopbackHost(host)).toBe(true);
+      expect(
+        () => new GenericOAuth2Credential({ ...base, tokenUrl: `http://${host}:8080/token` }),
+      ).not.toThrow();
+    }
+    for (const host of ["localhost.example.com", "128.0.0.1", "0.0.0.0", "[::2]"]) {
+      expect(isLoopbackHost(host)).toBe(false);
+    }
+  });
+
+  it("exposes what identifies it, never the secret", () => {
+    const credential = new GenericOAuth2Credential({ ...base, authMethod: "client_secret_basic" });
+    expect(credential).toMatchObject({
+      clientId: "id",
+      authMethod: "client_secret_basic",
+      endpoint: "https://idp.example.com/token",
+    });
+    expect(JSON.stringify(credential)).not.toContain("SENTINEL");
+  });
+});

@@ -1,0 +1,168 @@
+import { ConfigurationError } from "@proxy-auth/core";
+
+/** Options of {@link GenericOAuth2Credential}. */
+export interface GenericOAuth2CredentialOptions {
+  /** The OAuth2 client id (required). */
+  clientId: string;
+  /** The OAuth2 client secret (required). Kept private: never logged, serialised or inspected. */
+  clientSecret: string;
+  /**
+   * The token endpoint (required unless `issuer` is given). https; http only for loopback hosts
+   * (`localhost`, `127.0.0.0/8`, `[::1]`).
+   */
+  tokenUrl?: string;
+  /**
+   * The issuer, as an alternative to `tokenUrl`: its token endpoint is read once from
+   * `/.well-known/openid-configuration` (falling back to `/.well-known/oauth-authorization-server`).
+   */
+  issuer?: string;
+  /** How the client authenticates. Default `"client_secret_post"` (what the seed sends). */
+  authMethod?: "client_secret_post" | "client_secret_basic";
+  /** Sent as `audience` (Auth0 needs it). */
+  audience?: string;
+  /** RFC 8707 `resource` indicator(s). */
+  resource?: string | string[];
+  /** More form parameters for the token request. They cannot replace the ones set above. */
+  extraParams?: Record<string, string>;
+  /** Timeout for one token (or discovery) request, in milliseconds. Default 10_000. */
+  timeoutMs?: number;
+  /** Transport injection. Default the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Options after validation. */
+export interface ResolvedCredentialOptions {
+  clientId: string;
+  clientSecret: string;
+  endpoint: { tokenUrl: URL } | { issuer: URL };
+  authMethod: "client_secret_post" | "client_secret_basic";
+  params: [string, string][];
+  timeoutMs: number;
+  fetch: typeof fetch;
+}
+
+const RESERVED_PARAMS = new Set([
+  "grant_type",
+  "client_id",
+  "client_secret",
+  "scope",
+  "audience",
+  "resource",
+]);
+
+/**
+ * Validates the options where they are given, with a message that says what to change.
+ *
+ * @throws ConfigurationError
+ */
+export function resolveCredentialOptions(options: unknown): ResolvedCredentialOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError(
+      "GenericOAuth2Credential needs an options object: new GenericOAuth2Credential({ clientId, clientSecret, tokenUrl }).",
+    );
+  }
+  const given = options as Partial<Record<keyof GenericOAuth2CredentialOptions, unknown>>;
+  const clientId = requiredString(given.clientId, "clientId");
+  const clientSecret = requiredString(given.clientSecret, "clientSecret");
+  if (given.tokenUrl !== undefined && given.issuer !== undefined) {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: give either "tokenUrl" or "issuer", not both.',
+    );
+  }
+  let endpoint: ResolvedCredentialOptions["endpoint"];
+  if (given.tokenUrl !== undefined)
+    endpoint = { tokenUrl: endpointUrl(given.tokenUrl, "tokenUrl") };
+  else if (given.issuer !== undefined) endpoint = { issuer: endpointUrl(given.issuer, "issuer") };
+  else {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "tokenUrl" is required, e.g. "https://your-idp.example.com/oauth2/token" (or give "issuer" for discovery).',
+    );
+  }
+  const authMethod = given.authMethod ?? "client_secret_post";
+  if (authMethod !== "client_secret_post" && authMethod !== "client_secret_basic") {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "authMethod" must be "client_secret_post" or "client_secret_basic".',
+    );
+  }
+  const params: [string, string][] = [];
+  if (given.audience !== undefined)
+    params.push(["audience", requiredString(given.audience, "audience")]);
+  const resources = given.resource === undefined ? [] : [given.resource].flat();
+  for (const resource of resources) params.push(["resource", requiredString(resource, "resource")]);
+  if (given.extraParams !== undefined) {
+    if (typeof given.extraParams !== "object" || given.extraParams === null) {
+      throw new ConfigurationError(
+        'GenericOAuth2Credential: "extraParams" must be an object of strings.',
+      );
+    }
+    for (const [name, value] of Object.entries(given.extraParams)) {
+      if (RESERVED_PARAMS.has(name)) {
+        throw new ConfigurationError(
+          `GenericOAuth2Credential: "extraParams" cannot set "${name}"; use the option of that name (the scope comes from the ProxyAuthHandler).`,
+        );
+      }
+      if (typeof value !== "string") {
+        throw new ConfigurationError(
+          `GenericOAuth2Credential: extraParams.${name} must be a string.`,
+        );
+      }
+      params.push([name, value]);
+    }
+  }
+  const timeoutMs = given.timeoutMs ?? 10_000;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "timeoutMs" must be a positive number of milliseconds.',
+    );
+  }
+  const transport = given.fetch ?? globalThis.fetch;
+  if (typeof transport !== "function") {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: no fetch is available; pass one as the "fetch" option.',
+    );
+  }
+  return {
+    clientId,
+    clientSecret,
+    endpoint,
+    authMethod,
+    params,
+    timeoutMs,
+    fetch: transport as typeof fetch,
+  };
+}
+
+function requiredString(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ConfigurationError(
+      `GenericOAuth2Credential: "${name}" is required and must be a non-empty string.`,
+    );
+  }
+  return value;
+}
+
+/** https anywhere; http only where the traffic cannot leave the machine. */
+function endpointUrl(value: unknown, name: string): URL {
+  const text = requiredString(value, name);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError(`GenericOAuth2Credential: "${name}" is not a valid URL.`);
+  }
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
+  throw new ConfigurationError(
+    `GenericOAuth2Credential: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
+  );
+}
+
+/** Whether `hostname` (as `URL.hostname` spells it) can only be this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    hostname === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}

@@ -1,0 +1,201 @@
+import {
+  type AccessToken,
+  type GetTokenOptions,
+  TokenAcquisitionError,
+  type TokenCredential,
+} from "@proxy-auth/core";
+import * as oauth from "oauth4webapi";
+import {
+  type GenericOAuth2CredentialOptions,
+  isLoopbackHost,
+  type ResolvedCredentialOptions,
+  resolveCredentialOptions,
+} from "./generic-oauth2-credential-options.js";
+import { jwtExpiry } from "./jwt-expiry.js";
+import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
+
+/** The seed's default lifetime when the provider says nothing about expiry. */
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * OAuth2 `client_credentials` grant against any provider (Okta, Auth0, Keycloak, Entra ID…),
+ * built on `oauth4webapi`. Use it as the `credential` of a `ProxyAuthHandler`, which caches and
+ * refreshes the tokens.
+ *
+ * @example
+ * ```ts
+ * const handler = new ProxyAuthHandler({
+ *   credential: new GenericOAuth2Credential({
+ *     clientId: "your-client-id",
+ *     clientSecret: process.env.CLIENT_SECRET!,
+ *     tokenUrl: "https://your-idp.example.com/oauth2/token",
+ *   }),
+ *   scope: "litellm_proxy_api",
+ * });
+ * ```
+ */
+export class GenericOAuth2Credential implements TokenCredential {
+  /** The OAuth2 client id. */
+  readonly clientId: string;
+  /** How the client authenticates at the token endpoint. */
+  readonly authMethod: "client_secret_post" | "client_secret_basic";
+  /** The token endpoint, or the issuer it is discovered from. */
+  readonly endpoint: string;
+
+  readonly #options: ResolvedCredentialOptions;
+  readonly #client: oauth.Client;
+  readonly #authentication: oauth.ClientAuth;
+  #server: Promise<oauth.AuthorizationServer> | undefined;
+
+  /**
+   * @param options - `clientId`, `clientSecret` and `tokenUrl` (or `issuer`) are required.
+   * @throws ConfigurationError for missing or malformed options (never echoing the secret).
+   */
+  constructor(options: GenericOAuth2CredentialOptions) {
+    this.#options = resolveCredentialOptions(options);
+    const { clientId, clientSecret, authMethod, endpoint } = this.#options;
+    this.clientId = clientId;
+    this.authMethod = authMethod;
+    this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
+    this.#client = { client_id: clientId };
+    this.#authentication =
+      authMethod === "client_secret_basic"
+        ? oauth.ClientSecretBasic(clientSecret)
+        : oauth.ClientSecretPost(clientSecret);
+  }
+
+  /**
+   * Requests a token for `scope` (sent as the `scope` parameter when non-empty).
+   *
+   * @throws {@link TokenAcquisitionError} with `status`, `oauthError`, `retryable` and
+   * `retryAfterSeconds` where known. An aborted `signal` rejects with its reason.
+   */
+  async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
+    const callerSignal = options?.signal;
+    callerSignal?.throwIfAborted();
+    const { timeoutMs } = this.#options;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
+    const server = await this.#authorizationServer(signal, callerSignal, timeout);
+    const tokenUrl = new URL(server.token_endpoint as string);
+    const params = new URLSearchParams(this.#options.params);
+    if (scope) params.set("scope", scope);
+
+    const sentAt = Date.now() / 1000;
+    let response: Response;
+    try {
+      response = await oauth.clientCredentialsGrantRequest(
+        server,
+        this.#client,
+        this.#authentication,
+        params,
+        {
+          signal,
+          [oauth.customFetch]: this.#options.fetch,
+          [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
+        },
+      );
+    } catch (error) {
+      throw requestFailure(
+        error,
+        describe("token endpoint", tokenUrl),
+        callerSignal,
+        timeout,
+        timeoutMs,
+      );
+    }
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await oauth.processClientCredentialsResponse(server, this.#client, response);
+    } catch (error) {
+      if (signal.aborted) {
+        throw requestFailure(
+          error,
+          describe("token endpoint", tokenUrl),
+          callerSignal,
+          timeout,
+          timeoutMs,
+        );
+      }
+      throw responseFailure(error, response, describe("token endpoint", tokenUrl));
+    }
+    if (result.token_type !== "bearer") {
+      throw new TokenAcquisitionError(
+        `The ${describe("token endpoint", tokenUrl)} issued a token of type "${result.token_type}"; only Bearer tokens are supported.`,
+        { status: response.status, retryable: false },
+      );
+    }
+    const expiresOn =
+      result.expires_in !== undefined
+        ? sentAt + result.expires_in
+        : (jwtExpiry(result.access_token) ?? sentAt + DEFAULT_LIFETIME_SECONDS);
+    return { token: result.access_token, expiresOn, tokenType: "Bearer" };
+  }
+
+  /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
+  #authorizationServer(
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    timeout: AbortSignal,
+  ): Promise<oauth.AuthorizationServer> {
+    const { endpoint } = this.#options;
+    if ("tokenUrl" in endpoint) {
+      return Promise.resolve({
+        issuer: endpoint.tokenUrl.origin,
+        token_endpoint: endpoint.tokenUrl.href,
+      });
+    }
+    if (this.#server === undefined) {
+      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, timeout);
+      // A failed discovery is tried again on the next call.
+      this.#server.catch(() => {
+        this.#server = undefined;
+      });
+    }
+    return this.#server;
+  }
+
+  async #discover(
+    issuer: URL,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    timeout: AbortSignal,
+  ): Promise<oauth.AuthorizationServer> {
+    const what = describe("discovery endpoint of", issuer);
+    const insecure = isLoopbackHost(issuer.hostname);
+    let lastError: unknown;
+    for (const algorithm of ["oidc", "oauth2"] as const) {
+      let response: Response;
+      try {
+        response = await oauth.discoveryRequest(issuer, {
+          algorithm,
+          signal,
+          [oauth.customFetch]: this.#options.fetch,
+          [oauth.allowInsecureRequests]: insecure,
+        });
+      } catch (error) {
+        throw requestFailure(error, what, callerSignal, timeout, this.#options.timeoutMs);
+      }
+      try {
+        const server = await oauth.processDiscoveryResponse(issuer, response);
+        if (typeof server.token_endpoint !== "string") {
+          throw new TokenAcquisitionError(`The ${what} names no token_endpoint.`, {
+            retryable: false,
+          });
+        }
+        return server;
+      } catch (error) {
+        if (TokenAcquisitionError.isInstance(error)) throw error;
+        lastError = responseFailure(error, response, what);
+        // Only a missing document is worth the other well-known path.
+        if (response.status !== 404) break;
+      }
+    }
+    throw lastError;
+  }
+}
+
+/** Names an endpoint without its query string (which could carry anything). */
+function describe(what: string, url: URL): string {
+  return `${what} ${url.origin}${url.pathname}`;
+}

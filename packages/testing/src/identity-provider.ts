@@ -1,0 +1,196 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair } from "jose";
+import Provider from "oidc-provider";
+import { type Fault, FaultQueue, respondWithFault, rewriteBody, sleep } from "./fault.js";
+
+/** A client registered with the test identity provider. */
+export interface TestClient {
+  clientId: string;
+  clientSecret: string;
+  /** How the client authenticates at the token endpoint. Default `"client_secret_post"`. */
+  authMethod?: "client_secret_post" | "client_secret_basic";
+}
+
+/** Options of {@link startIdentityProvider}. */
+export interface IdentityProviderOptions {
+  /** Registered clients. Default: one `client_secret_post` client, see {@link DEFAULT_CLIENT}. */
+  clients?: TestClient[];
+  /** Lifetime of issued access tokens in seconds. Default 3600; change later with `setTokenLifetime`. */
+  tokenLifetimeSeconds?: number;
+  /** Scopes clients may request. Default `["litellm_proxy_api", "openid"]`. */
+  scopes?: string[];
+  /**
+   * The audience (`aud`) of issued JWT access tokens when the client names no `resource`.
+   * Default `"https://litellm-proxy.test"`.
+   */
+  audience?: string;
+  /** Latency added to every token request, in milliseconds. Default 0; change later with `latencyMs`. */
+  latencyMs?: number;
+}
+
+/** One token request the provider received (the client secret is never recorded). */
+export interface RecordedTokenRequest {
+  /** The form parameters, without `client_secret`. */
+  params: Record<string, string>;
+  /** How the client authenticated. */
+  authMethod: "client_secret_post" | "client_secret_basic" | "none";
+  /** The fault applied to this request, if any. */
+  fault?: Fault;
+  /** The HTTP status answered (0 when the connection was reset or left hanging). */
+  status: number;
+}
+
+/** A running test identity provider. */
+export interface IdentityProvider {
+  /** The issuer identifier (`http://127.0.0.1:PORT`). */
+  readonly issuer: string;
+  /** The token endpoint. */
+  readonly tokenUrl: string;
+  /** The JWKS endpoint, for verifying issued tokens. */
+  readonly jwksUrl: string;
+  /** The default audience of issued tokens. */
+  readonly audience: string;
+  /** Every token request so far, oldest first. */
+  readonly tokenRequests: readonly RecordedTokenRequest[];
+  /** Token requests answered with a token. */
+  readonly tokensIssued: number;
+  /** Latency added to every token request, in milliseconds. */
+  latencyMs: number;
+  /** Injects `fault` into the next `times` token requests (default 1; `Infinity` until cleared). */
+  injectFault(fault: Fault, times?: number): void;
+  /** Drops every injected fault. */
+  clearFaults(): void;
+  /** Changes the lifetime of tokens issued from now on. */
+  setTokenLifetime(seconds: number): void;
+  /** Stops the server and ends every open connection. */
+  close(): Promise<void>;
+}
+
+/** The client registered when no `clients` option is given. */
+export const DEFAULT_CLIENT: Readonly<Required<TestClient>> = Object.freeze({
+  clientId: "proxy-auth-test-client",
+  clientSecret: "proxy-auth-test-secret",
+  authMethod: "client_secret_post",
+});
+
+/**
+ * Starts a real OpenID provider (`oidc-provider`) on an ephemeral 127.0.0.1 port with the
+ * client_credentials grant and JWT access tokens (through resource indicators).
+ *
+ * @example
+ * ```ts
+ * const idp = await startIdentityProvider({ tokenLifetimeSeconds: 5 });
+ * const credential = new GenericOAuth2Credential({ ...idp.client, tokenUrl: idp.tokenUrl });
+ * await idp.close();
+ * ```
+ */
+export async function startIdentityProvider(
+  options: IdentityProviderOptions = {},
+): Promise<IdentityProvider> {
+  const clients = options.clients ?? [DEFAULT_CLIENT];
+  const scopes = options.scopes ?? ["litellm_proxy_api", "openid"];
+  const audience = options.audience ?? "https://litellm-proxy.test";
+  let lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+  const faults = new FaultQueue();
+  const requests: RecordedTokenRequest[] = [];
+  let issued = 0;
+
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = {
+    ...(await exportJWK(privateKey)),
+    kid: "proxy-auth-test-key",
+    alg: "RS256",
+    use: "sig",
+  };
+
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const provider = new Provider(issuer, {
+    clients: clients.map((client) => ({
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      grant_types: ["client_credentials"],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: client.authMethod ?? "client_secret_post",
+      scope: scopes.join(" "),
+    })),
+    jwks: { keys: [jwk] },
+    ttl: { ClientCredentials: () => lifetimeSeconds },
+    scopes,
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => audience,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => ({
+          scope: scopes.join(" "),
+          audience: resourceIndicator,
+          accessTokenTTL: lifetimeSeconds,
+          accessTokenFormat: "jwt",
+        }),
+      },
+    },
+  });
+  provider.on("server_error", () => {});
+
+  // Before oidc-provider: count, delay and inject faults. After it: record and rewrite.
+  provider.use(async (ctx, next) => {
+    if (!(ctx.method === "POST" && ctx.path === "/token")) return next();
+    const fault = faults.take();
+    const record: RecordedTokenRequest = { params: {}, authMethod: "none", status: 0 };
+    if (fault !== undefined) record.fault = fault;
+    requests.push(record);
+    const basic = ctx.get("authorization").toLowerCase().startsWith("basic ");
+    if (current.latencyMs > 0) await sleep(current.latencyMs);
+    if (fault?.kind === "delay") await sleep(fault.ms);
+    if (fault !== undefined && respondWithFault(fault, ctx.req, ctx.res)) {
+      ctx.respond = false;
+      record.status = fault.kind === "status" ? fault.status : fault.kind === "nonJson" ? 200 : 0;
+      return;
+    }
+    await next();
+    const { client_secret: _secret, ...params } = (ctx.oidc?.body ?? {}) as Record<string, string>;
+    record.params = params;
+    record.authMethod = basic
+      ? "client_secret_basic"
+      : _secret !== undefined
+        ? "client_secret_post"
+        : "none";
+    record.status = ctx.status;
+    if (ctx.status === 200) {
+      issued++;
+      ctx.body = rewriteBody(fault, ctx.body);
+    }
+  });
+
+  server.on("request", provider.callback());
+
+  const current: IdentityProvider = {
+    issuer,
+    tokenUrl: `${issuer}/token`,
+    jwksUrl: `${issuer}/jwks`,
+    audience,
+    tokenRequests: requests,
+    get tokensIssued() {
+      return issued;
+    },
+    latencyMs: options.latencyMs ?? 0,
+    injectFault: (fault, times) => faults.add(fault, times),
+    clearFaults: () => faults.clear(),
+    setTokenLifetime: (seconds) => {
+      lifetimeSeconds = seconds;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+  return current;
+}

@@ -1,0 +1,15 @@
+export type { Fault } from "./fault.js";
+export {
+  DEFAULT_CLIENT,
+  type IdentityProvider,
+  type IdentityProviderOptions,
+  type RecordedTokenRequest,
+  startIdentityProvider,
+  type TestClient,
+} from "./identity-provider.js";
+export {
+  type MockProxy,
+  type MockProxyOptions,
+  type RecordedProxyRequest,
+  startMockProxy,
+} from "./mock-proxy.js";

@@ -1,0 +1,273 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { type Fault, FaultQueue, respondWithFault, sleep } from "./fault.js";
+
+/** Options of {@link startMockProxy}. */
+export interface MockProxyOptions {
+  /** The identity provider's JWKS endpoint: every bearer token is verified against it. */
+  jwksUrl: string;
+  /** When set, the token's `iss` must equal it. */
+  issuer?: string;
+  /** When set, the token's `aud` must contain it. */
+  audience?: string;
+  /** When set, the token's `scope` must contain it (403 otherwise). */
+  requiredScope?: string;
+  /** Clock for `exp`/`nbf` checks in seconds. Default the system clock. */
+  currentDate?: () => Date;
+}
+
+/** One request the proxy received. */
+export interface RecordedProxyRequest {
+  method: string;
+  /** The path as received, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body (undefined when it was not JSON). */
+  body: unknown;
+  /** The bearer token, when one was sent. */
+  token?: string;
+  /** The verified claims, when the token was accepted. */
+  claims?: JWTPayload;
+  /** The status the proxy answered. */
+  status: number;
+  /** Why the request was rejected, when it was. */
+  rejection?: string;
+}
+
+/** A running mock LiteLLM proxy. */
+export interface MockProxy {
+  /** The base URL (`http://127.0.0.1:PORT`); OpenAI-style routes also answer under `/v1`. */
+  readonly url: string;
+  /** Every request so far, oldest first. */
+  readonly requests: readonly RecordedProxyRequest[];
+  /** Requests rejected with 401 or 403. */
+  readonly rejected: number;
+  /** Injects `fault` into the next `times` requests (default 1; `Infinity` until cleared). */
+  injectFault(fault: Fault, times?: number): void;
+  /** Drops every injected fault. */
+  clearFaults(): void;
+  /** Forgets the recorded requests. */
+  resetRecords(): void;
+  /** Stops the server and ends every open connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an OpenAI-compatible stand-in for a LiteLLM proxy on an ephemeral 127.0.0.1 port. Like
+ * LiteLLM's JWT auth, it verifies every bearer JWT against the identity provider's JWKS
+ * (signature, `exp` with zero leeway, issuer and audience when configured) and answers 401 for a
+ * missing, invalid or expired token and 403 for a missing required scope. It serves
+ * `POST /chat/completions` (JSON, or SSE with `stream: true`) and `POST /embeddings`, with and
+ * without the `/v1` prefix.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startMockProxy({ jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience });
+ * ```
+ */
+export async function startMockProxy(options: MockProxyOptions): Promise<MockProxy> {
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+  const faults = new FaultQueue();
+  const requests: RecordedProxyRequest[] = [];
+  let rejected = 0;
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    const { payload } = await jwtVerify(token, jwks, {
+      clockTolerance: 0,
+      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...(options.currentDate === undefined ? {} : { currentDate: options.currentDate() }),
+    });
+    return payload;
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://proxy");
+    const text = await readBody(request);
+    const record: RecordedProxyRequest = {
+      method: request.method ?? "GET",
+      path: url.pathname,
+      headers: { ...request.headers },
+      body: parseJson(text),
+      status: 0,
+    };
+    requests.push(record);
+    const fault = faults.take();
+    if (fault?.kind === "delay") await sleep(fault.ms);
+    if (fault !== undefined && respondWithFault(fault, request, response)) {
+      record.status = fault.kind === "status" ? fault.status : fault.kind === "nonJson" ? 200 : 0;
+      return;
+    }
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.end(JSON.stringify(body));
+    };
+    const reject = (status: 401 | 403, reason: string) => {
+      rejected++;
+      record.rejection = reason;
+      reply(
+        status,
+        {
+          error: {
+            message: `Authentication Error: ${reason}`,
+            type: "auth_error",
+            code: String(status),
+          },
+        },
+        status === 401 ? { "www-authenticate": `Bearer error="invalid_token"` } : {},
+      );
+    };
+
+    const route = url.pathname.replace(/^\/v1(?=\/)/, "");
+    if (request.method !== "POST" || (route !== "/chat/completions" && route !== "/embeddings")) {
+      reply(404, {
+        error: { message: `No route for ${request.method} ${url.pathname}`, type: "not_found" },
+      });
+      return;
+    }
+    const authorization = request.headers.authorization;
+    const match = /^Bearer (.+)$/i.exec(authorization ?? "");
+    if (match?.[1] === undefined) {
+      reject(401, "missing bearer token");
+      return;
+    }
+    record.token = match[1];
+    try {
+      record.claims = await verify(match[1]);
+    } catch (error) {
+      reject(401, `invalid token (${(error as { code?: string }).code ?? "unverifiable"})`);
+      return;
+    }
+    const granted = String(record.claims.scope ?? "").split(" ");
+    if (options.requiredScope !== undefined && !granted.includes(options.requiredScope)) {
+      reject(403, `token lacks the scope "${options.requiredScope}"`);
+      return;
+    }
+    if (typeof record.body !== "object" || record.body === null) {
+      reply(400, {
+        error: { message: "The body must be a JSON object.", type: "invalid_request_error" },
+      });
+      return;
+    }
+    const body = record.body as Record<string, unknown>;
+    if (route === "/embeddings") {
+      reply(200, embeddingsResponse(body));
+    } else if (body.stream === true) {
+      record.status = 200;
+      streamChat(body, response);
+    } else {
+      reply(200, chatResponse(body));
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { message: String(error), type: "mock_proxy_error" } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    requests,
+    get rejected() {
+      return rejected;
+    },
+    injectFault: (fault, times) => faults.add(fault, times),
+    clearFaults: () => faults.clear(),
+    resetRecords: () => {
+      requests.length = 0;
+      rejected = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text.length === 0 ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function lastUserMessage(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
+  const content = messages.at(-1)?.content;
+  return typeof content === "string" ? content : "";
+}
+
+/** The answer is predictable so tests can check it: "Echo: <last user message>". */
+function chatResponse(body: Record<string, unknown>) {
+  const content = `Echo: ${lastUserMessage(body)}`;
+  return {
+    id: `chatcmpl-${randomUUID()}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: String(body.model ?? "unknown"),
+    choices: [
+      { index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null },
+    ],
+    usage: {
+      prompt_tokens: 5,
+      completion_tokens: content.split(" ").length,
+      total_tokens: 5 + content.split(" ").length,
+    },
+  };
+}
+
+/** Streams the same answer word by word as server-sent events, ending with `[DONE]`. */
+function streamChat(body: Record<string, unknown>, response: ServerResponse): void {
+  const id = `chatcmpl-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = String(body.model ?? "unknown");
+  const words = `Echo: ${lastUserMessage(body)}`.split(/(?<= )/);
+  response.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+  response.write(chunk({ role: "assistant", content: "" }, null));
+  for (const word of words) response.write(chunk({ content: word }, null));
+  response.write(chunk({}, "stop"));
+  response.end("data: [DONE]\n\n");
+}
+
+/** A deterministic 8-dimensional vector per input, so tests can compare results. */
+function embeddingsResponse(body: Record<string, unknown>) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const vector = (text: string) =>
+    Array.from({ length: 8 }, (_, i) => {
+      let hash = i + 1;
+      for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) % 1000;
+      return hash / 1000;
+    });
+  return {
+    object: "list",
+    model: String(body.model ?? "unknown"),
+    data: inputs.map((input, index) => ({
+      object: "embedding",
+      index,
+      embedding: vector(String(input)),
+    })),
+    usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+  };
+}
