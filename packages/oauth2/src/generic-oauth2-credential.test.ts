@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { ProxyAuthHandler, TokenAcquisitionError } from "@proxy-auth/core";
 import {
   DEFAULT_CLIENT,
+  type Fault,
   type IdentityProvider,
   type MockProxy,
   startIdentityProvider,
@@ -141,8 +142,10 @@ describe("GenericOAuth2Credential against a real OpenID provider", () => {
 /** What every failure must look like, and that the secret is nowhere in it. */
 async function failure(
   cred: GenericOAuth2Credential,
-  scope = "litellm_proxy_api",
+  fault?: Fault,
 ): Promise<TokenAcquisitionError> {
+  const scope = "litellm_proxy_api";
+  if (fault) idp.injectFault(fault);
   const error = await cred.getToken(scope).then(
     () => {
       throw new Error("expected a failure");
@@ -150,6 +153,19 @@ async function failure(
     (caught: unknown) => caught,
   );
   expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+  // The same failure through a handler: what it logs and how it prints.
+  const lines: unknown[] = [];
+  const record = (message: string, meta?: unknown) => lines.push(message, meta);
+  const handler = new ProxyAuthHandler({
+    credential: cred,
+    scope,
+    onTokenError: "throw",
+    retry: { attempts: 1 },
+    logger: { debug: record, info: record, warn: record, error: record },
+  });
+  if (fault) idp.injectFault(fault);
+  const handlerError = await handler.getToken().catch((caught: unknown) => caught);
+  expect(TokenAcquisitionError.isInstance(handlerError)).toBe(true);
   const everything = [
     String(error),
     (error as Error).stack,
@@ -157,7 +173,12 @@ async function failure(
     JSON.stringify(error),
     inspect(cred, { showHidden: true }),
     JSON.stringify(cred),
+    inspect(handler, { showHidden: true, depth: 10 }),
+    JSON.stringify(handler),
+    inspect(handlerError, { depth: 10 }),
+    JSON.stringify(lines),
   ].join("\n");
+  expect(lines.length).toBeGreaterThan(0);
   expect(everything).not.toContain(SENTINEL_SECRET);
   expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ/); // no issued JWT
   return error as TokenAcquisitionError;
@@ -191,26 +212,23 @@ describe("fault matrix: every failure is a typed TokenAcquisitionError without s
   });
 
   it("503 with Retry-After: retryable, with the delay", async () => {
-    idp.injectFault({ kind: "status", status: 503, retryAfter: 7 });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "status", status: 503, retryAfter: 7 });
     expect(error).toMatchObject({ status: 503, retryable: true, retryAfterSeconds: 7 });
   });
 
   it("500 with an HTML body: retryable", async () => {
-    idp.injectFault({
+    const error = await failure(credential(), {
       kind: "status",
       status: 500,
       body: "<html>oops</html>",
       contentType: "text/html",
     });
-    const error = await failure(credential());
     expect(error).toMatchObject({ status: 500, retryable: true });
   });
 
   it("429 with an HTTP-date Retry-After: retryable", async () => {
     const date = new Date(Date.now() + 30_000).toUTCString();
-    idp.injectFault({ kind: "status", status: 429, retryAfter: date });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "status", status: 429, retryAfter: date });
     expect(error.status).toBe(429);
     expect(error.retryable).toBe(true);
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(28);
@@ -218,42 +236,36 @@ describe("fault matrix: every failure is a typed TokenAcquisitionError without s
   });
 
   it("200 with a non-JSON body: not retryable", async () => {
-    idp.injectFault({ kind: "nonJson" });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "nonJson" });
     expect(error).toMatchObject({ status: 200, retryable: false });
     expect(error.message).toMatch(/JSON/i);
   });
 
   it("200 without access_token", async () => {
-    idp.injectFault({ kind: "omit", fields: ["access_token"] });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "omit", fields: ["access_token"] });
     expect(error).toMatchObject({ status: 200, retryable: false });
     expect(error.message).toContain("access_token");
   });
 
   it("an unsupported token_type (the body holds a token: it must not leak through the cause)", async () => {
-    idp.injectFault({ kind: "set", fields: { token_type: "mac" } });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "set", fields: { token_type: "mac" } });
     expect(error.message).toMatch(/token_type/);
     expect(error.retryable).toBe(false);
   });
 
   it("a DPoP token_type is refused: only Bearer is supported", async () => {
-    idp.injectFault({ kind: "set", fields: { token_type: "DPoP" } });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "set", fields: { token_type: "DPoP" } });
     expect(error.message).toMatch(/only Bearer/);
   });
 
   it("a hanging provider: timeout, retryable", async () => {
-    idp.injectFault({ kind: "hang" });
-    const error = await failure(credential({ timeoutMs: 200 }));
+    const error = await failure(credential({ timeoutMs: 200 }), { kind: "hang" });
     expect(error).toMatchObject({ retryable: true });
     expect(error.message).toMatch(/did not answer within 200 ms/);
   });
 
   it("a reset connection: retryable", async () => {
-    idp.injectFault({ kind: "reset" });
-    const error = await failure(credential());
+    const error = await failure(credential(), { kind: "reset" });
     expect(error.retryable).toBe(true);
     expect(error.status).toBeUndefined();
   });
@@ -269,9 +281,8 @@ describe("fault matrix: every failure is a typed TokenAcquisitionError without s
   });
 
   it("a failed discovery is retried on the next call", async () => {
-    idp.injectFault({ kind: "status", status: 503 });
     const cred = credential({ tokenUrl: undefined, issuer: idp.issuer });
-    const error = await failure(cred);
+    const error = await failure(cred, { kind: "status", status: 503 });
     expect(error.status).toBe(503);
     expect((await cred.getToken("litellm_proxy_api")).token).toMatch(/^eyJ/);
   });
