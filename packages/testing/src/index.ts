@@ -1,3 +1,11 @@
+export {
+  DEFAULT_ENTRA_CLIENT,
+  type EntraClient,
+  type EntraEndpoint,
+  type EntraEndpointOptions,
+  type RecordedEntraRequest,
+  startEntraEndpoint,
+} from "./entra-endpoint.js";
 export type { Fault } from "./fault.js";
 export {
   DEFAULT_CLIENT,
@@ -13,3 +21,4 @@ export {
   type RecordedProxyRequest,
   startMockProxy,
 } from "./mock-proxy.js";
+export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";

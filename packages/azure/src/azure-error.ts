@@ -1,0 +1,82 @@
+import { TokenAcquisitionError } from "@proxy-auth/core";
+
+interface AzureErrorShape {
+  name?: string;
+  message?: string;
+  /** AuthenticationError's HTTP status. */
+  statusCode?: number;
+  /** MSAL's ServerError's HTTP status. */
+  status?: number;
+  errorResponse?: { error?: string; errorDescription?: string };
+  /** MSAL's OAuth error code. */
+  errorCode?: string;
+  errors?: unknown[];
+  cause?: unknown;
+}
+
+/**
+ * The HTTP status and OAuth error behind an Azure error. azure-identity wraps MSAL's errors
+ * (e.g. a 503 arrives as an AuthenticationRequiredError whose cause is MSAL's ServerError), so
+ * the cause chain is searched.
+ */
+function details(error: AzureErrorShape): { status?: number; oauthError?: string } {
+  for (let current: AzureErrorShape | undefined = error, depth = 0; current && depth < 4; depth++) {
+    const status = current.statusCode ?? current.status;
+    if (typeof status === "number") {
+      const oauthError = current.errorResponse?.error ?? current.errorCode;
+      return { status, ...(oauthError ? { oauthError } : {}) };
+    }
+    current =
+      typeof current.cause === "object" && current.cause !== null
+        ? (current.cause as AzureErrorShape)
+        : undefined;
+  }
+  return {};
+}
+
+/** Network error, timeout, 408, 429 or 5xx. */
+const retryableStatus = (status: number | undefined) =>
+  status !== undefined && (status === 408 || status === 429 || status >= 500);
+
+/**
+ * Turns what an azure-identity credential threw into a `TokenAcquisitionError` that says which
+ * credential failed and why, keeping the Azure error as `cause`. Errors are recognised by `name`
+ * (not `instanceof`), so any installed version of `@azure/identity` works.
+ */
+export function fromAzureError(
+  error: unknown,
+  credentialName: string,
+  scope: string,
+): TokenAcquisitionError {
+  const azure = (typeof error === "object" && error !== null ? error : {}) as AzureErrorShape;
+  const message = azure.message ?? String(error);
+  switch (azure.name) {
+    case "CredentialUnavailableError":
+      return new TokenAcquisitionError(
+        `${credentialName} is unavailable in this environment, so no token for scope "${scope}": ${message}`,
+        { retryable: false, cause: error },
+      );
+    case "AggregateAuthenticationError": {
+      const inner = (azure.errors ?? []) as AzureErrorShape[];
+      return new TokenAcquisitionError(
+        `${credentialName} could not get a token for scope "${scope}"; every credential in the chain failed: ${message}`,
+        { retryable: inner.some((item) => retryableStatus(details(item).status)), cause: error },
+      );
+    }
+    default: {
+      // AuthenticationError, or MSAL's errors wrapped by azure-identity.
+      const { status, oauthError } = details(azure);
+      const detail =
+        status === undefined ? "" : ` (HTTP ${status}${oauthError ? ` ${oauthError}` : ""})`;
+      return new TokenAcquisitionError(
+        `${credentialName} failed to get a token for scope "${scope}"${detail}: ${message}`,
+        {
+          retryable: retryableStatus(status),
+          ...(status === undefined ? {} : { status }),
+          ...(oauthError ? { oauthError } : {}),
+          cause: error,
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { AzureADCredential, type AzureADCredentialOptions } from "./azure-ad-credential.js";
