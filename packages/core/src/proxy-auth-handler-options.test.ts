@@ -64,5 +64,9 @@ describe("ProxyAuthHandler options", () => {
     const handler = new ProxyAuthHandler({ credential, scope: "litellm_proxy_api" });
     expect(handler.credential).toBe(credential);
     expect(handler.scope).toBe("litellm_proxy_api");
+    expect(handler.onTokenError).toBe("warn");
+    expect(
+      new ProxyAuthHandler({ credential, scope: "s", onTokenError: "throw" }).onTokenError,
+    ).toBe("throw");
   });
 });

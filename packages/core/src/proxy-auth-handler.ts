@@ -44,6 +44,8 @@ export class ProxyAuthHandler {
   readonly credential: TokenCredential;
   /** The scope tokens are requested for. */
   readonly scope: string;
+  /** What `getAuthHeaders()` does when no token can be had; clients built on the handler follow it too. */
+  readonly onTokenError: "warn" | "throw";
 
   readonly #options: ResolvedHandlerOptions;
   readonly #now: () => number;
@@ -63,6 +65,7 @@ export class ProxyAuthHandler {
     this.#now = this.#options.now;
     this.credential = this.#options.credential;
     this.scope = this.#options.scope;
+    this.onTokenError = this.#options.onTokenError;
   }
 
   /**

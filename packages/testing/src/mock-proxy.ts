@@ -33,6 +33,8 @@ export interface RecordedProxyRequest {
   claims?: JWTPayload;
   /** The status the proxy answered. */
   status: number;
+  /** For a stream: true when the client closed the connection before the last event. */
+  streamClosedEarly?: boolean;
   /** Why the request was rejected, when it was. */
   rejection?: string;
 }
@@ -45,6 +47,10 @@ export interface MockProxy {
   readonly requests: readonly RecordedProxyRequest[];
   /** Requests rejected with 401 or 403. */
   readonly rejected: number;
+  /** Pause between streamed events, in milliseconds. Default 0. */
+  streamDelayMs: number;
+  /** Refuses this token from now on (401), as after a revocation, though it is still valid. */
+  revoke(token: string): void;
   /** Injects `fault` into the next `times` requests (default 1; `Infinity` until cleared). */
   injectFault(fault: Fault, times?: number): void;
   /** Drops every injected fault. */
@@ -72,6 +78,7 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
   const faults = new FaultQueue();
   const requests: RecordedProxyRequest[] = [];
+  const revoked = new Set<string>();
   let rejected = 0;
 
   const verify = async (token: string): Promise<JWTPayload> => {
@@ -136,6 +143,10 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       return;
     }
     record.token = match[1];
+    if (revoked.has(match[1])) {
+      reject(401, "token revoked");
+      return;
+    }
     try {
       record.claims = await verify(match[1]);
     } catch (error) {
@@ -158,7 +169,7 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       reply(200, embeddingsResponse(body));
     } else if (body.stream === true) {
       record.status = 200;
-      streamChat(body, response);
+      record.streamClosedEarly = !(await streamChat(body, response, proxy.streamDelayMs));
     } else {
       reply(200, chatResponse(body));
     }
@@ -173,11 +184,15 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const proxy: MockProxy = {
     url,
     requests,
     get rejected() {
       return rejected;
+    },
+    streamDelayMs: 0,
+    revoke: (token) => {
+      revoked.add(token);
     },
     injectFault: (fault, times) => faults.add(fault, times),
     clearFaults: () => faults.clear(),
@@ -191,6 +206,7 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
         server.closeAllConnections();
       }),
   };
+  return proxy;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -232,8 +248,15 @@ function chatResponse(body: Record<string, unknown>) {
   };
 }
 
-/** Streams the same answer word by word as server-sent events, ending with `[DONE]`. */
-function streamChat(body: Record<string, unknown>, response: ServerResponse): void {
+/**
+ * Streams the same answer word by word as server-sent events, ending with `[DONE]`.
+ * Resolves false when the client closed the connection first.
+ */
+async function streamChat(
+  body: Record<string, unknown>,
+  response: ServerResponse,
+  delayMs: number,
+): Promise<boolean> {
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? "unknown");
@@ -245,10 +268,19 @@ function streamChat(body: Record<string, unknown>, response: ServerResponse): vo
   });
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
-  response.write(chunk({ role: "assistant", content: "" }, null));
-  for (const word of words) response.write(chunk({ content: word }, null));
-  response.write(chunk({}, "stop"));
-  response.end("data: [DONE]\n\n");
+  const events = [
+    chunk({ role: "assistant", content: "" }, null),
+    ...words.map((word) => chunk({ content: word }, null)),
+    chunk({}, "stop"),
+    "data: [DONE]\n\n",
+  ];
+  for (const event of events) {
+    if (response.destroyed) return false;
+    response.write(event);
+    if (delayMs > 0) await sleep(delayMs);
+  }
+  response.end();
+  return true;
 }
 
 /** A deterministic 8-dimensional vector per input, so tests can compare results. */
@@ -263,11 +295,15 @@ function embeddingsResponse(body: Record<string, unknown>) {
   return {
     object: "list",
     model: String(body.model ?? "unknown"),
-    data: inputs.map((input, index) => ({
-      object: "embedding",
-      index,
-      embedding: vector(String(input)),
-    })),
+    // Like OpenAI: `encoding_format: "base64"` (the openai package's default) gets float32 bytes.
+    data: inputs.map((input, index) => {
+      const values = vector(String(input));
+      const embedding =
+        body.encoding_format === "base64"
+          ? Buffer.from(new Float32Array(values).buffer).toString("base64")
+          : values;
+      return { object: "embedding", index, embedding };
+    }),
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   };
 }

@@ -1,0 +1,183 @@
+import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+
+/** Per-call options of `completion()` and `embedding()`. */
+export interface RequestOptions {
+  /** Overrides the configured base URL for this call. */
+  apiBase?: string;
+  /** Extra headers. The injected `Authorization` wins over one given here, as in the seed. */
+  headers?: Record<string, string>;
+  /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
+  timeoutMs?: number;
+  /** Aborts the call; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Retries of 408, 429, 5xx and network errors. Default 2. A 401 is handled apart (one replay). */
+  maxRetries?: number;
+}
+
+/** Options of `createClient()`. */
+export interface ClientOptions {
+  /** The proxy's base URL, e.g. `"https://my-proxy.example.com"` (or with `/v1`). */
+  apiBase?: string;
+  /** Adds `Authorization: Bearer <token>` to every request, refreshing tokens as needed. */
+  proxyAuth?: ProxyAuthHandler;
+  /** A static key: used without `proxyAuth`, or as the fallback when token retrieval fails in "warn" mode. */
+  apiKey?: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Default timeout of one attempt, in milliseconds. Default 600_000. */
+  timeoutMs?: number;
+  /** Default retries of 408, 429, 5xx and network errors. Default 2. */
+  maxRetries?: number;
+  /** Transport injection. Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Waits between retries. Default a `setTimeout` (inject one in tests). */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Everything one call needs, validated and with defaults. */
+export interface CallSettings {
+  url: (path: string) => string;
+  proxyAuth: ProxyAuthHandler | undefined;
+  apiKey: string | undefined;
+  headers: Record<string, string> | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  signal: AbortSignal | undefined;
+  fetch: typeof fetch;
+  sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+}
+
+/** Waits, unless the signal aborts first (then rejects with its reason). */
+export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(done, milliseconds);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    function done() {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+/**
+ * Validates a client's options where they are given.
+ *
+ * @throws ConfigurationError naming the option and what to change.
+ */
+export function validateClientOptions(options: unknown, where: string): ClientOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError(`${where}: options must be an object.`);
+  }
+  const given = options as ClientOptions;
+  if (given.apiBase !== undefined) baseUrl(given.apiBase, `${where}: "apiBase"`);
+  if (given.proxyAuth !== undefined) {
+    const handler = given.proxyAuth as Partial<ProxyAuthHandler> | null;
+    if (typeof handler?.getToken !== "function" || typeof handler.invalidate !== "function") {
+      throw new ConfigurationError(`${where}: "proxyAuth" must be a ProxyAuthHandler.`);
+    }
+  }
+  if (
+    given.apiKey !== undefined &&
+    (typeof given.apiKey !== "string" || given.apiKey.length === 0)
+  ) {
+    throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
+  }
+  checkHeaders(given.headers, `${where}: "headers"`);
+  checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
+  checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
+  for (const name of ["fetch", "sleep", "random"] as const) {
+    if (given[name] !== undefined && typeof given[name] !== "function") {
+      throw new ConfigurationError(`${where}: "${name}" must be a function.`);
+    }
+  }
+  return given;
+}
+
+/** Combines client options and call options into the settings of one call. */
+export function callSettings(
+  client: ClientOptions,
+  options: RequestOptions | undefined,
+  where: string,
+): CallSettings {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new ConfigurationError(
+      `${where}: the second argument (request options) must be an object.`,
+    );
+  }
+  const call = options ?? {};
+  checkHeaders(call.headers, `${where}: "headers"`);
+  checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
+  checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
+  const base = call.apiBase ?? client.apiBase;
+  if (base === undefined) {
+    throw new ConfigurationError(
+      `${where}: no proxy address. Set litellm.apiBase = "https://my-proxy.example.com" (or createClient({ apiBase })), pass { apiBase } with the call, or set litellm.useLitellmProxy = true with LITELLM_PROXY_API_BASE in the environment.`,
+    );
+  }
+  const root = baseUrl(base, `${where}: "apiBase"`);
+  const transport = client.fetch ?? globalThis.fetch;
+  if (typeof transport !== "function") {
+    throw new ConfigurationError(
+      `${where}: no fetch is available; pass one as the "fetch" option of createClient().`,
+    );
+  }
+  return {
+    url: (path) => `${root}${path}`,
+    proxyAuth: client.proxyAuth,
+    apiKey: client.apiKey,
+    headers:
+      client.headers === undefined && call.headers === undefined
+        ? undefined
+        : { ...client.headers, ...call.headers },
+    timeoutMs: call.timeoutMs ?? client.timeoutMs ?? 600_000,
+    maxRetries: call.maxRetries ?? client.maxRetries ?? 2,
+    signal: call.signal,
+    fetch: transport,
+    sleep: client.sleep ?? abortableSleep,
+    random: client.random ?? Math.random,
+  };
+}
+
+/** The base URL without trailing slashes, checked to be http(s). */
+function baseUrl(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ConfigurationError(`${name} must be a URL such as "https://my-proxy.example.com".`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(
+      `${name} is not a valid URL (expected e.g. "https://my-proxy.example.com").`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigurationError(`${name} must be an http or https URL.`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function checkHeaders(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Object.values(value).some((item) => typeof item !== "string")
+  ) {
+    throw new ConfigurationError(`${name} must be an object of string values.`);
+  }
+}
+
+function checkCount(value: unknown, name: string, minimum: number): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < minimum) {
+    throw new ConfigurationError(`${name} must be a whole number of at least ${minimum}.`);
+  }
+}

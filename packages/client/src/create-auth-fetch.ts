@@ -1,0 +1,110 @@
+import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+
+/** Options of {@link createAuthFetch}. */
+export interface AuthFetchOptions {
+  /** The fetch to wrap. Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /**
+   * Only requests to these origins (`"https://my-proxy.example.com"`) get the token, so it never
+   * travels to another host. Default: every request.
+   */
+  origins?: string[];
+}
+
+/**
+ * Wraps `fetch` so every request (or every request to `origins`) carries
+ * `Authorization: Bearer <token>`, replacing any Authorization the caller set. After a 401 it
+ * invalidates that token and replays the request once with a fresh one, when the body can be
+ * sent again (no body, a string, bytes, a Blob, form data, search params). For any fetch-based
+ * client: the AI SDK, LangChain, the openai package's `fetch` option.
+ *
+ * @example
+ * ```ts
+ * const provider = createOpenAICompatible({ name: "litellm", baseURL, fetch: createAuthFetch(handler) });
+ * ```
+ */
+export function createAuthFetch(
+  handler: ProxyAuthHandler,
+  options: AuthFetchOptions = {},
+): typeof fetch {
+  const base = options.fetch ?? globalThis.fetch;
+  if (typeof base !== "function") {
+    throw new ConfigurationError(
+      'createAuthFetch: no fetch is available; pass one as the "fetch" option.',
+    );
+  }
+  const origins =
+    options.origins === undefined ? undefined : new Set(options.origins.map(originOf));
+
+  const authFetch = async (
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (origins !== undefined && !origins.has(new URL(url).origin)) return base(input, init);
+    // A Request's body can be read once: keep an unsent copy for the replay.
+    const spare = input instanceof Request && input.body !== null ? input.clone() : undefined;
+    const replayable = spare !== undefined || isReplayable(init?.body);
+    const first = await authorize(
+      handler,
+      init?.signal ?? (input instanceof Request ? input.signal : undefined),
+    );
+    const response = await base(input, withAuthorization(input, init, first));
+    if (response.status !== 401 || first === undefined || !replayable) return response;
+    handler.invalidate(first);
+    const second = await authorize(handler, init?.signal ?? undefined);
+    if (second === undefined) return response;
+    await response.body?.cancel().catch(() => {});
+    return base(spare ?? input, withAuthorization(spare ?? input, init, second));
+  };
+  return authFetch as typeof fetch;
+}
+
+/** The token, or undefined when none can be had in "warn" mode (the request goes on without it). */
+async function authorize(
+  handler: ProxyAuthHandler,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  try {
+    return (await handler.getToken(signal ? { signal } : undefined)).token;
+  } catch (error) {
+    if (signal?.aborted || handler.onTokenError === "throw") throw error;
+    return undefined;
+  }
+}
+
+function withAuthorization(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  token: string | undefined,
+): RequestInit | undefined {
+  if (token === undefined) return init;
+  const headers = new Headers(
+    init?.headers ?? (input instanceof Request ? input.headers : undefined),
+  );
+  headers.set("authorization", `Bearer ${token}`);
+  return { ...init, headers };
+}
+
+function isReplayable(body: RequestInit["body"] | undefined): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    typeof body === "string" ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof Blob ||
+    body instanceof FormData ||
+    body instanceof URLSearchParams
+  );
+}
+
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    throw new ConfigurationError(
+      `createAuthFetch: "${value}" in "origins" is not a URL such as "https://my-proxy.example.com".`,
+    );
+  }
+}

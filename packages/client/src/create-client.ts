@@ -1,0 +1,148 @@
+import { ConfigurationError } from "@proxy-auth/core";
+import { chatCompletionStream } from "./chat-completion-stream.js";
+import {
+  type CallSettings,
+  type ClientOptions,
+  callSettings,
+  type RequestOptions,
+  validateClientOptions,
+} from "./client-options.js";
+import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
+import { ProxyRequestError } from "./proxy-request-error.js";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from "./types.js";
+
+/** `completion()`: a chat completion, or with `stream: true` an async iterable of chunks. */
+export interface CompletionFunction {
+  (
+    request: ChatCompletionRequest & { stream?: false },
+    options?: RequestOptions,
+  ): Promise<ChatCompletion>;
+  (
+    request: ChatCompletionRequest & { stream: true },
+    options?: RequestOptions,
+  ): Promise<AsyncIterable<ChatCompletionChunk>>;
+  (
+    request: ChatCompletionRequest,
+    options?: RequestOptions,
+  ): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+}
+
+/** `embedding()`: embeddings for one or more inputs. */
+export type EmbeddingFunction = (
+  request: EmbeddingRequest,
+  options?: RequestOptions,
+) => Promise<EmbeddingResponse>;
+
+/** The calls of a client (and of the global `litellm` object). */
+export interface ProxyClient {
+  completion: CompletionFunction;
+  acompletion: CompletionFunction;
+  embedding: EmbeddingFunction;
+  aembedding: EmbeddingFunction;
+}
+
+/**
+ * The calls, bound to how each call finds its settings: fixed options for `createClient`, the
+ * mutable `litellm` object (read at every call) for the global functions.
+ */
+export function bindCalls(
+  settingsFor: (options: RequestOptions | undefined, where: string) => CallSettings,
+): ProxyClient {
+  const completion = (async (request: ChatCompletionRequest, options?: RequestOptions) => {
+    checkRequest(request, "completion", "messages");
+    const settings = settingsFor(options, "completion()");
+    const stream = request.stream === true;
+    const sent = await sendProxyRequest(
+      settings,
+      "/chat/completions",
+      request,
+      stream ? "text/event-stream" : "application/json",
+    );
+    if (stream) return chatCompletionStream(sent.response, sent.deadline, settings.signal);
+    return readJson<ChatCompletion>(sent, settings);
+  }) as CompletionFunction;
+  const embedding: EmbeddingFunction = async (request, options) => {
+    checkRequest(request, "embedding", "input");
+    const settings = settingsFor(options, "embedding()");
+    return readJson<EmbeddingResponse>(
+      await sendProxyRequest(settings, "/embeddings", request, "application/json"),
+      settings,
+    );
+  };
+  return { completion, acompletion: completion, embedding, aembedding: embedding };
+}
+
+/**
+ * The same calls as the global `litellm` object, without global state: the recommended form
+ * inside libraries and servers.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ apiBase: "https://my-proxy.example.com", proxyAuth: handler });
+ * const response = await client.completion({ model: "gpt-4", messages: [{ role: "user", content: "Hello!" }] });
+ * console.log(response.choices[0]?.message.content);
+ * ```
+ */
+export function createClient(options: ClientOptions): ProxyClient {
+  const client = { ...validateClientOptions(options, "createClient()") };
+  return bindCalls((call, where) => callSettings(client, call, where));
+}
+
+async function readJson<T>(
+  { response, deadline }: ProxyResponse,
+  settings: CallSettings,
+): Promise<T> {
+  try {
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ProxyRequestError(
+        `The proxy answered ${response.status} with a body that is not JSON.`,
+        {
+          status: response.status,
+          body: text,
+          retryable: false,
+        },
+      );
+    }
+  } catch (error) {
+    if (settings.signal?.aborted) throw settings.signal.reason;
+    if (deadline.timedOut) {
+      throw new ProxyRequestError(
+        `The proxy's answer did not arrive within ${settings.timeoutMs} ms.`,
+        {
+          status: response.status,
+          retryable: true,
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  } finally {
+    deadline.clear();
+  }
+}
+
+function checkRequest(request: unknown, name: string, field: "messages" | "input"): void {
+  const given = request as Record<string, unknown> | null;
+  if (
+    typeof given !== "object" ||
+    given === null ||
+    typeof given.model !== "string" ||
+    given.model.length === 0
+  ) {
+    throw new ConfigurationError(
+      `${name}() needs a request object with a "model" string, e.g. { model: "gpt-4", ${field}: … }.`,
+    );
+  }
+  if (field === "messages" ? !Array.isArray(given.messages) : given.input === undefined) {
+    throw new ConfigurationError(`${name}() needs "${field}" in the request.`);
+  }
+}

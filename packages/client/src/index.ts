@@ -1,0 +1,29 @@
+export type { ClientOptions, RequestOptions } from "./client-options.js";
+export { createApiKeyProvider } from "./create-api-key-provider.js";
+export { type AuthFetchOptions, createAuthFetch } from "./create-auth-fetch.js";
+export {
+  type CompletionFunction,
+  createClient,
+  type EmbeddingFunction,
+  type ProxyClient,
+} from "./create-client.js";
+export {
+  acompletion,
+  aembedding,
+  completion,
+  embedding,
+  type LitellmSettings,
+  litellm,
+} from "./litellm.js";
+export { mergeHeaders } from "./merge-headers.js";
+export { ProxyRequestError, type ProxyRequestErrorOptions } from "./proxy-request-error.js";
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ToolCall,
+  Usage,
+} from "./types.js";

@@ -1,0 +1,45 @@
+import { ErrorCode, ProxyAuthError, type ProxyAuthErrorOptions } from "@proxy-auth/core";
+
+/** Details of a failed proxy request. */
+export interface ProxyRequestErrorOptions extends ProxyAuthErrorOptions {
+  /** The HTTP status; 0 when no response arrived (network error, timeout). */
+  status: number;
+  /** The parsed JSON body, or the text when it was not JSON. */
+  body?: unknown;
+  /** Whether trying again later may help (network error, timeout, 408, 429, 5xx). */
+  retryable: boolean;
+}
+
+/**
+ * The proxy answered with an error, or could not be reached.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await completion({ model: "gpt-4", messages });
+ * } catch (error) {
+ *   if (ProxyRequestError.isInstance(error) && error.status === 429) backOff();
+ * }
+ * ```
+ */
+export class ProxyRequestError extends ProxyAuthError {
+  static override readonly code: string = ErrorCode.PROXY_REQUEST_FAILED;
+  /** The HTTP status; 0 when no response arrived. */
+  readonly status: number;
+  /** The parsed JSON body, or the text (kept out of `JSON.stringify` of the error). */
+  declare readonly body: unknown;
+  /** Network error, timeout, 408, 429 or 5xx. */
+  readonly retryable: boolean;
+
+  /**
+   * @param message - What failed; never a token.
+   * @param options - Status, body, retryability and `cause`.
+   */
+  constructor(message: string, options: ProxyRequestErrorOptions) {
+    super(message, ErrorCode.PROXY_REQUEST_FAILED, options);
+    this.status = options.status;
+    this.retryable = options.retryable;
+    // The body can be large: keep it out of logs that serialise the error.
+    Object.defineProperty(this, "body", { value: options.body, enumerable: false });
+  }
+}

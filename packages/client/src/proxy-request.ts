@@ -1,0 +1,174 @@
+import { parseRetryAfterSeconds } from "@proxy-auth/core";
+import type { CallSettings } from "./client-options.js";
+import { Deadline } from "./deadline.js";
+import { mergeHeaders } from "./merge-headers.js";
+import { ProxyRequestError } from "./proxy-request-error.js";
+
+/** A response that came back 2xx, with the deadline still running over its body. */
+export interface ProxyResponse {
+  response: Response;
+  deadline: Deadline;
+}
+
+interface Authorization {
+  /** The token sent, when it came from the handler (to invalidate it on a 401). */
+  token?: string;
+  header?: string;
+  /** Why no token could be had ("warn" mode), to explain a later 401. */
+  failure?: unknown;
+}
+
+/** Retry-After values above this are not waited for: the error goes to the caller. */
+const LONGEST_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Sends one POST to the proxy: the token injected last, bounded retries of 408/429/5xx and
+ * network errors honouring `Retry-After`, and one replay with a fresh token after a 401.
+ */
+export async function sendProxyRequest(
+  settings: CallSettings,
+  path: string,
+  body: object,
+  accept: string,
+): Promise<ProxyResponse> {
+  const url = settings.url(path);
+  const json = JSON.stringify(body);
+  let replayed = false;
+  for (let retries = 0; ; ) {
+    const authorization = await authorize(settings);
+    const headers = mergeHeaders(
+      { "content-type": "application/json", accept },
+      settings.headers,
+      authorization.header === undefined ? undefined : { Authorization: authorization.header },
+    );
+    const deadline = new Deadline(settings.timeoutMs, settings.signal);
+    let response: Response;
+    let failure: ProxyRequestError;
+    try {
+      response = await settings.fetch(url, {
+        method: "POST",
+        headers,
+        body: json,
+        signal: deadline.signal,
+      });
+    } catch (error) {
+      deadline.clear();
+      if (settings.signal?.aborted) throw settings.signal.reason;
+      failure = deadline.timedOut
+        ? new ProxyRequestError(
+            `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
+            {
+              status: 0,
+              retryable: true,
+              cause: error,
+            },
+          )
+        : new ProxyRequestError(
+            `Could not reach the proxy at ${origin(url)}${networkCode(error)}.`,
+            {
+              status: 0,
+              retryable: true,
+              cause: error,
+            },
+          );
+      if (retries >= settings.maxRetries) throw failure;
+      await settings.sleep(backoffMs(++retries, settings.random), settings.signal);
+      continue;
+    }
+    if (response.ok) return { response, deadline };
+
+    const status = response.status;
+    const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
+    const text = await response.text().catch(() => "");
+    deadline.clear();
+    if (status === 401 && authorization.token !== undefined && !replayed && settings.proxyAuth) {
+      // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
+      settings.proxyAuth.invalidate(authorization.token);
+      replayed = true;
+      continue;
+    }
+    failure = errorFromResponse(status, text, url, authorization.failure);
+    if (!failure.retryable || retries >= settings.maxRetries) throw failure;
+    if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
+    const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
+    await settings.sleep(delay, settings.signal);
+  }
+}
+
+/** The Authorization header for this attempt: the handler's token, else the static key. */
+async function authorize(settings: CallSettings): Promise<Authorization> {
+  const { proxyAuth, apiKey, signal } = settings;
+  const fallback = apiKey === undefined ? {} : { header: `Bearer ${apiKey}` };
+  if (proxyAuth === undefined) return fallback;
+  try {
+    const { token } = await proxyAuth.getToken(signal === undefined ? undefined : { signal });
+    return { token, header: `Bearer ${token}` };
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (proxyAuth.onTokenError === "throw") throw error;
+    // "warn" (the seed's behaviour): the handler has logged it; the request goes on.
+    return { ...fallback, failure: error };
+  }
+}
+
+/** Network error, timeout, 408, 429 or 5xx. */
+const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
+
+function errorFromResponse(
+  status: number,
+  text: string,
+  url: string,
+  tokenFailure: unknown,
+): ProxyRequestError {
+  const body = parse(text);
+  const detail = describeBody(body);
+  if (status === 401 && tokenFailure !== undefined) {
+    const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
+    return new ProxyRequestError(
+      `The proxy at ${origin(url)} answered 401 because no token could be obtained, so the request went without one: ${reason}`,
+      { status, body, retryable: false, cause: tokenFailure },
+    );
+  }
+  return new ProxyRequestError(`The proxy at ${origin(url)} answered ${status}${detail}`, {
+    status,
+    body,
+    retryable: retryableStatus(status),
+  });
+}
+
+/** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s… up to 8 s. */
+function backoffMs(retry: number, random: () => number): number {
+  return Math.floor(random() * Math.min(8_000, 500 * 2 ** (retry - 1)));
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened. */
+function describeBody(body: unknown): string {
+  const error = (body as { error?: unknown } | null)?.error;
+  const message =
+    typeof error === "string"
+      ? error
+      : typeof (error as { message?: unknown })?.message === "string"
+        ? (error as { message: string }).message
+        : undefined;
+  if (message === undefined) return ".";
+  return `: ${message.length > 500 ? `${message.slice(0, 500)}…` : message}`;
+}
+
+function origin(url: string): string {
+  return new URL(url).origin;
+}
+
+/** Node's fetch hides the reason in `cause`: ECONNREFUSED, ENOTFOUND, "bad port"… */
+function networkCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  const reason = typeof cause?.code === "string" ? cause.code : cause?.message;
+  return typeof reason === "string" ? ` (${reason})` : "";
+}
