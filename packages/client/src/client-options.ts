@@ -75,8 +75,9 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   if (typeof options !== "object" || options === null) {
     throw new ConfigurationError(`${where}: options must be an object.`);
   }
-  const given = options as ClientOptions;
-  if (given.apiBase !== undefined) baseUrl(given.apiBase, `${where}: "apiBase"`);
+  const given = { ...(options as ClientOptions) };
+  // Checked and trimmed once here, so calls need not parse it again.
+  if (given.apiBase !== undefined) given.apiBase = baseUrl(given.apiBase, `${where}: "apiBase"`);
   if (given.proxyAuth !== undefined) {
     const handler = given.proxyAuth as Partial<ProxyAuthHandler> | null;
     if (typeof handler?.getToken !== "function" || typeof handler.invalidate !== "function") {
@@ -100,7 +101,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   return given;
 }
 
-/** Combines client options and call options into the settings of one call. */
+/** Combines validated client options and call options into the settings of one call. */
 export function callSettings(
   client: ClientOptions,
   options: RequestOptions | undefined,
@@ -115,13 +116,13 @@ export function callSettings(
   checkHeaders(call.headers, `${where}: "headers"`);
   checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
-  const base = call.apiBase ?? client.apiBase;
-  if (base === undefined) {
+  const root =
+    call.apiBase === undefined ? client.apiBase : baseUrl(call.apiBase, `${where}: "apiBase"`);
+  if (root === undefined) {
     throw new ConfigurationError(
       `${where}: no proxy address. Set litellm.apiBase = "https://my-proxy.example.com" (or createClient({ apiBase })), pass { apiBase } with the call, or set litellm.useLitellmProxy = true with LITELLM_PROXY_API_BASE in the environment.`,
     );
   }
-  const root = baseUrl(base, `${where}: "apiBase"`);
   const transport = client.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(

@@ -90,7 +90,7 @@ export function bindCalls(
  * ```
  */
 export function createClient(options: ClientOptions): ProxyClient {
-  const client = { ...validateClientOptions(options, "createClient()") };
+  const client = validateClientOptions(options, "createClient()");
   return bindCalls((call, where) => callSettings(client, call, where));
 }
 
