@@ -1,54 +1,115 @@
-// The proxy-auth demo, first form: a custom credential that issues 4-second tokens, and a
-// ProxyAuthHandler serving 20 "requests" over 5 seconds. Watch the handler fetch one token,
-// answer from its cache, refresh in the background before expiry, and never block a request
-// once warm. Tokens are never printed.
-import { type AccessToken, ProxyAuthHandler, type TokenCredential } from "@proxy-auth/core";
+// The proxy-auth demo. `pnpm demo --help` explains both modes.
+import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
+import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
+import { HELP, realDeployment } from "./configuration.js";
+import { Trace } from "./trace.js";
+import {
+  completionStep,
+  customCredentialStep,
+  embeddingStep,
+  outageStep,
+  refreshStep,
+  type Stage,
+  streamingStep,
+  useLitellmProxyStep,
+} from "./walkthrough.js";
 
-const LIFETIME_SECONDS = 4;
-const started = Date.now();
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(2).padStart(5)} s`;
+const TOKEN_LIFETIME_SECONDS = 4;
 
-/** The seed's "custom credential provider": any object with getToken(scope). */
-class DemoCredential implements TokenCredential {
-  grants = 0;
-  async getToken(scope: string): Promise<AccessToken> {
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the identity provider's latency
-    this.grants++;
-    console.log(
-      `${elapsed()}  identity provider: grant #${this.grants} for scope "${scope}" (${LIFETIME_SECONDS} s lifetime)`,
-    );
-    return {
-      token: `demo-token-${this.grants}-${crypto.randomUUID()}`,
-      expiresOn: Date.now() / 1000 + LIFETIME_SECONDS,
-    };
-  }
-}
-
-const credential = new DemoCredential();
-const handler = new ProxyAuthHandler({ credential, scope: "api://my-litellm-proxy/.default" });
-
-const issued = new Set<string>();
-let blocked = 0;
-let withoutHeader = 0;
-for (let request = 1; request <= 20; request++) {
-  const before = performance.now();
-  const grantsBefore = credential.grants;
-  const headers = await handler.getAuthHeaders();
-  const waited = performance.now() - before;
-  // A request that saw a grant complete while it waited was blocked on the identity provider.
-  if (request > 1 && credential.grants !== grantsBefore) blocked++;
-  const authorization = headers.Authorization;
-  if (authorization === undefined) withoutHeader++;
-  else issued.add(authorization);
-  console.log(
-    `${elapsed()}  request ${String(request).padStart(2)}: Authorization ${authorization ? `Bearer <token #${issued.size}>` : "missing"}, waited ${waited.toFixed(2)} ms`,
+async function embedded(trace: Trace): Promise<void> {
+  const idp = await startIdentityProvider({
+    tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+    latencyMs: 150,
+  });
+  const proxy = await startMockProxy({
+    jwksUrl: idp.jwksUrl,
+    issuer: idp.issuer,
+    audience: idp.audience,
+    requiredScope: "litellm_proxy_api",
+  });
+  trace.note(
+    `identity provider ${idp.issuer} (tokens live ${TOKEN_LIFETIME_SECONDS} s, answers in 150 ms); JWT-checking proxy ${proxy.url}`,
   );
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  const stage: Stage = {
+    trace,
+    apiBase: proxy.url,
+    model: "gpt-4",
+    embeddingModel: "text-embedding-3-small",
+    scope: "litellm_proxy_api",
+  };
+  const credential = () =>
+    new GenericOAuth2Credential({
+      clientId: DEFAULT_CLIENT.clientId,
+      clientSecret: DEFAULT_CLIENT.clientSecret,
+      tokenUrl: idp.tokenUrl,
+    });
+  try {
+    await completionStep(stage, credential(), "Generic OAuth2 (client_credentials)");
+    await embeddingStep(stage);
+    await streamingStep(stage);
+    await refreshStep(stage, 6);
+    await customCredentialStep(
+      stage,
+      idp.tokenUrl,
+      DEFAULT_CLIENT.clientId,
+      DEFAULT_CLIENT.clientSecret,
+    );
+    await useLitellmProxyStep(stage);
+    await outageStep(
+      stage,
+      credential(),
+      () =>
+        idp.injectFault({ kind: "status", status: 503, retryAfter: 30 }, Number.POSITIVE_INFINITY),
+      () => idp.clearFaults(),
+    );
+  } finally {
+    await proxy.close();
+    await idp.close();
+  }
+  const expectedRejections = 1; // the outage step's request without a token
+  console.log(
+    `\nSummary: ${trace.requests} requests, ${idp.tokensIssued} grants (${trace.fetched} first tokens, ${trace.refreshed} background refreshes), ${proxy.rejected} rejected by the proxy (expected ${expectedRejections}), ${trace.warnings} warning(s).`,
+  );
+  if (proxy.rejected !== expectedRejections)
+    trace.fail(`the proxy rejected ${proxy.rejected} requests`);
 }
 
-console.log(
-  `\nSummary: 20 requests, ${credential.grants} grants, ${issued.size} distinct tokens, ${withoutHeader} without a header, ${blocked} warm requests blocked on the identity provider.`,
-);
-const ok = withoutHeader === 0 && credential.grants >= 2 && blocked === 0;
-console.log(ok ? "Demo finished: every request carried a valid token." : "Demo FAILED: see above.");
-process.exit(ok ? 0 : 1);
+async function real(
+  trace: Trace,
+  deployment: NonNullable<ReturnType<typeof realDeployment>>,
+): Promise<void> {
+  trace.note(
+    `your deployment: ${deployment.credentialName} → ${deployment.apiBase}, scope "${deployment.scope}"`,
+  );
+  const stage: Stage = {
+    trace,
+    apiBase: deployment.apiBase,
+    model: deployment.model,
+    embeddingModel: deployment.embeddingModel,
+    scope: deployment.scope,
+  };
+  await completionStep(stage, deployment.credential, deployment.credentialName);
+  await embeddingStep(stage);
+  await streamingStep(stage);
+  console.log(
+    `\nSummary: ${trace.requests} requests, ${trace.fetched} token(s) fetched, ${trace.refreshed} refreshed, ${trace.warnings} warning(s).`,
+  );
+}
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
+const trace = new Trace();
+try {
+  const deployment = realDeployment(process.env);
+  if (deployment === undefined) await embedded(trace);
+  else await real(trace, deployment);
+} catch (error) {
+  trace.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+if (trace.failures.length > 0) {
+  console.log(`Demo FAILED: ${trace.failures.length} step(s) did not behave as expected.`);
+  process.exit(1);
+}
+console.log("Demo finished: everything behaved as expected.");

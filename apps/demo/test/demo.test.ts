@@ -1,17 +1,52 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { DEFAULT_CLIENT } from "@proxy-auth/testing";
 import { expect, it } from "vitest";
 
-it("the demo runs to the end, exits 0 and reports every request authorised", () => {
-  const cwd = fileURLToPath(new URL("..", import.meta.url));
-  const result = spawnSync("pnpm", ["run", "--silent", "start"], {
+const cwd = fileURLToPath(new URL("..", import.meta.url));
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  promisify(execFile)("pnpm", ["run", "--silent", "start", ...args], {
     cwd,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 90_000,
+    env: { ...process.env, LITELLM_PROXY_API_BASE: "", PROXY_AUTH_SCOPE: "", ...env },
   });
-  expect(result.status, result.stderr).toBe(0);
-  expect(result.stdout).toMatch(
-    /Summary: 20 requests, \d+ grants, \d+ distinct tokens, 0 without a header, 0 warm requests blocked/,
+
+it("the embedded walkthrough runs to the end, exits 0, and its summary adds up", async () => {
+  const { stdout } = await run([]);
+  const summary =
+    /Summary: (\d+) requests, (\d+) grants \((\d+) first tokens, (\d+) background refreshes\), (\d+) rejected by the proxy \(expected 1\), (\d+) warning\(s\)\./.exec(
+      stdout,
+    );
+  expect(summary, stdout).not.toBeNull();
+  const [, requests, grants, first, refreshes, rejected, warnings] = (
+    summary as RegExpExecArray
+  ).map(Number);
+  expect(requests).toBeGreaterThanOrEqual(10);
+  expect(refreshes).toBeGreaterThanOrEqual(1);
+  expect(grants).toBe((first as number) + (refreshes as number));
+  expect(rejected).toBe(1);
+  expect(warnings).toBe(1);
+  expect(stdout).toContain("Demo finished: everything behaved as expected.");
+  expect(stdout).toContain('200 from model "vertex_ai/gemini-2.0-flash-001"');
+  expect(stdout).toMatch(/401, explained: .*no token could be obtained/);
+  expect(stdout).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token printed
+  expect(stdout).not.toContain(DEFAULT_CLIENT.clientSecret);
+});
+
+it("--help explains both modes", async () => {
+  const { stdout } = await run(["--help"]);
+  expect(stdout).toContain("PROXY_AUTH_TOKEN_URL");
+  expect(stdout).toContain("AZURE_TENANT_ID");
+});
+
+it("half a real configuration is refused with a message, exit code 1", async () => {
+  const failure = await run([], { LITELLM_PROXY_API_BASE: "https://proxy.example.com" }).catch(
+    (error: { code: number; stdout: string }) => error,
   );
-  expect(result.stdout).not.toMatch(/demo-token-/);
+  expect((failure as { code: number }).code).toBe(1);
+  expect((failure as { stdout: string }).stdout).toContain(
+    "Set both LITELLM_PROXY_API_BASE and PROXY_AUTH_SCOPE",
+  );
 });

@@ -65,9 +65,13 @@ export function responseFailure(
   }
   // oauth4webapi's other errors can hold the whole response body, token included, as `cause`:
   // keep only their message.
+  if (status < 200 || status >= 300) {
+    const wait =
+      retryAfterSeconds === undefined ? "" : ` and asked to retry after ${retryAfterSeconds} s`;
+    return new TokenAcquisitionError(`The ${what} answered HTTP ${status}${wait}.`, common);
+  }
   const reason = error instanceof Error ? error.message : String(error);
-  const kind = status >= 200 && status < 300 ? "an unusable answer" : `HTTP ${status}`;
-  return new TokenAcquisitionError(`The ${what} returned ${kind} (${reason}).`, common);
+  return new TokenAcquisitionError(`The ${what} returned an unusable answer (${reason}).`, common);
 }
 
 function networkCode(error: unknown): string | undefined {
