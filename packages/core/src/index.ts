@@ -10,6 +10,7 @@ export {
   TokenAcquisitionError,
   type TokenAcquisitionErrorOptions,
 } from "./errors.js";
+export { jwtExpiry } from "./jwt-expiry.js";
 export type { Logger } from "./logger.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";

@@ -1,6 +1,7 @@
 import {
   type AccessToken,
   type GetTokenOptions,
+  jwtExpiry,
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
@@ -11,7 +12,6 @@ import {
   type ResolvedCredentialOptions,
   resolveCredentialOptions,
 } from "./generic-oauth2-credential-options.js";
-import { jwtExpiry } from "./jwt-expiry.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 
 /** The seed's default lifetime when the provider says nothing about expiry. */

@@ -1,7 +1,14 @@
 /**
- * The `exp` claim of a JWT, read without verifying it (the token is ours to send, not to trust).
+ * The `exp` claim of a JWT, read without verifying it: a client sends its token, it does not
+ * trust it, and the expiry only decides when to get a new one. For credential authors whose
+ * source gives a JWT without a separate lifetime.
  *
  * @returns Unix seconds, or `undefined` when the token is not a JWT with a numeric `exp`.
+ *
+ * @example
+ * ```ts
+ * const expiresOn = jwtExpiry(token) ?? Math.floor(Date.now() / 1000) + 3600;
+ * ```
  */
 export function jwtExpiry(token: string): number | undefined {
   const payload = token.split(".")[1];

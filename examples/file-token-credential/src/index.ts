@@ -1,0 +1,1 @@
+export { FileTokenCredential, type FileTokenCredentialOptions } from "./file-token-credential.js";
