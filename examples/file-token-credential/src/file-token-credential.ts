@@ -77,8 +77,8 @@ export class FileTokenCredential implements TokenCredential {
    * The file's token: the last one read while it has more than `rereadBeforeExpirySeconds`
    * left, else the file read again.
    *
-   * @throws {@link TokenAcquisitionError} (retryable) when the file cannot be read or holds an expired token.
-   * @throws {@link InvalidTokenError} when the file holds no usable token.
+   * @throws `TokenAcquisitionError` (from `@proxy-auth/core`) (retryable) when the file cannot be read or holds an expired token.
+   * @throws `InvalidTokenError` when the file holds no usable token.
    */
   async getToken(_scope: string, options?: GetTokenOptions): Promise<AccessToken> {
     const last = this.#last;

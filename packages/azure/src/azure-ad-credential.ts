@@ -71,7 +71,7 @@ export class AzureADCredential implements TokenCredential {
    * A token for `scope` (e.g. `"api://my-litellm-proxy/.default"`). Azure's millisecond
    * timestamps become seconds; `refreshAfter` carries Entra's `refresh_in` hint.
    *
-   * @throws {@link TokenAcquisitionError} naming the credential that failed and why.
+   * @throws `TokenAcquisitionError` (from `@proxy-auth/core`) naming the credential that failed and why.
    */
   async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
     const signal = options?.signal;

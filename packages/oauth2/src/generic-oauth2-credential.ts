@@ -67,7 +67,7 @@ export class GenericOAuth2Credential implements TokenCredential {
   /**
    * Requests a token for `scope` (sent as the `scope` parameter when non-empty).
    *
-   * @throws {@link TokenAcquisitionError} with `status`, `oauthError`, `retryable` and
+   * @throws `TokenAcquisitionError` (from `@proxy-auth/core`) with `status`, `oauthError`, `retryable` and
    * `retryAfterSeconds` where known. An aborted `signal` rejects with its reason.
    */
   async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {

@@ -1,0 +1,189 @@
+import { execFile } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Every package a user can install: not private, in packages/ or examples/. */
+const published = ["packages", "examples"].flatMap((folder) =>
+  readdirSync(join(root, folder)).flatMap((name) => {
+    const directory = join(root, folder, name);
+    const manifest = JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {
+      name: string;
+      private?: boolean;
+    };
+    return manifest.private ? [] : [{ name: manifest.name, directory }];
+  }),
+);
+
+let room: string;
+let app: string;
+const node = (args: string[]) =>
+  run(process.execPath, args, { cwd: app, encoding: "utf8", timeout: 120_000 });
+
+beforeAll(async () => {
+  room = mkdtempSync(join(tmpdir(), "proxy-auth-clean-room-"));
+  const tarballs = join(room, "tarballs");
+  mkdirSync(tarballs);
+  // pnpm pack turns workspace: ranges into real ones, as publishing does.
+  for (const { directory } of published) {
+    await run("pnpm", ["pack", "--pack-destination", tarballs], {
+      cwd: directory,
+      encoding: "utf8",
+    });
+  }
+  app = join(room, "app");
+  mkdirSync(app);
+  writeFileSync(
+    join(app, "package.json"),
+    JSON.stringify({ name: "clean-room-app", private: true, type: "module" }),
+  );
+  const files = readdirSync(tarballs).map((file) => join(tarballs, file));
+  await run(
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      ...files,
+      "@azure/identity@^4.14.1",
+      "typescript@~6.0.3",
+      "@types/node@^20.19.0",
+    ],
+    { cwd: app, encoding: "utf8", timeout: 240_000 },
+  );
+});
+
+afterAll(() => {
+  if (room) rmSync(room, { recursive: true, force: true });
+});
+
+describe("the packed packages, installed with plain npm outside the workspace", () => {
+  it("installs every published package from its tarball", () => {
+    expect(published.map(({ name }) => name).sort()).toEqual([
+      "@proxy-auth/azure",
+      "@proxy-auth/client",
+      "@proxy-auth/core",
+      "@proxy-auth/oauth2",
+      "@proxy-auth/testing",
+      "proxy-auth-file-token-credential",
+    ]);
+    const manifest = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    for (const { name } of published) expect(manifest.dependencies[name]).toMatch(/^file:/);
+    // One copy of core serves every provider.
+    const cores = readdirSync(join(app, "node_modules", "@proxy-auth", "oauth2")).includes(
+      "node_modules",
+    );
+    expect(cores).toBe(false);
+  });
+
+  it("imports each package from ESM", async () => {
+    const script = published
+      .map(
+        ({ name }, index) =>
+          `const m${index} = await import(${JSON.stringify(name)}); if (Object.keys(m${index}).length === 0) throw new Error(${JSON.stringify(name)});`,
+      )
+      .join("\n");
+    const { stdout } = await node([
+      "--input-type=module",
+      "-e",
+      `${script}\nconsole.log("esm ok");`,
+    ]);
+    expect(stdout.trim()).toBe("esm ok");
+  });
+
+  it("requires each package from CommonJS", async () => {
+    const script = published
+      .map(
+        ({ name }) =>
+          `if (Object.keys(require(${JSON.stringify(name)})).length === 0) throw new Error(${JSON.stringify(name)});`,
+      )
+      .join("\n");
+    const { stdout } = await node([
+      "--input-type=commonjs",
+      "-e",
+      `${script}\nconsole.log("cjs ok");`,
+    ]);
+    expect(stdout.trim()).toBe("cjs ok");
+  });
+
+  it("type-checks every seed example (strict, NodeNext)", async () => {
+    copyFileSync(
+      fileURLToPath(new URL("../fixtures/seed-examples.ts", import.meta.url)),
+      join(app, "seed-examples.ts"),
+    );
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          noEmit: true,
+          types: ["node"],
+        },
+        files: ["seed-examples.ts"],
+      }),
+    );
+    const result = await node([
+      join(app, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      app,
+    ]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+    expect(result.stdout).toBe("");
+  });
+
+  it("runs the seed's flow for real: installed testing servers, oauth2 credential, client (ESM and CJS)", async () => {
+    const flow = (load: string) => `
+      ${load}
+      const idp = await startIdentityProvider({ tokenLifetimeSeconds: 60 });
+      const proxy = await startMockProxy({ jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience });
+      try {
+        litellm.proxyAuth = new ProxyAuthHandler({
+          credential: new GenericOAuth2Credential({ clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, tokenUrl: idp.tokenUrl }),
+          scope: "litellm_proxy_api",
+        });
+        litellm.apiBase = proxy.url;
+        const response = await litellm.completion({ model: "gpt-4", messages: [{ role: "user", content: "Hello!" }] });
+        console.log(response.choices[0].message.content, proxy.rejected);
+      } finally {
+        await proxy.close();
+        await idp.close();
+      }`;
+    const esm = await node([
+      "--input-type=module",
+      "-e",
+      flow(`import { ProxyAuthHandler } from "@proxy-auth/core";
+        import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
+        import { litellm } from "@proxy-auth/client";
+        import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";`),
+    ]);
+    expect(esm.stdout.trim()).toBe("Echo: Hello! 0");
+    const cjs = await node([
+      "--input-type=commonjs",
+      "-e",
+      `(async () => { ${flow(`const { ProxyAuthHandler } = require("@proxy-auth/core");
+        const { GenericOAuth2Credential } = require("@proxy-auth/oauth2");
+        const { litellm } = require("@proxy-auth/client");
+        const { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } = require("@proxy-auth/testing");`)} })().catch((error) => { console.error(error); process.exit(1); });`,
+    ]);
+    expect(cjs.stdout.trim()).toBe("Echo: Hello! 0");
+  });
+});
