@@ -8,7 +8,6 @@ import {
   TokenAcquisitionError,
 } from "@proxy-auth/core";
 import {
-  DEFAULT_CLIENT,
   type IdentityProvider,
   type MockProxy,
   startIdentityProvider,
@@ -41,19 +40,7 @@ beforeEach(() => {
 });
 
 /** A real JWT from the identity provider, as a token projector would write it. */
-async function issueToken(): Promise<string> {
-  const response = await fetch(idp.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-      scope: "litellm_proxy_api",
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+const issueToken = () => idp.issueToken();
 
 const expiryOf = (token: string) =>
   JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()).exp as number;

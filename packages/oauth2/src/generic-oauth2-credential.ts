@@ -81,6 +81,9 @@ export class GenericOAuth2Credential implements TokenCredential {
     const params = new URLSearchParams(this.#options.params);
     if (scope) params.set("scope", scope);
 
+    const what = describe("token endpoint", tokenUrl);
+    const noAnswer = (error: unknown) =>
+      requestFailure(error, what, callerSignal, timeout, timeoutMs);
     const sentAt = Date.now() / 1000;
     let response: Response;
     try {
@@ -96,32 +99,19 @@ export class GenericOAuth2Credential implements TokenCredential {
         },
       );
     } catch (error) {
-      throw requestFailure(
-        error,
-        describe("token endpoint", tokenUrl),
-        callerSignal,
-        timeout,
-        timeoutMs,
-      );
+      throw noAnswer(error);
     }
     let result: oauth.TokenEndpointResponse;
     try {
       result = await oauth.processClientCredentialsResponse(server, this.#client, response);
     } catch (error) {
-      if (signal.aborted) {
-        throw requestFailure(
-          error,
-          describe("token endpoint", tokenUrl),
-          callerSignal,
-          timeout,
-          timeoutMs,
-        );
-      }
-      throw responseFailure(error, response, describe("token endpoint", tokenUrl));
+      // The body may have been cut off by the timeout or the caller.
+      if (signal.aborted) throw noAnswer(error);
+      throw responseFailure(error, response, what);
     }
     if (result.token_type !== "bearer") {
       throw new TokenAcquisitionError(
-        `The ${describe("token endpoint", tokenUrl)} issued a token of type "${result.token_type}"; only Bearer tokens are supported.`,
+        `The ${what} issued a token of type "${result.token_type}"; only Bearer tokens are supported.`,
         { status: response.status, retryable: false },
       );
     }

@@ -64,6 +64,12 @@ export interface IdentityProvider {
   clearFaults(): void;
   /** Changes the lifetime of tokens issued from now on. */
   setTokenLifetime(seconds: number): void;
+  /**
+   * Gets an access token straight from the token endpoint (client_credentials, `client_secret_post`),
+   * as something outside the code under test would: a token projector, a sidecar, a test's setup.
+   * Default client {@link DEFAULT_CLIENT}, default scope `"litellm_proxy_api"`.
+   */
+  issueToken(options?: { scope?: string; client?: TestClient }): Promise<string>;
   /** Stops the server and ends every open connection. */
   close(): Promise<void>;
 }
@@ -209,6 +215,27 @@ export async function startIdentityProvider(
     clearFaults: () => faults.clear(),
     setTokenLifetime: (seconds) => {
       lifetimeSeconds = seconds;
+    },
+    issueToken: async ({
+      scope = "litellm_proxy_api",
+      client = clients[0] ?? DEFAULT_CLIENT,
+    } = {}) => {
+      const response = await fetch(`${issuer}/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          scope,
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await response.json()) as { access_token?: string };
+      if (!response.ok || typeof body.access_token !== "string") {
+        throw new Error(`The test identity provider answered ${response.status} without a token.`);
+      }
+      return body.access_token;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

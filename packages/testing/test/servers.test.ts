@@ -24,19 +24,7 @@ afterAll(async () => {
   await idp.close();
 });
 
-async function token(scope = "litellm_proxy_api"): Promise<string> {
-  const response = await fetch(idp.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-      scope,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+const token = (scope?: string) => idp.issueToken(scope === undefined ? {} : { scope });
 
 const call = (path: string, body: unknown, bearer?: string) =>
   fetch(`${proxy.url}${path}`, {
