@@ -28,6 +28,8 @@ export interface GenericOAuth2CredentialOptions {
   timeoutMs?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /** Clock in milliseconds, for `expiresOn`. Default `Date.now` (inject the handler's in tests). */
+  now?: () => number;
 }
 
 /** Options after validation. */
@@ -39,6 +41,7 @@ export interface ResolvedCredentialOptions {
   params: [string, string][];
   timeoutMs: number;
   fetch: typeof fetch;
+  now: () => number;
 }
 
 const RESERVED_PARAMS = new Set([
@@ -121,6 +124,12 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
       'GenericOAuth2Credential: no fetch is available; pass one as the "fetch" option.',
     );
   }
+  const now = given.now ?? Date.now;
+  if (typeof now !== "function") {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "now" must be a function returning milliseconds.',
+    );
+  }
   return {
     clientId,
     clientSecret,
@@ -129,6 +138,7 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
     params,
     timeoutMs,
     fetch: transport as typeof fetch,
+    now: now as () => number,
   };
 }
 

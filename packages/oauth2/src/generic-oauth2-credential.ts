@@ -84,7 +84,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
       requestFailure(error, what, callerSignal, timeout, timeoutMs);
-    const sentAt = Date.now() / 1000;
+    const sentAt = this.#options.now() / 1000;
     let response: Response;
     try {
       response = await oauth.clientCredentialsGrantRequest(
