@@ -1,6 +1,7 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
 
 /** Options of {@link ProxyAuthHandler}. */
@@ -37,6 +38,23 @@ export interface ProxyAuthHandlerOptions {
   random?: () => number;
   /** Waits between blocking retries. Default a `setTimeout` (inject one in tests). */
   sleep?: (milliseconds: number) => Promise<void>;
+  /**
+   * A cache shared with other handlers (other processes, with `@proxy-auth/cache-redis`): they
+   * share one token and elect one refresher. Default none: this handler's own memory.
+   */
+  cache?: TokenCache;
+  /**
+   * The key under which the token is shared. Default: the credential's `cacheKey()` and the
+   * scope; required with `cache` when the credential has no `cacheKey()`.
+   */
+  cacheKey?: string;
+  /** Timeout of one cache operation; a slower cache counts as down. Default 500 ms. */
+  cacheTimeoutMs?: number;
+  /**
+   * How long to wait for another process's refresh before getting a token directly (its lock
+   * lease is twice this). Default 5_000 ms.
+   */
+  cacheWaitMs?: number;
 }
 
 /** Options after validation, with every default filled in. */
@@ -52,6 +70,10 @@ export interface ResolvedHandlerOptions {
   retry: Required<RetryOptions>;
   random: () => number;
   sleep: (milliseconds: number) => Promise<void>;
+  cache: TokenCache | undefined;
+  cacheKey: string | undefined;
+  cacheTimeoutMs: number;
+  cacheWaitMs: number;
 }
 
 const defaultSleep = (milliseconds: number) =>
@@ -101,6 +123,31 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
       'ProxyAuthHandler: "logger" must be an object with a warn(message) method.',
     );
   }
+  const cache = given.cache as TokenCache | undefined;
+  if (cache !== undefined) {
+    const methods = ["get", "set", "acquireRefreshLock"] as const;
+    if (
+      typeof cache !== "object" ||
+      cache === null ||
+      methods.some((name) => typeof cache[name] !== "function")
+    ) {
+      throw new ConfigurationError(
+        'ProxyAuthHandler: "cache" must be a TokenCache (get, set, acquireRefreshLock).',
+      );
+    }
+    const hasKey = typeof (credential as TokenCredential).cacheKey === "function";
+    if (given.cacheKey === undefined && !hasKey) {
+      throw new ConfigurationError(
+        'ProxyAuthHandler: with "cache", give "cacheKey" (this credential has no cacheKey() to derive one from).',
+      );
+    }
+  }
+  if (
+    given.cacheKey !== undefined &&
+    (typeof given.cacheKey !== "string" || given.cacheKey.length === 0)
+  ) {
+    throw new ConfigurationError('ProxyAuthHandler: "cacheKey" must be a non-empty string.');
+  }
   const retry = (given.retry ?? {}) as RetryOptions;
   if (typeof retry !== "object" || retry === null) {
     throw new ConfigurationError('ProxyAuthHandler: "retry" must be an object.');
@@ -122,6 +169,10 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     },
     random: fn("random", given.random, Math.random),
     sleep: fn("sleep", given.sleep, defaultSleep),
+    cache,
+    cacheKey: given.cacheKey as string | undefined,
+    cacheTimeoutMs: number("cacheTimeoutMs", given.cacheTimeoutMs, 500, 1),
+    cacheWaitMs: number("cacheWaitMs", given.cacheWaitMs, 5_000),
   };
 }
 

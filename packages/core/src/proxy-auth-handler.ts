@@ -6,6 +6,7 @@ import {
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
 } from "./proxy-auth-handler-options.js";
+import { SharedTokenSource } from "./shared-token-source.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
 import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
 
@@ -55,6 +56,9 @@ export class ProxyAuthHandler {
   #generation = 0;
   #warnedThisEpisode = false;
   #everFetched = false;
+  /** The last token invalidated: never taken back from a shared cache. */
+  #rejectedToken: string | undefined;
+  readonly #shared: SharedTokenSource | undefined;
 
   /**
    * @param options - `credential` and `scope` are required; see {@link ProxyAuthHandlerOptions}.
@@ -66,6 +70,20 @@ export class ProxyAuthHandler {
     this.credential = this.#options.credential;
     this.scope = this.#options.scope;
     this.onTokenError = this.#options.onTokenError;
+    const { cache, cacheKey } = this.#options;
+    this.#shared =
+      cache === undefined
+        ? undefined
+        : new SharedTokenSource({
+            cache,
+            key: async () => cacheKey ?? `${await this.credential.cacheKey?.()}\u0000${this.scope}`,
+            timeoutMs: this.#options.cacheTimeoutMs,
+            waitMs: this.#options.cacheWaitMs,
+            now: this.#now,
+            sleep: this.#options.sleep,
+            logger: this.#options.logger,
+            scope: this.scope,
+          });
   }
 
   /**
@@ -108,6 +126,7 @@ export class ProxyAuthHandler {
   invalidate(token?: string): void {
     const cached = this.#cached;
     if (token !== undefined && cached?.accessToken.token !== token) return;
+    if (cached !== undefined) this.#rejectedToken = cached.accessToken.token;
     this.#cached = undefined;
     this.#generation++;
     this.#options.logger.debug?.("Token invalidated", { scope: this.scope });
@@ -164,10 +183,10 @@ export class ProxyAuthHandler {
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
-        const answer = await this.#callCredential();
+        const accessToken = await this.#nextToken();
         const now = this.#now();
         const token = scheduleToken(
-          validateAccessToken(answer, now / 1000),
+          accessToken,
           now,
           this.#options.refreshBufferSeconds,
           this.#options.expiryMarginSeconds,
@@ -214,6 +233,31 @@ export class ProxyAuthHandler {
         throw error;
       }
     }
+  }
+
+  /** A validated token: from the credential, or through the shared cache when there is one. */
+  async #nextToken(): Promise<AccessToken> {
+    const fetchToken = async () =>
+      validateAccessToken(await this.#callCredential(), this.#now() / 1000);
+    if (this.#shared === undefined) return fetchToken();
+    // What another process stored is checked like what a credential returns.
+    const token = await this.#shared.obtain(fetchToken, (shared) => this.#usableShared(shared));
+    return validateAccessToken(token, this.#now() / 1000);
+  }
+
+  /** A shared token is taken when it is valid, newer than the one held, and not one refused. */
+  #usableShared(shared: AccessToken): boolean {
+    const now = this.#now();
+    let token: AccessToken;
+    try {
+      token = validateAccessToken(shared, now / 1000);
+    } catch {
+      return false;
+    }
+    if (token.token === this.#cached?.accessToken.token || token.token === this.#rejectedToken)
+      return false;
+    const { refreshBufferSeconds, expiryMarginSeconds } = this.#options;
+    return scheduleToken(token, now, refreshBufferSeconds, expiryMarginSeconds).usableUntil > now;
   }
 
   /** Runs the credential with a timeout; its timer never keeps the process alive. */

@@ -26,4 +26,10 @@ export interface TokenCredential {
    * the handler can decide whether to retry.
    */
   getToken(scope: string, options?: GetTokenOptions): AccessToken | Promise<AccessToken>;
+  /**
+   * Optional: what identifies this credential's tokens (issuer, client id, audience and a hash of
+   * any secret — never the secret itself), so handlers in other processes with the same identity
+   * and scope share one token through a `TokenCache`.
+   */
+  cacheKey?(): string | Promise<string>;
 }

@@ -1,0 +1,217 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  ControlledCredential,
+  flush,
+  recordingLogger,
+  TestClock,
+  tokenString,
+} from "../test/fixtures.js";
+import type { AccessToken } from "./access-token.js";
+import { ConfigurationError } from "./errors.js";
+import { ProxyAuthHandler } from "./proxy-auth-handler.js";
+import { createMemoryTokenCache, type TokenCache } from "./token-cache.js";
+
+let clock: TestClock;
+let logger: ReturnType<typeof recordingLogger>;
+
+beforeEach(() => {
+  clock = new TestClock();
+  logger = recordingLogger();
+});
+
+/** A cache that counts its calls and can be switched off. */
+function instrumented(inner: TokenCache) {
+  const counts = { get: 0, set: 0, lock: 0 };
+  let down = false;
+  /** Counts the call, fails while "down", else asks the real cache. */
+  const call = <T>(name: keyof typeof counts, operation: () => Promise<T>): Promise<T> => {
+    counts[name]++;
+    return down ? Promise.reject(new Error("ECONNREFUSED 127.0.0.1:6379")) : operation();
+  };
+  const cache: TokenCache = {
+    get: (key) => call("get", () => inner.get(key)),
+    set: (key, token) => call("set", () => inner.set(key, token)),
+    acquireRefreshLock: (key, lease) => call("lock", () => inner.acquireRefreshLock(key, lease)),
+  };
+  return { cache, counts, setDown: (value: boolean) => (down = value) };
+}
+
+/** One "process": its own credential and handler, sharing the cache. */
+function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
+  const credential = new ControlledCredential();
+  const handler = new ProxyAuthHandler({
+    credential,
+    scope: "s",
+    cache,
+    cacheKey: "fleet-key",
+    now: clock.now,
+    logger,
+    sleep: async (milliseconds) => {
+      clock.time += milliseconds;
+      await flush(1);
+    },
+    ...options,
+  });
+  return { credential, handler };
+}
+
+const issued = (n: number, lifetime = 3600): AccessToken => ({
+  token: tokenString(n),
+  expiresOn: clock.seconds + lifetime,
+});
+
+describe("a shared TokenCache", () => {
+  it("elects one refresher: a cold fleet makes one grant", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    const a = process_(cache);
+    const b = process_(cache);
+    const c = process_(cache);
+    const waiting = [a, b, c].map((p) => p.handler.getToken());
+    await flush();
+    expect(a.credential.calls + b.credential.calls + c.credential.calls).toBe(1);
+    a.credential.answer(issued(1));
+    const tokens = await Promise.all(waiting);
+    expect(new Set(tokens.map((token) => token.token))).toEqual(new Set([tokenString(1)]));
+    expect(b.credential.calls + c.credential.calls).toBe(0);
+  });
+
+  it("a rotation costs one grant: the others take the newer shared token", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    const a = process_(cache);
+    const b = process_(cache);
+    const first = [a.handler.getToken(), b.handler.getToken()];
+    await flush();
+    a.credential.answer(issued(1));
+    await Promise.all(first);
+    clock.advance(3550); // inside both handlers' refresh buffer
+    expect((await a.handler.getToken()).token).toBe(tokenString(1));
+    await flush();
+    a.credential.answer(issued(2));
+    await flush();
+    expect((await b.handler.getToken()).token).toBe(tokenString(1)); // served at once…
+    await flush();
+    expect((await b.handler.getToken()).token).toBe(tokenString(2)); // …then the shared one
+    expect(b.credential.calls).toBe(0);
+  });
+
+  it("the hot path never touches the cache", async () => {
+    const { cache, counts } = instrumented(createMemoryTokenCache(clock.now));
+    const a = process_(cache);
+    const cold = a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(1));
+    await cold;
+    const before = { ...counts };
+    for (let i = 0; i < 100; i++) await a.handler.getAuthHeaders();
+    expect(counts).toEqual(before);
+  });
+
+  it("when the refresher dies holding the lock, a waiter gets its own token after cacheWaitMs", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    await cache.acquireRefreshLock("fleet-key", 60_000); // a refresher that never publishes
+    const b = process_(cache, { cacheWaitMs: 1_000 });
+    const waiting = b.handler.getToken();
+    await flush(30);
+    expect(b.credential.calls).toBe(1);
+    b.credential.answer(issued(7));
+    expect((await waiting).token).toBe(tokenString(7));
+  });
+
+  it("never takes back a token it invalidated", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    const a = process_(cache);
+    const cold = a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(1));
+    await cold;
+    a.handler.invalidate(tokenString(1)); // the proxy refused it; the cache still holds it
+    const next = a.handler.getToken();
+    await flush();
+    expect(a.credential.calls).toBe(2);
+    a.credential.answer(issued(2));
+    expect((await next).token).toBe(tokenString(2));
+    expect((await cache.get("fleet-key"))?.token).toBe(tokenString(2));
+  });
+
+  it("ignores a foreign or corrupted value and refreshes over it", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    await cache.set("fleet-key", { token: "not a token", expiresOn: Number.NaN } as AccessToken);
+    const a = process_(cache);
+    const cold = a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(3));
+    expect((await cold).token).toBe(tokenString(3));
+    expect((await cache.get("fleet-key"))?.token).toBe(tokenString(3));
+  });
+
+  it("cache down: the handler gets its own tokens, one warning per outage, and says when it is back", async () => {
+    const { cache, setDown } = instrumented(createMemoryTokenCache(clock.now));
+    const a = process_(cache);
+    setDown(true);
+    const first = a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(1, 60));
+    expect((await first).token).toBe(tokenString(1));
+    clock.advance(45);
+    await a.handler.getToken(); // background refresh, cache still down
+    await flush();
+    a.credential.answer(issued(2, 60));
+    await flush();
+    expect(
+      logger.lines.filter(
+        (line) => line.level === "warn" && line.message.includes("Token cache unavailable"),
+      ),
+    ).toHaveLength(1);
+    expect(logger.lines.some((line) => line.message.includes("ECONNREFUSED"))).toBe(true);
+    setDown(false);
+    clock.advance(45);
+    await a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(3, 60));
+    await flush();
+    expect(
+      logger.lines.some((line) => line.level === "info" && line.message.includes("answers again")),
+    ).toBe(true);
+  });
+
+  it("a cache that never answers counts as down after cacheTimeoutMs", async () => {
+    const hanging: TokenCache = {
+      get: () => new Promise(() => {}),
+      set: () => new Promise(() => {}),
+      acquireRefreshLock: () => new Promise(() => {}),
+    };
+    const credential = new ControlledCredential();
+    const handler = new ProxyAuthHandler({
+      credential,
+      scope: "s",
+      cache: hanging,
+      cacheKey: "k",
+      cacheTimeoutMs: 20,
+      logger,
+    });
+    const waiting = handler.getToken();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(credential.calls).toBe(1);
+    credential.answer({ token: "t", expiresOn: Date.now() / 1000 + 60 });
+    expect((await waiting).token).toBe("t");
+    expect(logger.lines.some((line) => line.message.includes("no answer within 20 ms"))).toBe(true);
+  });
+
+  it("needs a key: from cacheKey, or the credential's cacheKey()", () => {
+    const cache = createMemoryTokenCache();
+    expect(
+      () => new ProxyAuthHandler({ credential: new ControlledCredential(), scope: "s", cache }),
+    ).toThrow(ConfigurationError);
+    expect(
+      () =>
+        new ProxyAuthHandler({
+          credential: new ControlledCredential(),
+          scope: "s",
+          cache: {} as TokenCache,
+          cacheKey: "k",
+        }),
+    ).toThrow(/TokenCache/);
+    const keyed = Object.assign(new ControlledCredential(), { cacheKey: () => "identity" });
+    expect(() => new ProxyAuthHandler({ credential: keyed, scope: "s", cache })).not.toThrow();
+  });
+});
