@@ -76,4 +76,17 @@ describe("GenericOAuth2Credential options", () => {
     });
     expect(JSON.stringify(credential)).not.toContain("SENTINEL");
   });
+
+  it("cacheKey identifies client, endpoint and secret without containing the secret", async () => {
+    const key = await new GenericOAuth2Credential(base).cacheKey();
+    expect(key).toMatch(/^oauth2:[0-9a-f]{64}$/);
+    expect(key).not.toContain("SENTINEL");
+    expect(await new GenericOAuth2Credential({ ...base }).cacheKey()).toBe(key);
+    expect(
+      await new GenericOAuth2Credential({ ...base, clientSecret: "SENTINEL-rotated" }).cacheKey(),
+    ).not.toBe(key);
+    expect(
+      await new GenericOAuth2Credential({ ...base, audience: "https://other" }).cacheKey(),
+    ).not.toBe(key);
+  });
 });

@@ -122,6 +122,16 @@ export class GenericOAuth2Credential implements TokenCredential {
     return { token: result.access_token, expiresOn, tokenType: "Bearer" };
   }
 
+  /**
+   * What identifies this credential's tokens, for a shared `TokenCache`: a SHA-256 over the
+   * endpoint, client id, extra parameters and a hash of the secret — never the secret itself.
+   */
+  async cacheKey(): Promise<string> {
+    const { clientId, clientSecret, params, authMethod } = this.#options;
+    const secret = await sha256(clientSecret);
+    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authMethod, params, secret]))}`;
+  }
+
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
   #authorizationServer(
     signal: AbortSignal,
@@ -183,6 +193,11 @@ export class GenericOAuth2Credential implements TokenCredential {
     }
     throw lastError;
   }
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Names an endpoint without its query string (which could carry anything). */

@@ -21,4 +21,5 @@ export {
   type RecordedProxyRequest,
   startMockProxy,
 } from "./mock-proxy.js";
+export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";

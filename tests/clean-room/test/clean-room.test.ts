@@ -76,6 +76,7 @@ describe("the packed packages, installed with plain npm outside the workspace", 
   it("installs every published package from its tarball", () => {
     expect(published.map(({ name }) => name).sort()).toEqual([
       "@proxy-auth/azure",
+      "@proxy-auth/cache-redis",
       "@proxy-auth/client",
       "@proxy-auth/core",
       "@proxy-auth/oauth2",

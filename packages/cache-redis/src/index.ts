@@ -1,0 +1,5 @@
+export {
+  createRedisTokenCache,
+  type RedisTokenCache,
+  type RedisTokenCacheOptions,
+} from "./redis-token-cache.js";

@@ -1,0 +1,150 @@
+import { createHash, randomUUID } from "node:crypto";
+import {
+  type AccessToken,
+  ConfigurationError,
+  type Logger,
+  type ReleaseLock,
+  type TokenCache,
+} from "@proxy-auth/core";
+import { Redis } from "ioredis";
+import { TokenCipher } from "./token-cipher.js";
+
+/** Options of {@link createRedisTokenCache}. */
+export interface RedisTokenCacheOptions {
+  /** E.g. `"redis://127.0.0.1:6379"` (or `rediss://` for TLS). Give this or `client`. */
+  url?: string;
+  /** An existing ioredis client (its options are yours; `close()` then leaves it open). */
+  client?: unknown;
+  /** Encrypts tokens at rest (AES-256-GCM). Required unless `allowPlaintext` is true. */
+  encryptionKey?: string | Uint8Array;
+  /** Store tokens unencrypted. Default false. */
+  allowPlaintext?: boolean;
+  /** Prefix of every key this cache writes. Default `"proxy-auth:"`. */
+  keyPrefix?: string;
+  /** Timeout of one Redis command, for a client this function creates. Default 300 ms. */
+  commandTimeoutMs?: number;
+  /** Where unreadable values are reported. Default: warnings to the console. */
+  logger?: Logger;
+}
+
+/** A `TokenCache` (from `@proxy-auth/core`) on Redis, with `close()` to end its connection. */
+export interface RedisTokenCache extends TokenCache {
+  /** Closes the connection this cache opened (not a client you passed in). */
+  close(): Promise<void>;
+}
+
+// Deletes the lock only if this holder still owns it (its lease may have passed to another).
+const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+/**
+ * A fleet-wide token cache on Redis: every handler in every process that shares the Redis, the
+ * credential identity and the scope shares one token and one refresh. Keys are a SHA-256 of
+ * the handler's cache key (which holds a hash of any secret, never the secret); tokens are
+ * encrypted at rest unless you opt out; the refresh lock is `SET NX PX`, released only by its
+ * holder, and expires if the holder dies.
+ *
+ * @example
+ * ```ts
+ * const handler = new ProxyAuthHandler({
+ *   credential,
+ *   scope: "litellm_proxy_api",
+ *   cache: createRedisTokenCache({ url: "redis://127.0.0.1:6379", encryptionKey: process.env.TOKEN_CACHE_KEY }),
+ * });
+ * ```
+ */
+export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTokenCache {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError(
+      "createRedisTokenCache needs an options object: { url, encryptionKey }.",
+    );
+  }
+  const {
+    url,
+    client,
+    encryptionKey,
+    allowPlaintext = false,
+    keyPrefix = "proxy-auth:",
+    commandTimeoutMs = 300,
+  } = options;
+  if ((url === undefined) === (client === undefined)) {
+    throw new ConfigurationError(
+      'createRedisTokenCache: give either "url" (e.g. "redis://127.0.0.1:6379") or "client".',
+    );
+  }
+  if (url !== undefined && (typeof url !== "string" || !/^rediss?:\/\//.test(url))) {
+    throw new ConfigurationError(
+      'createRedisTokenCache: "url" must start with redis:// or rediss://.',
+    );
+  }
+  if (client !== undefined && typeof (client as { set?: unknown }).set !== "function") {
+    throw new ConfigurationError('createRedisTokenCache: "client" must be an ioredis client.');
+  }
+  if (encryptionKey === undefined && allowPlaintext !== true) {
+    throw new ConfigurationError(
+      'createRedisTokenCache: tokens are encrypted at rest: give "encryptionKey" (a secret shared by the fleet), or set allowPlaintext: true.',
+    );
+  }
+  if (
+    encryptionKey !== undefined &&
+    (encryptionKey.length < 16 ||
+      (typeof encryptionKey !== "string" && !(encryptionKey instanceof Uint8Array)))
+  ) {
+    throw new ConfigurationError(
+      'createRedisTokenCache: "encryptionKey" must be a string or bytes of at least 16 characters.',
+    );
+  }
+  if (typeof keyPrefix !== "string")
+    throw new ConfigurationError('createRedisTokenCache: "keyPrefix" must be a string.');
+  const logger = options.logger ?? {
+    warn: (message: string) => console.warn(`[proxy-auth] ${message}`),
+  };
+  const cipher = new TokenCipher(encryptionKey);
+  const redis =
+    (client as Redis | undefined) ??
+    new Redis(url as string, {
+      // Commands wait for the first connection, but never longer than the command timeout: while
+      // Redis is down they fail fast and the handler falls back to its own tokens.
+      maxRetriesPerRequest: 0,
+      commandTimeout: commandTimeoutMs,
+      connectTimeout: 1_000,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+  if (client === undefined) redis.on("error", () => {}); // reported through failed commands instead
+  const reported = new Set<string>();
+  const name = (key: string) => createHash("sha256").update(key).digest("hex");
+
+  return {
+    async get(key) {
+      const value = await redis.get(`${keyPrefix}token:${name(key)}`);
+      if (value === null) return undefined;
+      const opened = cipher.open(value);
+      if ("problem" in opened) {
+        if (!reported.has(opened.problem)) {
+          reported.add(opened.problem);
+          logger.warn(
+            `Token cache: ignoring the value under ${keyPrefix}token:… because ${opened.problem}; it will be replaced.`,
+          );
+        }
+        return undefined;
+      }
+      return opened.token;
+    },
+    async set(key, token: AccessToken) {
+      const ttl = Math.floor(token.expiresOn * 1000 - Date.now());
+      if (ttl <= 0) return;
+      await redis.set(`${keyPrefix}token:${name(key)}`, cipher.seal(token), "PX", ttl);
+    },
+    async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
+      const lock = `${keyPrefix}lock:${name(key)}`;
+      const owner = randomUUID();
+      const taken = await redis.set(lock, owner, "PX", Math.max(1, Math.floor(leaseMs)), "NX");
+      if (taken !== "OK") return undefined;
+      return async () => {
+        await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
+      };
+    },
+    async close() {
+      if (client === undefined) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

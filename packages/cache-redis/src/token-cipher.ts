@@ -1,0 +1,67 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import type { AccessToken } from "@proxy-auth/core";
+
+const ENCRYPTED = "v1.aes-256-gcm:";
+const PLAIN = "v1.plain:";
+
+/**
+ * How tokens are stored: AES-256-GCM with a key derived from the user's (a SHA-256 of it, so
+ * any passphrase or raw key works), a fresh 12-byte IV per value, authenticated so that a wrong
+ * key or a foreign value is detected rather than misread. Plaintext only when asked for.
+ */
+export class TokenCipher {
+  readonly #key: Buffer | undefined;
+
+  constructor(encryptionKey: string | Uint8Array | undefined) {
+    this.#key =
+      encryptionKey === undefined ? undefined : createHash("sha256").update(encryptionKey).digest();
+  }
+
+  seal(token: AccessToken): string {
+    const json = JSON.stringify(token);
+    if (this.#key === undefined) return `${PLAIN}${json}`;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
+    return `${ENCRYPTED}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64")}`;
+  }
+
+  /**
+   * @returns The token, or a reason it cannot be read (wrong key, foreign or corrupted value).
+   */
+  open(value: string): { token: AccessToken } | { problem: string } {
+    let json: string;
+    if (value.startsWith(ENCRYPTED)) {
+      if (this.#key === undefined)
+        return { problem: "the value is encrypted but no encryptionKey is set" };
+      const bytes = Buffer.from(value.slice(ENCRYPTED.length), "base64");
+      if (bytes.length < 12 + 16 + 1) return { problem: "the encrypted value is truncated" };
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", this.#key, bytes.subarray(0, 12));
+        decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+        json = Buffer.concat([
+          decipher.update(bytes.subarray(12, bytes.length - 16)),
+          decipher.final(),
+        ]).toString("utf8");
+      } catch {
+        return {
+          problem: "the value does not decrypt with this encryptionKey (another key, or tampered)",
+        };
+      }
+    } else if (value.startsWith(PLAIN)) {
+      if (this.#key !== undefined)
+        return { problem: "the value is stored in plaintext but an encryptionKey is set" };
+      json = value.slice(PLAIN.length);
+    } else {
+      return { problem: "the value was not written by proxy-auth" };
+    }
+    try {
+      const token = JSON.parse(json) as AccessToken;
+      if (typeof token?.token !== "string" || typeof token.expiresOn !== "number")
+        return { problem: "the value has no token" };
+      return { token };
+    } catch {
+      return { problem: "the value is not JSON" };
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
+import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
+import {
+  DEFAULT_CLIENT,
+  type IdentityProvider,
+  type RedisServer,
+  startIdentityProvider,
+  startRedisServer,
+} from "@proxy-auth/testing";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createRedisTokenCache, type RedisTokenCache } from "../src/index.js";
+
+const KEY = "a-fleet-encryption-key-0123456789";
+let redis: RedisServer;
+let idp: IdentityProvider;
+let raw: Redis;
+const opened: RedisTokenCache[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  idp = await startIdentityProvider({ clients: [DEFAULT_CLIENT] });
+  raw = new Redis(redis.url);
+  raw.on("error", () => {}); // Redis is stopped on purpose in one test
+});
+afterAll(async () => {
+  raw.disconnect();
+  await redis.stop();
+  await idp.close();
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((cache) => cache.close()));
+  await raw.flushall().catch(() => {});
+});
+
+function cache(options: Partial<Parameters<typeof createRedisTokenCache>[0]> = {}) {
+  const lines: string[] = [];
+  const created = createRedisTokenCache({
+    url: redis.url,
+    encryptionKey: KEY,
+    logger: { warn: (line) => lines.push(line) },
+    ...options,
+  });
+  opened.push(created);
+  return Object.assign(created, { lines });
+}
+
+function handler(
+  shared: RedisTokenCache,
+  extra: Partial<ConstructorParameters<typeof ProxyAuthHandler>[0]> = {},
+) {
+  const lines: string[] = [];
+  const credential = new GenericOAuth2Credential({
+    clientId: DEFAULT_CLIENT.clientId,
+    clientSecret: DEFAULT_CLIENT.clientSecret,
+    tokenUrl: idp.tokenUrl,
+  });
+  const created = new ProxyAuthHandler({
+    credential,
+    scope: "litellm_proxy_api",
+    cache: shared,
+    logger: {
+      warn: (line) => lines.push(line),
+      debug: (line) => lines.push(line),
+      info: (line) => lines.push(line),
+    },
+    ...extra,
+  });
+  return Object.assign(created, { lines });
+}
+
+const token = (name: string, seconds = 3600) => ({
+  token: name,
+  expiresOn: Date.now() / 1000 + seconds,
+});
+
+describe("createRedisTokenCache against a real redis-server", () => {
+  it("stores tokens encrypted under a hashed key, with a TTL to expiry", async () => {
+    const store = cache();
+    await store.set("oauth2:identity\u0000scope", token("eyJ.SECRET-TOKEN.sig", 120));
+    const keys = await raw.keys("*");
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^proxy-auth:token:[0-9a-f]{64}$/);
+    const stored = (await raw.get(keys[0] as string)) as string;
+    expect(stored.startsWith("v1.aes-256-gcm:")).toBe(true);
+    expect(stored).not.toContain("SECRET-TOKEN");
+    expect(await raw.pttl(keys[0] as string)).toBeGreaterThan(118_000);
+    expect((await store.get("oauth2:identity\u0000scope"))?.token).toBe("eyJ.SECRET-TOKEN.sig");
+    expect(await store.get("another-key")).toBeUndefined();
+  });
+
+  it("elects one lock holder; only the holder releases; the lease expires by itself", async () => {
+    const a = cache();
+    const b = cache();
+    const release = await a.acquireRefreshLock("k", 10_000);
+    expect(release).toBeDefined();
+    expect(await b.acquireRefreshLock("k", 10_000)).toBeUndefined();
+    await release?.();
+    const again = await b.acquireRefreshLock("k", 150);
+    expect(again).toBeDefined();
+    await vi.waitFor(async () => expect(await a.acquireRefreshLock("k", 10_000)).toBeDefined(), {
+      timeout: 2_000,
+    });
+    await again?.(); // b's lease passed to a: b's release must not free a's lock
+    expect(await b.acquireRefreshLock("k", 10_000)).toBeUndefined();
+  });
+
+  it("a wrong key, a foreign value or a plaintext value read as a miss, reported once each", async () => {
+    await cache({ encryptionKey: "another-key-for-another-fleet" }).set("k", token("t"));
+    const store = cache();
+    expect(await store.get("k")).toBeUndefined();
+    expect(await store.get("k")).toBeUndefined();
+    await raw.set((await raw.keys("*"))[0] as string, '{"not":"ours"}');
+    expect(await store.get("k")).toBeUndefined();
+    expect(store.lines).toHaveLength(2);
+    expect(store.lines[0]).toMatch(/does not decrypt with this encryptionKey/);
+    expect(store.lines[1]).toMatch(/not written by proxy-auth/);
+    const plain = cache({ encryptionKey: undefined, allowPlaintext: true });
+    await plain.set("p", token("plain-token"));
+    expect((await plain.get("p"))?.token).toBe("plain-token");
+    expect(await store.get("p")).toBeUndefined();
+  });
+
+  it("refuses unsafe or incomplete options", () => {
+    expect(() => createRedisTokenCache({ url: redis.url })).toThrow(/encryptionKey/);
+    expect(() => createRedisTokenCache({ encryptionKey: KEY })).toThrow(ConfigurationError);
+    expect(() =>
+      createRedisTokenCache({ url: "http://127.0.0.1:6379", encryptionKey: KEY }),
+    ).toThrow(/redis:\/\//);
+    expect(() => createRedisTokenCache({ url: redis.url, encryptionKey: "short" })).toThrow(/16/);
+    expect(() => createRedisTokenCache({ client: {}, encryptionKey: KEY })).toThrow(/ioredis/);
+  });
+});
+
+describe("handlers sharing Redis", () => {
+  it("ten cold handlers (as ten processes would) make one grant", async () => {
+    // Connected caches, and timeouts that a loaded test machine cannot trip: this test is about
+    // the election, not about the fallback (tested below).
+    const caches = Array.from({ length: 10 }, () => cache({ commandTimeoutMs: 5_000 }));
+    await Promise.all(caches.map((store) => store.get("warm-up")));
+    const before = idp.tokensIssued;
+    const handlers = caches.map((store) => handler(store, { cacheTimeoutMs: 5_000 }));
+    const tokens = await Promise.all(handlers.map((h) => h.getToken()));
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(idp.tokensIssued - before).toBe(1);
+  });
+
+  it("after a 401, one handler refreshes and the others take the new shared token", async () => {
+    const a = handler(cache());
+    const b = handler(cache());
+    const first = await a.getToken();
+    expect((await b.getToken()).token).toBe(first.token);
+    const before = idp.tokensIssued;
+    a.invalidate(first.token);
+    const second = await a.getToken();
+    expect(second.token).not.toBe(first.token);
+    b.invalidate(first.token);
+    expect((await b.getToken()).token).toBe(second.token);
+    expect(idp.tokensIssued - before).toBe(1);
+  });
+
+  it("Redis stopped mid-run: requests keep being served, one warning, sharing resumes when it is back", async () => {
+    const shared = cache();
+    const a = handler(shared, { cacheTimeoutMs: 300 });
+    await a.getToken();
+    await redis.stop();
+    try {
+      a.invalidate();
+      const own = await a.getToken(); // the cache is down: the handler fetches directly
+      expect(own.token).toMatch(/^eyJ/);
+      a.invalidate();
+      await a.getToken();
+      expect(a.lines.filter((line) => line.startsWith("Token cache unavailable"))).toHaveLength(1);
+    } finally {
+      await redis.restart();
+    }
+    await vi.waitFor(
+      async () => {
+        a.invalidate();
+        await a.getToken();
+        expect(a.lines.some((line) => line.includes("answers again"))).toBe(true);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+  });
+
+  it("a wrong encryption key: served anyway, with a clear log line", async () => {
+    const good = handler(cache());
+    await good.getToken();
+    const otherKey = cache({ encryptionKey: "a-different-fleet-key-000000" });
+    const other = handler(otherKey);
+    expect((await other.getToken()).token).toMatch(/^eyJ/);
+    expect(otherKey.lines.join("\n")).toMatch(/does not decrypt with this encryptionKey/);
+  });
+
+  it("the refreshing process is killed while holding the lock: another takes over", async () => {
+    // A real process takes the lock with a credential that never answers, then is killed.
+    const script = `
+      import { ProxyAuthHandler } from "@proxy-auth/core";
+      import { createRedisTokenCache } from "@proxy-auth/cache-redis";
+      const cache = createRedisTokenCache({ url: process.env.REDIS_URL, encryptionKey: process.env.KEY });
+      const handler = new ProxyAuthHandler({
+        credential: { getToken: () => new Promise(() => { console.log("refreshing"); }), cacheKey: () => process.env.CACHE_KEY },
+        scope: "litellm_proxy_api",
+        cache,
+      });
+      handler.getToken();
+      setInterval(() => {}, 1000);
+    `;
+    const credential = new GenericOAuth2Credential({
+      clientId: DEFAULT_CLIENT.clientId,
+      clientSecret: DEFAULT_CLIENT.clientSecret,
+      tokenUrl: idp.tokenUrl,
+    });
+    const cacheKey = await credential.cacheKey();
+    const child = execFile(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { ...process.env, REDIS_URL: redis.url, KEY, CACHE_KEY: cacheKey },
+    });
+    await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    child.kill("SIGKILL");
+    const survivor = handler(cache(), { cacheWaitMs: 500 });
+    const before = idp.tokensIssued;
+    expect((await survivor.getToken()).token).toMatch(/^eyJ/);
+    expect(idp.tokensIssued - before).toBe(1);
+    expect(survivor.lines.join("\n")).toMatch(/did not publish in time/);
+  });
+});
