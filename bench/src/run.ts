@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
+import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
@@ -20,6 +21,7 @@ const sections: Section[] = [
   await completionThroughput(smoke),
   ...(smoke ? [] : [await footprint()]),
   await soak(smoke),
+  await fleet(smoke),
 ];
 
 if (unhandledRejections.length > 0) {

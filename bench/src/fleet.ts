@@ -1,0 +1,120 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  DEFAULT_CLIENT,
+  startIdentityProvider,
+  startMockProxy,
+  startRedisServer,
+} from "@proxy-auth/testing";
+import type { Section } from "./report.js";
+
+const run = promisify(execFile);
+const PROCESSES = 20;
+const LIFETIME_SECONDS = 4;
+
+interface FleetOutcome {
+  grants: number;
+  /** Token rotations each process went through (the most any process saw, less the first). */
+  rotations: number;
+  requests: number;
+  rejected: number;
+}
+
+/**
+ * Fleet: 20 processes, each with its own handler, under continuous load for several token
+ * rotations against the real identity provider — once sharing one Redis
+ * (@proxy-auth/cache-redis), once without. Target: 1 grant per rotation for the whole fleet
+ * (without the cache: one per process), 0 requests rejected.
+ */
+export async function fleet(smoke: boolean): Promise<Section> {
+  const idp = await startIdentityProvider({
+    tokenLifetimeSeconds: LIFETIME_SECONDS,
+    latencyMs: 100,
+  });
+  const proxy = await startMockProxy({
+    jwksUrl: idp.jwksUrl,
+    issuer: idp.issuer,
+    audience: idp.audience,
+  });
+  const redis = await startRedisServer();
+  const durationMs = smoke ? 5_000 : 14_000;
+  const member = fileURLToPath(new URL("./fleet-member.mjs", import.meta.url));
+  const runFleet = async (shared: boolean): Promise<FleetOutcome> => {
+    // Every process boots and gets its first token before the measured window opens.
+    const startAt = Date.now() + 8_000;
+    let grantsBefore = 0;
+    const snapshot = setTimeout(() => {
+      grantsBefore = idp.tokensIssued;
+    }, startAt - Date.now());
+    const outputs = await Promise.all(
+      Array.from({ length: PROCESSES }, () =>
+        run(process.execPath, [member], {
+          encoding: "utf8",
+          timeout: durationMs + 60_000,
+          env: {
+            ...process.env,
+            TOKEN_URL: idp.tokenUrl,
+            CLIENT_ID: DEFAULT_CLIENT.clientId,
+            CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+            PROXY_URL: proxy.url,
+            DURATION_MS: String(durationMs),
+            START_AT: String(startAt),
+            ...(shared
+              ? { REDIS_URL: redis.url, ENCRYPTION_KEY: "fleet-benchmark-encryption-key" }
+              : {}),
+          },
+        }),
+      ),
+    );
+    clearTimeout(snapshot);
+    const members = outputs.map(
+      ({ stdout }) => JSON.parse(stdout) as { requests: number; rejected: number; tokens: number },
+    );
+    return {
+      grants: idp.tokensIssued - grantsBefore,
+      // Tokens used in the window, less the one each process entered it with.
+      rotations: Math.max(...members.map((result) => result.tokens)) - 1,
+      requests: members.reduce((sum, result) => sum + result.requests, 0),
+      rejected: members.reduce((sum, result) => sum + result.rejected, 0),
+    };
+  };
+  try {
+    const shared = await runFleet(true);
+    const alone = await runFleet(false);
+    const perRotation = (outcome: FleetOutcome) => outcome.grants / Math.max(1, outcome.rotations);
+    const row = (name: string, outcome: FleetOutcome) => [
+      name,
+      String(PROCESSES),
+      String(outcome.rotations),
+      String(outcome.grants),
+      perRotation(outcome).toFixed(2),
+      String(outcome.requests),
+      String(outcome.rejected),
+    ];
+    return {
+      title: "7. A fleet sharing one Redis",
+      description: `${PROCESSES} processes, each with its own handler, one completion every 100 ms each for ${durationMs / 1000} s, against the real identity provider (${LIFETIME_SECONDS}-second tokens) and the JWT-checking proxy; once sharing one redis-server through @proxy-auth/cache-redis, once without. Every process boots and gets its first token first; the grants and rotations counted are those of the measured window. Targets: 1 grant per rotation for the whole fleet with the cache (without it: one per process), 0 rejected.`,
+      table: [
+        [
+          "fleet",
+          "processes",
+          "rotations",
+          "provider grants",
+          "grants per rotation",
+          "requests",
+          "rejected",
+        ],
+        row("sharing Redis (@proxy-auth/cache-redis)", shared),
+        row("each process on its own", alone),
+      ],
+      notes: [
+        `With the shared cache: ${perRotation(shared).toFixed(2)} grants per rotation (target 1): ${perRotation(shared) <= 1.2 ? "met" : "NOT met"}; without it: ${perRotation(alone).toFixed(2)} (one per process: ${PROCESSES}). Rejected: ${shared.rejected + alone.rejected} (target 0).`,
+      ],
+    };
+  } finally {
+    await redis.stop();
+    await proxy.close();
+    await idp.close();
+  }
+}
