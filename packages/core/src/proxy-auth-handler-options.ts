@@ -44,8 +44,8 @@ export interface ProxyAuthHandlerOptions {
    */
   cache?: TokenCache;
   /**
-   * The key under which the token is shared. Default: the credential's `cacheKey()` and the
-   * scope; required with `cache` when the credential has no `cacheKey()`.
+   * Names the identity whose token is shared (the scope is added to it). Default: the
+   * credential's `cacheKey()`; required with `cache` when the credential has no `cacheKey()`.
    */
   cacheKey?: string;
   /** Timeout of one cache operation; a slower cache counts as down. Default 500 ms. */

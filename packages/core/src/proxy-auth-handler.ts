@@ -76,7 +76,9 @@ export class ProxyAuthHandler {
         ? undefined
         : new SharedTokenSource({
             cache,
-            key: async () => cacheKey ?? `${await this.credential.cacheKey?.()}\u0000${this.scope}`,
+            // The scope is always part of the key: one identity, many scopes, many tokens.
+            key: async () =>
+              `${cacheKey ?? (await this.credential.cacheKey?.())}\u0000${this.scope}`,
             timeoutMs: this.#options.cacheTimeoutMs,
             waitMs: this.#options.cacheWaitMs,
             now: this.#now,

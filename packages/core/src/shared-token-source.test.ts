@@ -55,6 +55,9 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
   return { credential, handler };
 }
 
+/** The key handlers with cacheKey "fleet-key" and scope "s" share under. */
+const SHARED_KEY = "fleet-key\u0000s";
+
 const issued = (n: number, lifetime = 3600): AccessToken => ({
   token: tokenString(n),
   expiresOn: clock.seconds + lifetime,
@@ -108,7 +111,7 @@ describe("a shared TokenCache", () => {
 
   it("when the refresher dies holding the lock, a waiter gets its own token after cacheWaitMs", async () => {
     const cache = createMemoryTokenCache(clock.now);
-    await cache.acquireRefreshLock("fleet-key", 60_000); // a refresher that never publishes
+    await cache.acquireRefreshLock(SHARED_KEY, 60_000); // a refresher that never publishes
     const b = process_(cache, { cacheWaitMs: 1_000 });
     const waiting = b.handler.getToken();
     await flush(30);
@@ -130,18 +133,18 @@ describe("a shared TokenCache", () => {
     expect(a.credential.calls).toBe(2);
     a.credential.answer(issued(2));
     expect((await next).token).toBe(tokenString(2));
-    expect((await cache.get("fleet-key"))?.token).toBe(tokenString(2));
+    expect((await cache.get(SHARED_KEY))?.token).toBe(tokenString(2));
   });
 
   it("ignores a foreign or corrupted value and refreshes over it", async () => {
     const cache = createMemoryTokenCache(clock.now);
-    await cache.set("fleet-key", { token: "not a token", expiresOn: Number.NaN } as AccessToken);
+    await cache.set(SHARED_KEY, { token: "not a token", expiresOn: Number.NaN } as AccessToken);
     const a = process_(cache);
     const cold = a.handler.getToken();
     await flush();
     a.credential.answer(issued(3));
     expect((await cold).token).toBe(tokenString(3));
-    expect((await cache.get("fleet-key"))?.token).toBe(tokenString(3));
+    expect((await cache.get(SHARED_KEY))?.token).toBe(tokenString(3));
   });
 
   it("cache down: the handler gets its own tokens, one warning per outage, and says when it is back", async () => {
