@@ -1,7 +1,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { startMockProxy } from "@proxy-auth/testing";
 import { embed, generateText, streamText } from "ai";
-import OpenAI from "openai";
+import OpenAI, { AzureOpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApiKeyProvider, createAuthFetch, createClient } from "../src/index.js";
 import { type Deployment, hello, startDeployment } from "./fixtures.js";
@@ -29,6 +29,21 @@ describe("the official openai package", () => {
       input: "hi",
     });
     expect(embeddings.data[0]?.embedding).toHaveLength(8);
+    expect(deployment.proxy.rejected).toBe(0);
+  });
+
+  it("AzureOpenAI with createApiKeyProvider as its azureADTokenProvider", async () => {
+    const azure = new AzureOpenAI({
+      endpoint: deployment.proxy.url,
+      apiVersion: "2024-10-21",
+      deployment: "gpt-4",
+      azureADTokenProvider: createApiKeyProvider(deployment.handler()),
+    });
+    const chat = await azure.chat.completions.create(hello);
+    expect(chat.choices[0]?.message.content).toBe("Echo: Hello!");
+    const request = deployment.proxy.requests.at(-1);
+    expect(request?.path).toBe("/openai/deployments/gpt-4/chat/completions");
+    expect(request?.headers.authorization).toMatch(/^Bearer eyJ/);
     expect(deployment.proxy.rejected).toBe(0);
   });
 

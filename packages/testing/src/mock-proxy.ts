@@ -67,7 +67,7 @@ export interface MockProxy {
  * (signature, `exp` with zero leeway, issuer and audience when configured) and answers 401 for a
  * missing, invalid or expired token and 403 for a missing required scope. It serves
  * `POST /chat/completions` (JSON, or SSE with `stream: true`) and `POST /embeddings`, with and
- * without the `/v1` prefix.
+ * without the `/v1` prefix, and under Azure OpenAI's `/openai/deployments/{name}` paths.
  *
  * @example
  * ```ts
@@ -129,7 +129,10 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       );
     };
 
-    const route = url.pathname.replace(/^\/v1(?=\/)/, "");
+    // OpenAI-style paths, with or without /v1, and Azure OpenAI's per-deployment paths.
+    const route = url.pathname
+      .replace(/^\/v1(?=\/)/, "")
+      .replace(/^\/openai\/deployments\/[^/]+(?=\/)/, "");
     if (request.method !== "POST" || (route !== "/chat/completions" && route !== "/embeddings")) {
       reply(404, {
         error: { message: `No route for ${request.method} ${url.pathname}`, type: "not_found" },
