@@ -1,4 +1,4 @@
-import { TokenAcquisitionError } from "@proxy-auth/core";
+import { isRetryableStatus, TokenAcquisitionError } from "@proxy-auth/core";
 
 interface AzureErrorShape {
   name?: string;
@@ -34,10 +34,6 @@ function details(error: AzureErrorShape): { status?: number; oauthError?: string
   return {};
 }
 
-/** Network error, timeout, 408, 429 or 5xx. */
-const retryableStatus = (status: number | undefined) =>
-  status !== undefined && (status === 408 || status === 429 || status >= 500);
-
 /**
  * Turns what an azure-identity credential threw into a `TokenAcquisitionError` that says which
  * credential failed and why, keeping the Azure error as `cause`. Errors are recognised by `name`
@@ -60,7 +56,7 @@ export function fromAzureError(
       const inner = (azure.errors ?? []) as AzureErrorShape[];
       return new TokenAcquisitionError(
         `${credentialName} could not get a token for scope "${scope}"; every credential in the chain failed: ${message}`,
-        { retryable: inner.some((item) => retryableStatus(details(item).status)), cause: error },
+        { retryable: inner.some((item) => isRetryableStatus(details(item).status)), cause: error },
       );
     }
     default: {
@@ -71,7 +67,7 @@ export function fromAzureError(
       return new TokenAcquisitionError(
         `${credentialName} failed to get a token for scope "${scope}"${detail}: ${message}`,
         {
-          retryable: retryableStatus(status),
+          retryable: isRetryableStatus(status),
           ...(status === undefined ? {} : { status }),
           ...(oauthError ? { oauthError } : {}),
           cause: error,

@@ -1,4 +1,4 @@
-import { parseRetryAfterSeconds } from "@proxy-auth/core";
+import { isRetryableStatus, parseRetryAfterSeconds } from "@proxy-auth/core";
 import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
@@ -111,9 +111,6 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
   }
 }
 
-/** Network error, timeout, 408, 429 or 5xx. */
-const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
-
 function errorFromResponse(
   status: number,
   text: string,
@@ -132,7 +129,7 @@ function errorFromResponse(
   return new ProxyRequestError(`The proxy at ${origin(url)} answered ${status}${detail}`, {
     status,
     body,
-    retryable: retryableStatus(status),
+    retryable: isRetryableStatus(status),
   });
 }
 

@@ -15,5 +15,6 @@ export type { Logger } from "./logger.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
+export { isRetryableStatus } from "./retryable-status.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";

@@ -9,6 +9,7 @@ import {
 import { SharedTokenSource } from "./shared-token-source.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
 import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
+import { withTimeout } from "./with-timeout.js";
 
 interface Failure {
   readonly error: ProxyAuthError;
@@ -238,58 +239,49 @@ export class ProxyAuthHandler {
   }
 
   /** A validated token: from the credential, or through the shared cache when there is one. */
-  async #nextToken(): Promise<AccessToken> {
+  #nextToken(): Promise<AccessToken> {
     const fetchToken = async () =>
       validateAccessToken(await this.#callCredential(), this.#now() / 1000);
     if (this.#shared === undefined) return fetchToken();
-    // What another process stored is checked like what a credential returns.
-    const token = await this.#shared.obtain(fetchToken, (shared) => this.#usableShared(shared));
-    return validateAccessToken(token, this.#now() / 1000);
+    return this.#shared.obtain(fetchToken, (shared) => this.#acceptShared(shared));
   }
 
-  /** A shared token is taken when it is valid, newer than the one held, and not one refused. */
-  #usableShared(shared: AccessToken): boolean {
+  /**
+   * What another process stored is checked like what a credential returns; it is taken (as the
+   * validated copy) when it is newer than the token held and not one this handler refused.
+   */
+  #acceptShared(shared: AccessToken): AccessToken | undefined {
     const now = this.#now();
     let token: AccessToken;
     try {
       token = validateAccessToken(shared, now / 1000);
     } catch {
-      return false;
+      return undefined;
     }
-    if (token.token === this.#cached?.accessToken.token || token.token === this.#rejectedToken)
-      return false;
+    if (token.token === this.#cached?.accessToken.token || token.token === this.#rejectedToken) {
+      return undefined;
+    }
     const { refreshBufferSeconds, expiryMarginSeconds } = this.#options;
-    return scheduleToken(token, now, refreshBufferSeconds, expiryMarginSeconds).usableUntil > now;
+    const usable =
+      scheduleToken(token, now, refreshBufferSeconds, expiryMarginSeconds).usableUntil > now;
+    return usable ? token : undefined;
   }
 
   /** Runs the credential with a timeout; its timer never keeps the process alive. */
   #callCredential(): Promise<unknown> {
     const { credential, credentialTimeoutMs } = this.#options;
     const controller = new AbortController();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const error = new TokenAcquisitionError(
-          `The credential did not return a token for scope "${this.scope}" within ${credentialTimeoutMs} ms.`,
-          { retryable: true },
-        );
-        controller.abort(error);
-        reject(error);
-      }, credentialTimeoutMs);
-      (timer as { unref?: () => void }).unref?.();
-      const settle =
-        <T>(action: (value: T) => void) =>
-        (value: T) => {
-          clearTimeout(timer);
-          action(value);
-        };
-      try {
-        Promise.resolve(credential.getToken(this.scope, { signal: controller.signal })).then(
-          settle(resolve),
-          settle(reject),
-        );
-      } catch (error) {
-        settle(reject)(error);
-      }
+    // Called synchronously (a throw becomes a rejection), so the request starts at once.
+    const work = new Promise<unknown>((resolve) =>
+      resolve(credential.getToken(this.scope, { signal: controller.signal })),
+    );
+    return withTimeout(work, credentialTimeoutMs, () => {
+      const error = new TokenAcquisitionError(
+        `The credential did not return a token for scope "${this.scope}" within ${credentialTimeoutMs} ms.`,
+        { retryable: true },
+      );
+      controller.abort(error);
+      return error;
     });
   }
 

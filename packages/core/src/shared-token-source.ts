@@ -1,6 +1,7 @@
 import type { AccessToken } from "./access-token.js";
 import type { Logger } from "./logger.js";
 import type { TokenCache } from "./token-cache.js";
+import { withTimeout } from "./with-timeout.js";
 
 /** How often a waiting handler looks for the token another process is fetching. */
 const POLL_MS = 50;
@@ -39,18 +40,20 @@ export class SharedTokenSource {
 
   /**
    * @param fetchToken - Gets a validated token from the credential.
-   * @param usable - Whether a shared token may be used instead (valid, newer than the one held).
+   * @param accept - The validated shared token when it may be used instead (newer than the one
+   *   held), else undefined.
    */
   async obtain(
     fetchToken: () => Promise<AccessToken>,
-    usable: (token: AccessToken) => boolean,
+    accept: (token: AccessToken) => AccessToken | undefined,
   ): Promise<AccessToken> {
     const { cache, waitMs, now, sleep, logger, scope } = this.#options;
     try {
       this.#key ??= this.#options.key();
       const key = await this.#key;
-      const shared = await this.#op(cache.get(key));
-      if (shared !== undefined && usable(shared)) return this.#up(shared);
+      const stored = await this.#op(cache.get(key));
+      const shared = stored === undefined ? undefined : accept(stored);
+      if (shared !== undefined) return this.#up(shared);
       const release = await this.#op(cache.acquireRefreshLock(key, waitMs * 2));
       this.#up(undefined);
       if (release !== undefined) {
@@ -65,7 +68,8 @@ export class SharedTokenSource {
       for (const deadline = now() + waitMs; now() < deadline; ) {
         await sleep(POLL_MS);
         const published = await this.#op(cache.get(key));
-        if (published !== undefined && usable(published)) return published;
+        const token = published === undefined ? undefined : accept(published);
+        if (token !== undefined) return token;
       }
       logger.debug?.("Shared refresh did not publish in time; fetching directly", {
         scope,
@@ -81,23 +85,14 @@ export class SharedTokenSource {
   /** A cache call bounded by the timeout; its failures become CacheFailures. */
   #op<T>(operation: Promise<T>): Promise<T> {
     const { timeoutMs } = this.#options;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new CacheFailure(new Error(`no answer within ${timeoutMs} ms`))),
-        timeoutMs,
-      );
-      (timer as { unref?: () => void }).unref?.();
-      operation.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(new CacheFailure(error));
-        },
-      );
+    const failing = operation.catch((error: unknown) => {
+      throw new CacheFailure(error);
     });
+    return withTimeout(
+      failing,
+      timeoutMs,
+      () => new CacheFailure(new Error(`no answer within ${timeoutMs} ms`)),
+    );
   }
 
   #fail(failure: unknown): void {

@@ -1,10 +1,5 @@
-import { parseRetryAfterSeconds, TokenAcquisitionError } from "@proxy-auth/core";
+import { isRetryableStatus, parseRetryAfterSeconds, TokenAcquisitionError } from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
-
-/** Network error, timeout, 408, 429 or 5xx: worth trying again later. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
 
 /**
  * A request that got no answer: the caller aborted (its reason is rethrown), the timeout fired,

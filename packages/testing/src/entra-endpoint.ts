@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { type Fault, FaultQueue, respondWithFault, rewriteBody } from "./fault.js";
+import { type Fault, FaultQueue, readBody, respondWithFault, rewriteBody } from "./fault.js";
 import { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";
 
 /** An app registration known to the Entra-like endpoint. */
@@ -235,10 +235,4 @@ export async function startEntraEndpoint(
         server.closeAllConnections();
       }),
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

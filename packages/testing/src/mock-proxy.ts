@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
-import { type Fault, FaultQueue, respondWithFault, sleep } from "./fault.js";
+import { type Fault, FaultQueue, readBody, respondWithFault, sleep } from "./fault.js";
 
 /** Options of {@link startMockProxy}. */
 export interface MockProxyOptions {
@@ -210,12 +210,6 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       }),
   };
   return proxy;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseJson(text: string): unknown {
