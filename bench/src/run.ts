@@ -14,15 +14,26 @@ const smoke = process.argv.includes("--smoke");
 // would end this process; count them instead, and report the count.
 const unhandledRejections: unknown[] = [];
 process.on("unhandledRejection", (reason) => unhandledRejections.push(reason));
-const sections: Section[] = [
-  await cachedHeaders(smoke),
-  await coldHerd(),
-  await rotationUnderLoad(smoke),
-  await completionThroughput(smoke),
-  ...(smoke ? [] : [await footprint()]),
-  await soak(smoke),
-  await fleet(smoke),
+// `--only=name,name` runs just those sections (a quick look while working on one of them);
+// BENCHMARKS.md is written only by a full run.
+const only = process.argv
+  .find((argument) => argument.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const all: Array<[string, () => Promise<Section>]> = [
+  ["cached-headers", () => cachedHeaders(smoke)],
+  ["cold-herd", () => coldHerd()],
+  ["rotation-under-load", () => rotationUnderLoad(smoke)],
+  ["completion-throughput", () => completionThroughput(smoke)],
+  ["footprint", () => footprint()],
+  ["soak", () => soak(smoke)],
+  ["fleet", () => fleet(smoke)],
 ];
+const skippedInSmoke = new Set(["footprint"]);
+const sections: Section[] = [];
+for (const [name, run] of all) {
+  if (only ? only.includes(name) : !(smoke && skippedInSmoke.has(name))) sections.push(await run());
+}
 
 if (unhandledRejections.length > 0) {
   const describe = (reason: unknown) => {
@@ -40,7 +51,7 @@ if (unhandledRejections.length > 0) {
   });
 }
 
-if (smoke) {
+if (smoke || only) {
   // A smoke run proves the benchmarks still run; its timings are not published.
   for (const section of sections) console.log(`${section.title}\n${renderTable(section.table)}\n`);
 } else {
