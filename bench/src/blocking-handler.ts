@@ -14,6 +14,8 @@ export class BlockingHandler {
   constructor(
     private readonly credential: TokenCredential,
     private readonly scope: string,
+    /** Told of each token taken, with its refresh point in epoch milliseconds. */
+    private readonly onToken: (token: AccessToken, refreshAt: number) => void = () => {},
   ) {}
 
   async getAuthHeaders(): Promise<Record<string, string>> {
@@ -24,14 +26,19 @@ export class BlockingHandler {
     this.#pending ??= Promise.resolve(this.credential.getToken(this.scope)).finally(() => {
       this.#pending = undefined;
     });
-    this.#token = await this.#pending;
-    this.#refreshAt = refreshPoint(this.#token);
-    return { Authorization: `Bearer ${this.#token.token}` };
+    const fresh = await this.#pending;
+    if (fresh !== this.#token) {
+      // The first waiter to resume takes the new token; the others find it taken.
+      this.#token = fresh;
+      this.#refreshAt = refreshPoint(fresh);
+      this.onToken(fresh, this.#refreshAt);
+    }
+    return { Authorization: `Bearer ${fresh.token}` };
   }
 }
 
 /** Where a token's refresh window begins, in epoch milliseconds: `min(60 s, half its lifetime)` before expiry. */
-export function refreshPoint(token: AccessToken, obtainedAtMs = Date.now()): number {
-  const lifetimeSeconds = token.expiresOn - obtainedAtMs / 1000;
+export function refreshPoint(token: AccessToken): number {
+  const lifetimeSeconds = token.expiresOn - Date.now() / 1000;
   return (token.expiresOn - Math.min(60, lifetimeSeconds / 2)) * 1000;
 }

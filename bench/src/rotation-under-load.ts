@@ -2,7 +2,7 @@ import { getBearerTokenProvider } from "@azure/identity";
 import type { TimelineRun } from "@proxy-auth/charts";
 import { ProxyAuthHandler, type TokenCredential } from "@proxy-auth/core";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
-import { BlockingHandler, refreshPoint } from "./blocking-handler.js";
+import { BlockingHandler } from "./blocking-handler.js";
 import { lifecycleSection } from "./lifecycle-timeline.js";
 import type { Section } from "./report.js";
 import { startServerProcess } from "./server-process.js";
@@ -25,7 +25,13 @@ interface Outcome {
 }
 
 /** A credential that counts its calls and records each token it hands out on a timeline. */
-type Recorded = TokenCredential & { calls: number; timeline: TimelineRun; startedAt: number };
+type Recorded = TokenCredential & {
+  calls: number;
+  timeline: TimelineRun;
+  startedAt: number;
+  elapsed(): number;
+  took(expiresOn: number, refreshAt: number): void;
+};
 
 /**
  * Benchmark 3: rotation under load. The real identity provider answers in 400 ms and issues
@@ -53,22 +59,36 @@ export async function rotationUnderLoad(smoke: boolean): Promise<Section> {
         getToken: async (scope: string) => {
           credential.calls++;
           const token = await inner.getToken(scope);
-          const at = (performance.now() - credential.startedAt) / 1000;
-          const toRun = (epochMs: number) => at + (epochMs - Date.now()) / 1000;
-          credential.timeline.grants.push(at);
+          credential.timeline.grants.push(credential.elapsed());
+          return token;
+        },
+        elapsed: () => (performance.now() - credential.startedAt) / 1000,
+        // Records a token the handler took, with the refresh time the handler itself decided.
+        took: (expiresOn: number, refreshAt: number) => {
+          const at = credential.elapsed();
+          const toRun = (unixSeconds: number) => at + unixSeconds - Date.now() / 1000;
           credential.timeline.tokens.push({
             obtainedAt: at,
-            refreshAt: toRun(refreshPoint(token)),
-            expiresAt: toRun(token.expiresOn * 1000),
+            refreshAt: toRun(refreshAt),
+            expiresAt: toRun(expiresOn),
           });
-          return token;
         },
       };
       return credential;
     };
 
     const ours = counted("proxy-auth ProxyAuthHandler (refresh ahead)");
-    const handler = new ProxyAuthHandler({ credential: ours, scope: "litellm_proxy_api" });
+    const handler = new ProxyAuthHandler({
+      credential: ours,
+      scope: "litellm_proxy_api",
+      logger: {
+        warn: (message) => console.warn(message),
+        debug: (message, meta) => {
+          if (message === "Token fetched" || message === "Token refreshed")
+            ours.took(meta?.expiresOn as number, meta?.refreshAt as number);
+        },
+      },
+    });
     const oursOutcome = await load(
       servers.proxyUrl,
       seconds,
@@ -77,7 +97,9 @@ export async function rotationUnderLoad(smoke: boolean): Promise<Section> {
     );
 
     const blocking = counted("a blocking handler (refresh on the caller's path)");
-    const blockingHandler = new BlockingHandler(blocking, "litellm_proxy_api");
+    const blockingHandler = new BlockingHandler(blocking, "litellm_proxy_api", (token, refreshAt) =>
+      blocking.took(token.expiresOn, refreshAt / 1000),
+    );
     const blockingOutcome = await load(
       servers.proxyUrl,
       seconds,

@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
 import { checkCharts } from "./check-charts.js";
@@ -60,8 +62,13 @@ for (const problem of chartProblems) console.error(`chart: ${problem}`);
 if (smoke || only) {
   // A smoke run proves the benchmarks still run; its timings are not published.
   for (const section of sections) console.log(`${section.title}\n${renderTable(section.table)}\n`);
+  // Charts of a partial run go to a scratch folder, for a look; only a full run publishes them.
+  const scratch = mkdtempSync(join(tmpdir(), "proxy-auth-charts-"));
   const charts = sections.flatMap((section) => section.charts ?? []);
-  console.log(`${charts.length} chart(s) rendered, ${chartProblems.length} problem(s).`);
+  for (const chart of charts) writeFileSync(join(scratch, chart.file), chart.svg);
+  console.log(
+    `${charts.length} chart(s) rendered to ${scratch}, ${chartProblems.length} problem(s).`,
+  );
   if (chartProblems.length > 0) process.exitCode = 1;
 } else {
   const images = fileURLToPath(new URL("../../docs/img/", import.meta.url));
