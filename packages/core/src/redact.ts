@@ -27,7 +27,7 @@ const LONG_RUN = /[A-Za-z0-9\-._~+/=]{32,}/g;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]+$/i;
 /** Controls (CR/LF included) would let server text forge log lines. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const CONTROL = /[\p{Cc}\u2028\u2029]+/gu;
 
 /**
  * Makes text that came from a server (an identity provider's `error_description`, a proxy's
