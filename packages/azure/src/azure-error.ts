@@ -1,4 +1,4 @@
-import { isRetryableStatus, TokenAcquisitionError } from "@proxy-auth/core";
+import { isRetryableStatus, redact, TokenAcquisitionError } from "@proxy-auth/core";
 
 interface AzureErrorShape {
   name?: string;
@@ -37,7 +37,9 @@ function details(error: AzureErrorShape): { status?: number; oauthError?: string
 /**
  * Turns what an azure-identity credential threw into a `TokenAcquisitionError` that says which
  * credential failed and why, keeping the Azure error as `cause`. Errors are recognised by `name`
- * (not `instanceof`), so any installed version of `@azure/identity` works.
+ * (not `instanceof`), so any installed version of `@azure/identity` works. The Azure message
+ * carries Entra's text: it is bounded and redacted (JWTs, long opaque strings) before it enters
+ * ours, and so is the OAuth error code.
  */
 export function fromAzureError(
   error: unknown,
@@ -45,7 +47,7 @@ export function fromAzureError(
   scope: string,
 ): TokenAcquisitionError {
   const azure = (typeof error === "object" && error !== null ? error : {}) as AzureErrorShape;
-  const message = azure.message ?? String(error);
+  const message = redact(azure.message ?? String(error), { maxLength: 1_000 });
   switch (azure.name) {
     case "CredentialUnavailableError":
       return new TokenAcquisitionError(
@@ -61,7 +63,8 @@ export function fromAzureError(
     }
     default: {
       // AuthenticationError, or MSAL's errors wrapped by azure-identity.
-      const { status, oauthError } = details(azure);
+      const { status, oauthError: code } = details(azure);
+      const oauthError = code === undefined ? undefined : redact(code, { maxLength: 100 });
       const detail =
         status === undefined ? "" : ` (HTTP ${status}${oauthError ? ` ${oauthError}` : ""})`;
       return new TokenAcquisitionError(
