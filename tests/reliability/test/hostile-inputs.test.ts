@@ -395,7 +395,7 @@ describe("hostile inputs", () => {
       unhandledRejections: unhandled.length,
     };
     writeFileSync(
-      new URL("../HOSTILE-RESULTS.md", import.meta.url),
+      new URL("../hostile-inputs/RESULTS.md", import.meta.url),
       `# Hostile inputs\n\nWritten by \`tests/reliability/test/hostile-inputs.test.ts\` on every \`pnpm test\`.\n\n\`\`\`json\n${JSON.stringify(summary, null, 2)}\n\`\`\`\n\n| attack | what held |\n| --- | --- |\n${rows.map((row) => `| ${row.join(" | ")} |`).join("\n")}\n`,
     );
     // The README's hostile-inputs table quotes these figures: they must agree.
