@@ -219,3 +219,19 @@ describe("shared-cache keys", () => {
     expect((await second.getToken()).token).toBe(tokenString(2));
   });
 });
+
+describe("a third-party credential's own error text", () => {
+  it("is bounded and redacted in the TokenAcquisitionError that wraps it", async () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWc";
+    const handler = handlerWith(
+      credentialFrom(() => {
+        throw new Error(`provider said: bad assertion ${jwt} ${"x".repeat(5_000)}`);
+      }),
+      { retry: { attempts: 1 } },
+    );
+    const error = await handler.getToken().catch((caught: unknown) => caught);
+    expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+    expect((error as Error).message).not.toContain(jwt);
+    expect((error as Error).message.length).toBeLessThan(700);
+  });
+});

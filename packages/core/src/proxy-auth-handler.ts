@@ -6,6 +6,7 @@ import {
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
 } from "./proxy-auth-handler-options.js";
+import { redact } from "./redact.js";
 import { sharedCacheKey } from "./shared-cache-key.js";
 import { SharedTokenSource } from "./shared-token-source.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
@@ -329,7 +330,10 @@ function retryAfter(error: ProxyAuthError): number | undefined {
 /** Credentials may throw anything; callers always get a ProxyAuthError (the original as `cause`). */
 function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
   if (ProxyAuthError.isInstance(caught)) return caught;
-  const reason = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  // A third-party credential's message may carry a provider's text: bounded and redacted.
+  const reason = redact(
+    caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught),
+  );
   return new TokenAcquisitionError(
     `The credential failed to get a token for scope "${scope}" (${reason}).`,
     {
