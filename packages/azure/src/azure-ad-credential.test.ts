@@ -174,6 +174,20 @@ describe("AzureADCredential failures", () => {
     expect(error.message).toContain("AADSTS7000215");
   });
 
+  it("Entra text echoing a client secret or a token is redacted from the message", async () => {
+    const secret = "Xy8Q~abcDEF123ghiJKL456mnoPQR789stuVWX0yz";
+    const jwt = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJhcGk6Ly9wcm94eSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
+    const azure = new AuthenticationError(401, {
+      error: "invalid_client",
+      error_description: `AADSTS7000215: Invalid client secret ${secret} provided; last token ${jwt}`,
+    });
+    const error = await failure(failing(azure));
+    expect(error.message).toContain("AADSTS7000215");
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain(jwt);
+    expect(error.oauthError).toBe("invalid_client");
+  });
+
   it("AuthenticationError with 503: retryable", async () => {
     const error = await failure(
       failing(

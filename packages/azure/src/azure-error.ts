@@ -1,6 +1,7 @@
 import {
   CredentialUnavailableError,
   isRetryableStatus,
+  redact,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
 
@@ -51,7 +52,8 @@ function sourcesNamed(errors: AzureErrorShape[]): string[] {
  * credential failed and why, keeping the Azure error as `cause` — or, when no identity is
  * configured where this runs (every source unavailable), a `CredentialUnavailableError` that
  * names the sources tried. Errors are recognised by `name` (not `instanceof`), so any installed
- * version of `@azure/identity` works.
+ * version of `@azure/identity` works. The Azure message carries Entra's text: it is bounded and
+ * redacted (JWTs, long opaque strings) before it enters ours, and so is the OAuth error code.
  */
 export function fromAzureError(
   error: unknown,
@@ -59,7 +61,7 @@ export function fromAzureError(
   scope: string,
 ): TokenAcquisitionError | CredentialUnavailableError {
   const azure = (typeof error === "object" && error !== null ? error : {}) as AzureErrorShape;
-  const message = azure.message ?? String(error);
+  const message = redact(azure.message ?? String(error), { maxLength: 1_000 });
   const inner = (azure.errors ?? []) as AzureErrorShape[];
   const unavailable =
     azure.name === "CredentialUnavailableError" ||
@@ -85,7 +87,8 @@ export function fromAzureError(
     }
     default: {
       // AuthenticationError, or MSAL's errors wrapped by azure-identity.
-      const { status, oauthError } = details(azure);
+      const { status, oauthError: code } = details(azure);
+      const oauthError = code === undefined ? undefined : redact(code, { maxLength: 100 });
       const detail =
         status === undefined ? "" : ` (HTTP ${status}${oauthError ? ` ${oauthError}` : ""})`;
       return new TokenAcquisitionError(
