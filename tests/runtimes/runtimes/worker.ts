@@ -1,5 +1,6 @@
-// A Cloudflare Worker that runs one case of the seed flow per request (`GET /?case=NAME`),
-// inside workerd, and answers `{ ok, error? }`. The harness bundles it as wrangler would.
+// A Cloudflare Worker that runs one portable case per request (`GET /?case=NAME`) inside
+// workerd and answers `{ ok, error? }`; `GET /` lists the cases. The harness bundles it as
+// wrangler would.
 import { nodeOnlyImports } from "../src/node-only-imports.ts";
 import { type Deployment, seedFlow } from "../src/seed-flow.ts";
 
@@ -7,24 +8,25 @@ interface Env {
   PROXY_AUTH_DEPLOYMENT: string;
 }
 
-const cases = new Map<string, () => Promise<void>>();
+const cases = [...seedFlow, ...nodeOnlyImports];
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause === undefined ? "" : `\ncause: ${describe(error.cause)}`;
+  return `${error.stack ?? error.message}${cause}`;
+}
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    if (cases.size === 0) {
-      const deployment = JSON.parse(env.PROXY_AUTH_DEPLOYMENT) as Deployment;
-      for (const seedCase of seedFlow) cases.set(seedCase.name, () => seedCase.run(deployment));
-      for (const importCase of nodeOnlyImports) cases.set(importCase.name, importCase.run);
-    }
     const name = new URL(request.url).searchParams.get("case");
-    if (name === null) return Response.json([...cases.keys()]);
-    const run = cases.get(name);
-    if (run === undefined) return Response.json({ ok: false, error: `no case named ${name}` });
+    if (name === null) return Response.json(cases.map((check) => check.name));
+    const check = cases.find((candidate) => candidate.name === name);
+    if (check === undefined) return Response.json({ ok: false, error: `no case named ${name}` });
     try {
-      await run();
+      await check.run(JSON.parse(env.PROXY_AUTH_DEPLOYMENT) as Deployment);
       return Response.json({ ok: true });
     } catch (error) {
-      return Response.json({ ok: false, error: error instanceof Error ? `${error.stack ?? error.message}${error.cause ? `\ncause: ${error.cause}` : ""}` : String(error) });
+      return Response.json({ ok: false, error: describe(error) });
     }
   },
 };

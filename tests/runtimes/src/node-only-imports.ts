@@ -1,14 +1,7 @@
 // The Node-only packages, imported where they must refuse to load: each must fail at import with
 // one clear message, not with a stack from deep inside @azure/identity or ioredis.
 
-import { check, type PackageName } from "./seed-flow.ts";
-
-/** One Node-only package's import check. */
-export interface ImportCase {
-  name: string;
-  packages: PackageName[];
-  run(): Promise<void>;
-}
+import { check, type SeedCase } from "./seed-flow.ts";
 
 async function refuses(load: () => Promise<unknown>, name: string): Promise<void> {
   let failure: unknown;
@@ -26,16 +19,18 @@ async function refuses(load: () => Promise<unknown>, name: string): Promise<void
   check(code === "CONFIGURATION_ERROR", `code ${String(code)}`);
 }
 
-/** The checks, one per Node-only package. */
-export const nodeOnlyImports: ImportCase[] = [
+/** The checks, one per Node-only package: passing means the package is refused, clearly. */
+export const nodeOnlyImports: SeedCase[] = [
   {
     name: "importing @proxy-auth/azure fails with a clear Node-only message",
     packages: ["azure"],
+    outcome: "refused",
     run: () => refuses(() => import("@proxy-auth/azure"), "@proxy-auth/azure"),
   },
   {
     name: "importing @proxy-auth/cache-redis fails with a clear Node-only message",
     packages: ["cache-redis"],
+    outcome: "refused",
     run: () => refuses(() => import("@proxy-auth/cache-redis"), "@proxy-auth/cache-redis"),
   },
 ];

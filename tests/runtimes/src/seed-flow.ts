@@ -2,7 +2,13 @@
 // Cloudflare's workerd load this file (and, through it, the BUILT packages) each in its own way.
 // Only web-standard APIs here: no node:*, no process, no Buffer.
 
-import { acompletion, aembedding, createAuthFetch, createClient, litellm } from "@proxy-auth/client";
+import {
+  acompletion,
+  aembedding,
+  createAuthFetch,
+  createClient,
+  litellm,
+} from "@proxy-auth/client";
 import { ProxyAuthHandler } from "@proxy-auth/core";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 
@@ -20,10 +26,13 @@ export interface Deployment {
 /** The packages a case exercises, for the compatibility table. */
 export type PackageName = "core" | "oauth2" | "client" | "azure" | "cache-redis";
 
-/** One check of the seed flow. */
+/** One check, run in every runtime. */
 export interface SeedCase {
   name: string;
+  /** The packages it exercises. */
   packages: PackageName[];
+  /** What passing shows: the packages work here, or they refuse to load here (Node-only). */
+  outcome: "works" | "refused";
   run(deployment: Deployment): Promise<void>;
 }
 
@@ -63,6 +72,7 @@ export const seedFlow: SeedCase[] = [
   {
     name: "completion() through the global settings, one grant for two calls",
     packages: seedPackages,
+    outcome: "works",
     async run(deployment) {
       const before = await stats(deployment);
       litellm.proxyAuth = handlerFor(deployment);
@@ -83,6 +93,7 @@ export const seedFlow: SeedCase[] = [
   {
     name: "completion({ stream: true }) streams chunks that add up to the answer",
     packages: seedPackages,
+    outcome: "works",
     async run(deployment) {
       const client = createClient({
         apiBase: deployment.proxyUrl,
@@ -102,6 +113,7 @@ export const seedFlow: SeedCase[] = [
   {
     name: "embedding() returns one vector per input",
     packages: seedPackages,
+    outcome: "works",
     async run(deployment) {
       litellm.proxyAuth = handlerFor(deployment);
       try {
@@ -119,6 +131,7 @@ export const seedFlow: SeedCase[] = [
   {
     name: "a 401 for a revoked token invalidates it and replays once with a fresh one",
     packages: seedPackages,
+    outcome: "works",
     async run(deployment) {
       const handler = handlerFor(deployment);
       const client = createClient({ apiBase: deployment.proxyUrl, proxyAuth: handler });
@@ -144,6 +157,7 @@ export const seedFlow: SeedCase[] = [
   {
     name: "createAuthFetch adds the token for listed origins only",
     packages: seedPackages,
+    outcome: "works",
     async run(deployment) {
       const authFetch = createAuthFetch(handlerFor(deployment), {
         origins: [new URL(deployment.proxyUrl).origin],
