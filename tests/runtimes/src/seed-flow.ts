@@ -9,7 +9,7 @@ import {
   createClient,
   litellm,
 } from "@proxy-auth/client";
-import { ProxyAuthHandler } from "@proxy-auth/core";
+import { ProxyAuthHandler, type ProxyAuthHandlerOptions } from "@proxy-auth/core";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 
 /** Where the loopback identity provider, the proxy and the harness's control server listen. */
@@ -37,12 +37,13 @@ export interface SeedCase {
 }
 
 /** What the harness reports about what it has seen. */
-interface Stats {
+export interface Stats {
   tokensIssued: number;
   proxyRequests: { path: string; status: number; rejection?: string }[];
 }
 
-const hello = { model: "gpt-4", messages: [{ role: "user" as const, content: "Hello!" }] };
+/** The request every case sends. */
+export const hello = { model: "gpt-4", messages: [{ role: "user" as const, content: "Hello!" }] };
 const seedPackages: PackageName[] = ["core", "oauth2", "client"];
 
 /** Throws when `condition` is false: the cases bring no assertion library of their own. */
@@ -50,7 +51,11 @@ export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
-function handlerFor(deployment: Deployment): ProxyAuthHandler {
+/** The seed's handler: GenericOAuth2Credential against the deployment's identity provider. */
+export function handlerFor(
+  deployment: Deployment,
+  options: Partial<ProxyAuthHandlerOptions> = {},
+): ProxyAuthHandler {
   return new ProxyAuthHandler({
     credential: new GenericOAuth2Credential({
       clientId: deployment.clientId,
@@ -59,10 +64,12 @@ function handlerFor(deployment: Deployment): ProxyAuthHandler {
     }),
     scope: deployment.scope,
     onTokenError: "throw",
+    ...options,
   });
 }
 
-async function stats(deployment: Deployment): Promise<Stats> {
+/** What the harness has seen so far. */
+export async function stats(deployment: Deployment): Promise<Stats> {
   const response = await fetch(`${deployment.controlUrl}/stats`);
   return (await response.json()) as Stats;
 }

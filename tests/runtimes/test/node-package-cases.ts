@@ -2,16 +2,15 @@ import { AzureADCredential } from "@proxy-auth/azure";
 import { createRedisTokenCache } from "@proxy-auth/cache-redis";
 import { createClient } from "@proxy-auth/client";
 import { ProxyAuthHandler } from "@proxy-auth/core";
-import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { startRedisServer } from "@proxy-auth/testing";
-import { check, type Deployment, type SeedCase } from "../src/seed-flow.ts";
-
-const hello = { model: "gpt-4", messages: [{ role: "user" as const, content: "Hello!" }] };
-
-async function tokensIssued(deployment: Deployment): Promise<number> {
-  const response = await fetch(`${deployment.controlUrl}/stats`);
-  return ((await response.json()) as { tokensIssued: number }).tokensIssued;
-}
+import {
+  check,
+  type Deployment,
+  handlerFor,
+  hello,
+  type SeedCase,
+  stats,
+} from "../src/seed-flow.ts";
 
 async function grantToken(deployment: Deployment): Promise<{ token: string; expiresIn: number }> {
   const response = await fetch(deployment.tokenUrl, {
@@ -67,25 +66,17 @@ export const nodePackageCases: SeedCase[] = [
         createRedisTokenCache({ url: redis.url, encryptionKey: "runtimes-test-key" }),
       );
       try {
-        const before = await tokensIssued(deployment);
+        const before = await stats(deployment);
         for (const cache of caches) {
           const client = createClient({
             apiBase: deployment.proxyUrl,
-            proxyAuth: new ProxyAuthHandler({
-              credential: new GenericOAuth2Credential({
-                clientId: deployment.clientId,
-                clientSecret: deployment.clientSecret,
-                tokenUrl: deployment.tokenUrl,
-              }),
-              scope: deployment.scope,
-              onTokenError: "throw",
-              cache,
-            }),
+            proxyAuth: handlerFor(deployment, { cache }),
           });
           const response = await client.completion(hello);
           check(response.choices[0]?.message.content === "Echo: Hello!", "answer");
         }
-        check((await tokensIssued(deployment)) - before === 1, "one grant for both handlers");
+        const after = await stats(deployment);
+        check(after.tokensIssued - before.tokensIssued === 1, "one grant for both handlers");
       } finally {
         await Promise.all(caches.map((cache) => cache.close()));
         await redis.stop();

@@ -19,6 +19,24 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 /** A runtime that hangs must not hold the suite: each child gets this long. */
 const CHILD_TIMEOUT_MS = 60_000;
+/** And each case run from here (in workerd, or in this Node process) this long. */
+const CASE_TIMEOUT_MS = 20_000;
+
+/** `work`, or a rejection once `CASE_TIMEOUT_MS` has passed without an answer. */
+export async function withinCaseTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${CASE_TIMEOUT_MS} ms`)),
+      CASE_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Runs a command in the package folder; resolves with its output, whatever its exit status. */
 function run(command: string, args: string[], env: Record<string, string> = {}) {
@@ -137,11 +155,14 @@ export async function runWorkerd(deployment: Deployment): Promise<RuntimeRun> {
     const names = (await (await miniflare.dispatchFetch("http://worker/")).json()) as string[];
     const results: CaseResult[] = [];
     for (const name of names) {
-      const response = await miniflare.dispatchFetch(
-        `http://worker/?case=${encodeURIComponent(name)}`,
-      );
-      const result = (await response.json()) as { ok: boolean; error?: string };
-      results.push({ name, ...result });
+      try {
+        const answer = miniflare
+          .dispatchFetch(`http://worker/?case=${encodeURIComponent(name)}`)
+          .then((response) => response.json() as Promise<{ ok: boolean; error?: string }>);
+        results.push({ name, ...(await withinCaseTimeout(answer, name)) });
+      } catch (error) {
+        results.push({ name, ok: false, error: String((error as Error).stack ?? error) });
+      }
     }
     // workerd's version is the date in miniflare's: 4.YYYYMMDD.N runs workerd 1.YYYYMMDD.N.
     return { runtime: "Cloudflare workerd", version: `miniflare ${version}`, results };

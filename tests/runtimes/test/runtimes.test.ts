@@ -16,7 +16,7 @@ import { nodeOnlyImports } from "../src/node-only-imports.ts";
 import { type Deployment, type SeedCase, seedFlow } from "../src/seed-flow.ts";
 import { nodePackageCases } from "./node-package-cases.ts";
 import type { CaseResult } from "./read-junit.ts";
-import { type RuntimeRun, runBun, runDeno, runWorkerd } from "./run-runtime.ts";
+import { type RuntimeRun, runBun, runDeno, runWorkerd, withinCaseTimeout } from "./run-runtime.ts";
 import { startDeployment } from "./start-deployment.ts";
 
 const running = await startDeployment();
@@ -33,7 +33,7 @@ async function runNode(deployment: Deployment): Promise<RuntimeRun> {
   const results: CaseResult[] = [];
   for (const check of [...seedFlow, ...nodePackageCases]) {
     try {
-      await check.run(deployment);
+      await withinCaseTimeout(check.run(deployment), check.name);
       results.push({ name: check.name, ok: true });
     } catch (error) {
       results.push({ name: check.name, ok: false, error: String((error as Error).stack) });
