@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,9 +132,12 @@ export async function runDeno(deployment: Deployment): Promise<RuntimeRun> {
  * case.
  */
 export async function runWorkerd(deployment: Deployment): Promise<RuntimeRun> {
-  const { version } = JSON.parse(
-    await readFile(join(root, "node_modules", "miniflare", "package.json"), "utf8"),
-  ) as { version: string };
+  // The workerd that miniflare runs: its own dependency, found from miniflare's folder.
+  const fromMiniflare = createRequire(
+    createRequire(join(root, "package.json")).resolve("miniflare"),
+  );
+  const workerd = (fromMiniflare("workerd/package.json") as { version: string }).version;
+  const miniflareVersion = (fromMiniflare("miniflare/package.json") as { version: string }).version;
   const bundle = await build({
     entryPoints: [join(root, "runtimes", "worker.ts")],
     bundle: true,
@@ -164,8 +168,11 @@ export async function runWorkerd(deployment: Deployment): Promise<RuntimeRun> {
         results.push({ name, ok: false, error: String((error as Error).stack ?? error) });
       }
     }
-    // workerd's version is the date in miniflare's: 4.YYYYMMDD.N runs workerd 1.YYYYMMDD.N.
-    return { runtime: "Cloudflare workerd", version: `miniflare ${version}`, results };
+    return {
+      runtime: "Cloudflare workerd",
+      version: `${workerd} (miniflare ${miniflareVersion})`,
+      results,
+    };
   } finally {
     await miniflare.dispose();
   }
