@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
@@ -127,6 +128,60 @@ export async function runDeno(deployment: Deployment): Promise<RuntimeRun> {
 }
 
 /**
+ * A Worker from runtimes/ENTRY, bundled as wrangler bundles one (esbuild, the
+ * `workerd`/`worker`/`browser` export conditions, the packages' ESM builds), in miniflare.
+ */
+async function startWorker(
+  entry: string,
+  bindings: Record<string, string>,
+  onOutput: (text: string) => void = () => {},
+): Promise<Miniflare> {
+  const bundle = await build({
+    entryPoints: [join(root, "runtimes", entry)],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  return new Miniflare({
+    modules: true,
+    script: bundle.outputFiles[0]?.text ?? "",
+    compatibilityDate: "2025-09-01",
+    bindings,
+    // workerd's own output (where a startup error is told), to the caller instead of the console.
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      for (const stream of [stdout, stderr]) {
+        stream.on("data", (chunk: Buffer) => onOutput(chunk.toString("utf8")));
+      }
+    },
+  });
+}
+
+/**
+ * Starts a Worker that imports the Node-only packages statically (runtimes/node-only-worker.ts)
+ * and sends it one request: whether it started, and what workerd said.
+ */
+export async function startNodeOnlyWorker(): Promise<{ started: boolean; output: string }> {
+  let output = "";
+  const miniflare = await startWorker("node-only-worker.ts", {}, (text) => {
+    output += text;
+  });
+  try {
+    const answer = miniflare.dispatchFetch("http://worker/").then((response) => response.text());
+    output += await withinCaseTimeout(answer, "the Node-only Worker");
+    return { started: true, output };
+  } catch (error) {
+    return { started: false, output: `${output}\n${String((error as Error).message)}` };
+  } finally {
+    await miniflare.dispose().catch(() => {});
+  }
+}
+
+/**
  * workerd through miniflare: runtimes/worker.ts bundled as wrangler bundles a Worker (esbuild,
  * the `workerd`/`worker`/`browser` export conditions, the packages' ESM builds), one request per
  * case.
@@ -138,22 +193,8 @@ export async function runWorkerd(deployment: Deployment): Promise<RuntimeRun> {
   );
   const workerd = (fromMiniflare("workerd/package.json") as { version: string }).version;
   const miniflareVersion = (fromMiniflare("miniflare/package.json") as { version: string }).version;
-  const bundle = await build({
-    entryPoints: [join(root, "runtimes", "worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const miniflare = new Miniflare({
-    modules: true,
-    script: bundle.outputFiles[0]?.text ?? "",
-    compatibilityDate: "2025-09-01",
-    bindings: { PROXY_AUTH_DEPLOYMENT: JSON.stringify(deployment) },
+  const miniflare = await startWorker("worker.ts", {
+    PROXY_AUTH_DEPLOYMENT: JSON.stringify(deployment),
   });
   try {
     const names = (await (await miniflare.dispatchFetch("http://worker/")).json()) as string[];

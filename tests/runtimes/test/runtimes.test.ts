@@ -16,7 +16,14 @@ import { nodeOnlyImports } from "../src/node-only-imports.ts";
 import { type Deployment, type SeedCase, seedFlow } from "../src/seed-flow.ts";
 import { nodePackageCases } from "./node-package-cases.ts";
 import type { CaseResult } from "./read-junit.ts";
-import { type RuntimeRun, runBun, runDeno, runWorkerd, withinCaseTimeout } from "./run-runtime.ts";
+import {
+  type RuntimeRun,
+  runBun,
+  runDeno,
+  runWorkerd,
+  startNodeOnlyWorker,
+  withinCaseTimeout,
+} from "./run-runtime.ts";
 import { startDeployment } from "./start-deployment.ts";
 
 const running = await startDeployment();
@@ -78,6 +85,14 @@ for (const { run, expected } of matrix) {
     }
   });
 }
+
+describe("a Worker that imports a Node-only package statically", () => {
+  it("bundles as wrangler would, and fails at startup with the package's own message", async () => {
+    const { started, output } = await startNodeOnlyWorker();
+    expect(started).toBe(false);
+    expect(output).toContain("ConfigurationError: @proxy-auth/azure runs on Node.js only");
+  });
+});
 
 describe("the README's compatibility table", () => {
   it("is the table of these results", () => {
