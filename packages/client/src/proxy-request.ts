@@ -54,8 +54,11 @@ export async function sendProxyRequest(
     const deadline = new Deadline(settings.timeoutMs, settings.signal);
     let response: Response;
     let failure: ProxyRequestError;
+    // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws "Illegal
+    // invocation" when called as a method of another object.
+    const send = settings.fetch;
     try {
-      response = await settings.fetch(url, {
+      response = await send(url, {
         method: "POST",
         headers,
         body: json,
