@@ -65,7 +65,8 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
@@ -73,7 +74,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitUntilListening(port: number): Promise<void> {
+/** Resolves once something accepts connections on 127.0.0.1:port (about 5 s at most). */
+export async function waitUntilListening(port: number): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = new Socket();
