@@ -79,6 +79,37 @@ describe.each(gateways)("%s", (name, shape, prefix) => {
   });
 });
 
+describe("the configured header", () => {
+  it("replaces a value the caller gave it (any case), and carries a static apiKey too", async () => {
+    const name = "an Anthropic-style endpoint";
+    const proxy = proxies.get(name) as MockProxy;
+    const shape = { header: "x-api-key", scheme: null };
+    const handler = deployment.handler();
+    const fetched = await createAuthFetch(handler, shape)(`${proxy.url}/chat/completions`, {
+      method: "POST",
+      headers: { "X-Api-Key": "caller-value", "content-type": "application/json" },
+      body: JSON.stringify(hello),
+    });
+    expect(fetched.status).toBe(200);
+    const client = createClient({
+      apiBase: proxy.url,
+      proxyAuth: handler,
+      headers: { "X-API-KEY": "caller-value" },
+      ...shape,
+    });
+    await client.completion(hello);
+    expect(proxy.requests.slice(-2).map((request) => request.headers["x-api-key"])).toEqual([
+      proxy.requests.at(-1)?.token,
+      proxy.requests.at(-1)?.token,
+    ]);
+
+    const key = await deployment.idp.issueToken(); // a key issued out of band, sent as is
+    const keyed = createClient({ apiBase: proxy.url, apiKey: key, ...shape });
+    expect((await keyed.completion(hello)).choices[0]?.message.content).toBe("Echo: Hello!");
+    expect(proxy.requests.at(-1)?.headers["x-api-key"]).toBe(key);
+  });
+});
+
 describe("invalid header shapes", () => {
   it("are refused where they are given, with a ConfigurationError", () => {
     const handler = deployment.handler();

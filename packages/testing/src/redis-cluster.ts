@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort, waitUntilListening } from "./redis-server.js";
+import { freePorts, waitUntilListening } from "./redis-server.js";
 
 const run = promisify(execFile);
 
@@ -89,11 +89,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await rm(directory, { recursive: true, force: true });
   };
   try {
-    const ports: number[] = [];
-    for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freePort();
-      children.set(port, await startNode(port, await freePort(), directory));
-      ports.push(port);
+    const size = masters * (1 + replicas);
+    // Each node listens on two ports: clients', and the cluster bus (`cluster-port`).
+    const free = await freePorts(size * 2);
+    const ports = free.slice(0, size);
+    for (const [index, port] of ports.entries()) {
+      children.set(port, await startNode(port, free[size + index] as number, directory));
     }
     await Promise.all(ports.map(waitUntilListening));
     await cli(ports[0] as number, [
@@ -221,10 +222,17 @@ async function startNode(port: number, busPort: number, directory: string): Prom
 }
 
 async function cli(port: number, args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], {
-    timeout: 10_000,
-  });
-  return stdout.trim();
+  try {
+    const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], {
+      timeout: 10_000,
+    });
+    return stdout.trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new Error(
+      "redis-cli is not installed: apt-get install redis-server (Debian/Ubuntu) or brew install redis.",
+    );
+  }
 }
 
 /** `CLUSTER NODES` as one node sees it. */
