@@ -73,6 +73,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       "startRedisCluster: a cluster needs at least 3 masters and 0 or more replicas.",
     );
   }
+  await requireRedis7();
   const directory = await mkdtemp(join(tmpdir(), "proxy-auth-redis-cluster-"));
   const children = new Map<number, ChildProcess>();
   const stop = async () => {
@@ -219,6 +220,22 @@ async function startNode(port: number, busPort: number, directory: string): Prom
     child.once("spawn", () => resolve());
   });
   return child;
+}
+
+/** `cluster-port` (a bus port that need not be the client port + 10000) came with Redis 7. */
+async function requireRedis7(): Promise<void> {
+  let version: string;
+  try {
+    version = (await run("redis-server", ["--version"], { timeout: 10_000 })).stdout;
+  } catch {
+    throw new Error(
+      "redis-server is not installed: apt-get install redis-server (Debian/Ubuntu) or brew install redis.",
+    );
+  }
+  const major = Number(/v=(\d+)\./.exec(version)?.[1]);
+  if (!(major >= 7)) {
+    throw new Error(`startRedisCluster needs Redis 7 or later; found: ${version.trim()}`);
+  }
 }
 
 async function cli(port: number, args: string[]): Promise<string> {
