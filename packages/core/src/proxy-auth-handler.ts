@@ -202,6 +202,7 @@ export class ProxyAuthHandler {
         logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
           scope: this.scope,
           expiresOn: token.accessToken.expiresOn,
+          refreshAt: token.refreshAt / 1000,
           durationMs: now - startedAt,
         });
         this.#everFetched = true;
