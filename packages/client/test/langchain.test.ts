@@ -64,3 +64,20 @@ describe.each([
     expect(deployment.idp.tokensIssued - issued).toBe(3);
   });
 });
+
+describe("@langchain/openai with createAuthFetch", () => {
+  it("a token revoked before its expiry: the 401 is replayed once with a fresh token", async () => {
+    const handler = deployment.handler({ now: () => Date.now() });
+    const chat = new ChatOpenAI({
+      model: "gpt-4",
+      apiKey: "unused",
+      configuration: { baseURL: deployment.proxy.url, fetch: createAuthFetch(handler) },
+      maxRetries: 0,
+    });
+    await chat.invoke("Hello!");
+    deployment.proxy.revoke(deployment.proxy.requests.at(-1)?.token as string);
+    const answer = await chat.invoke("Hello!");
+    expect(answer.content).toBe("Echo: Hello!");
+    expect(deployment.proxy.requests.map((request) => request.status)).toEqual([200, 401, 200]);
+  });
+});
