@@ -48,7 +48,8 @@ const RESERVED = new Set([
  * @example
  * ```ts
  * const shape = resolveAuthHeader({ header: "cf-aig-authorization" }, "my-tool");
- * headers.set(shape.name, shape.value(token)); // cf-aig-authorization: Bearer <token>
+ * const headers = new Headers();
+ * headers.set(shape.name, shape.value((await handler.getToken()).token)); // cf-aig-authorization: Bearer <token>
  * ```
  */
 export function resolveAuthHeader(shape: AuthHeaderShape | undefined, where: string): AuthHeader {

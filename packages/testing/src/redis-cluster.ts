@@ -58,6 +58,8 @@ interface ClusterEntry {
  *
  * @example
  * ```ts
+ * import { Cluster } from "ioredis";
+ *
  * const cluster = await startRedisCluster();
  * const client = new Cluster(cluster.startupNodes);
  * const cache = createRedisTokenCache({ client, encryptionKey: "a-test-key-of-16+chars" });
