@@ -33,11 +33,21 @@ export interface CompletionFunction {
   ): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
 }
 
-/** `embedding()`: embeddings for one or more inputs. */
-export type EmbeddingFunction = (
-  request: EmbeddingRequest,
-  options?: RequestOptions,
-) => Promise<EmbeddingResponse>;
+/**
+ * `embedding()`: embeddings for one or more inputs, typed `number[]` unless the request asks
+ * for `encoding_format: "base64"` (then `string`), as the `openai` package types them.
+ */
+export interface EmbeddingFunction {
+  (
+    request: EmbeddingRequest & { encoding_format: "base64" },
+    options?: RequestOptions,
+  ): Promise<EmbeddingResponse<string>>;
+  (
+    request: EmbeddingRequest & { encoding_format?: "float" },
+    options?: RequestOptions,
+  ): Promise<EmbeddingResponse<number[]>>;
+  (request: EmbeddingRequest, options?: RequestOptions): Promise<EmbeddingResponse>;
+}
 
 /** The calls of a client (and of the global `litellm` object). */
 export interface ProxyClient {
@@ -67,14 +77,14 @@ export function bindCalls(
     if (stream) return chatCompletionStream(sent.response, sent.deadline, settings.signal);
     return readJson<ChatCompletion>(sent, settings);
   }) as CompletionFunction;
-  const embedding: EmbeddingFunction = async (request, options) => {
+  const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
     checkRequest(request, "embedding", "input");
     const settings = settingsFor(options, "embedding()");
     return readJson<EmbeddingResponse>(
       await sendProxyRequest(settings, "/embeddings", request, "application/json"),
       settings,
     );
-  };
+  }) as EmbeddingFunction;
   return { completion, acompletion: completion, embedding, aembedding: embedding };
 }
 

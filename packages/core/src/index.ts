@@ -3,6 +3,7 @@ export { validateAccessToken } from "./access-token.js";
 export type { RetryOptions } from "./backoff.js";
 export {
   ConfigurationError,
+  CredentialUnavailableError,
   ErrorCode,
   InvalidTokenError,
   ProxyAuthError,
