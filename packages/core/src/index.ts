@@ -12,6 +12,20 @@ export {
 } from "./errors.js";
 export { jwtExpiry } from "./jwt-expiry.js";
 export type { Logger } from "./logger.js";
+export type {
+  ProxyAuthEvent,
+  ProxyAuthEventListener,
+  ProxyAuthRequestEvent,
+  RequestFallbackEvent,
+  RequestFinishedEvent,
+  RequestOperation,
+  RequestReplayedEvent,
+  RequestRetriedEvent,
+  TokenAcquiredEvent,
+  TokenEvent,
+  TokenFailedEvent,
+  TokenInvalidatedEvent,
+} from "./proxy-auth-event.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
