@@ -153,10 +153,13 @@ describe("token events", () => {
 
   it("a token taken from the shared cache is source shared-cache", async () => {
     const cache = createMemoryTokenCache(clock.now);
-    const first = handlerWith(credentialFrom((n) => issued(n, 3600)), {
-      cache,
-      cacheKey: "team",
-    });
+    const first = handlerWith(
+      credentialFrom((n) => issued(n, 3600)),
+      {
+        cache,
+        cacheKey: "team",
+      },
+    );
     const secondCredential = credentialFrom((n) => issued(100 + n, 3600));
     const second = handlerWith(secondCredential, { cache, cacheKey: "team" });
     await first.getToken();
@@ -180,11 +183,14 @@ describe("token events", () => {
 
 describe("listeners never break or delay a request", () => {
   it("a throwing listener: the request gets its token, the failure is one warning and then debug lines", async () => {
-    const handler = handlerWith(credentialFrom((n) => issued(n, 3600)), {
-      onEvent: () => {
-        throw new Error("listener bug");
+    const handler = handlerWith(
+      credentialFrom((n) => issued(n, 3600)),
+      {
+        onEvent: () => {
+          throw new Error("listener bug");
+        },
       },
-    });
+    );
     expect(await handler.getAuthHeaders()).toEqual({ Authorization: `Bearer ${tokenString(1)}` });
     handler.invalidate(tokenString(1));
     await handler.getToken();
@@ -208,25 +214,31 @@ describe("listeners never break or delay a request", () => {
   });
 
   it("a throwing logger behind a throwing listener still does not reach the caller", async () => {
-    const handler = handlerWith(credentialFrom((n) => issued(n, 3600)), {
-      onEvent: () => {
-        throw new Error("listener bug");
-      },
-      logger: {
-        warn: () => {
-          throw new Error("logger bug");
+    const handler = handlerWith(
+      credentialFrom((n) => issued(n, 3600)),
+      {
+        onEvent: () => {
+          throw new Error("listener bug");
+        },
+        logger: {
+          warn: () => {
+            throw new Error("logger bug");
+          },
         },
       },
-    });
+    );
     expect((await handler.getToken()).token).toBe(tokenString(1));
   });
 
   it("events are frozen, so one listener cannot change what the next one sees", async () => {
-    const handler = handlerWith(credentialFrom((n) => issued(n, 3600)), {
-      onEvent: (event) => {
-        (event as { scope: string }).scope = "changed";
+    const handler = handlerWith(
+      credentialFrom((n) => issued(n, 3600)),
+      {
+        onEvent: (event) => {
+          (event as { scope: string }).scope = "changed";
+        },
       },
-    });
+    );
     handler.subscribe((event) => events.push(event));
     await handler.getToken();
     expect(events[0]?.scope).toBe(SCOPE);
@@ -235,7 +247,10 @@ describe("listeners never break or delay a request", () => {
 
 describe("subscribe() and emit()", () => {
   it("subscribe adds a listener and its return value removes it", async () => {
-    const handler = handlerWith(credentialFrom((n) => issued(n, 3600)), { onEvent: undefined });
+    const handler = handlerWith(
+      credentialFrom((n) => issued(n, 3600)),
+      { onEvent: undefined },
+    );
     const stop = handler.subscribe((event) => events.push(event));
     await handler.getToken();
     stop();
