@@ -34,6 +34,8 @@ export interface ClientOptions {
   sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
+  /** Clock in milliseconds for the durations reported to the handler's listeners. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** Everything one call needs, validated and with defaults. */
@@ -48,6 +50,7 @@ export interface CallSettings {
   fetch: typeof fetch;
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  now: () => number;
 }
 
 /** Waits, unless the signal aborts first (then rejects with its reason). */
@@ -93,7 +96,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   checkHeaders(given.headers, `${where}: "headers"`);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
-  for (const name of ["fetch", "sleep", "random"] as const) {
+  for (const name of ["fetch", "sleep", "random", "now"] as const) {
     if (given[name] !== undefined && typeof given[name] !== "function") {
       throw new ConfigurationError(`${where}: "${name}" must be a function.`);
     }
@@ -143,6 +146,7 @@ export function callSettings(
     fetch: transport,
     sleep: client.sleep ?? abortableSleep,
     random: client.random ?? Math.random,
+    now: client.now ?? Date.now,
   };
 }
 

@@ -1,4 +1,5 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { emitRequestEvent, errorCode } from "./request-events.js";
 
 /** Options of {@link createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -52,6 +53,7 @@ export function createAuthFetch(
     const response = await base(input, withAuthorization(input, init, first));
     if (response.status !== 401 || first === undefined || !replayable) return response;
     handler.invalidate(first);
+    emitRequestEvent(handler, { type: "request.replayed", scope: handler.scope });
     const second = await authorize(handler, init?.signal ?? undefined);
     if (second === undefined) return response;
     await response.body?.cancel().catch(() => {});
@@ -69,6 +71,12 @@ async function authorize(
     return (await handler.getToken(signal ? { signal } : undefined)).token;
   } catch (error) {
     if (signal?.aborted || handler.onTokenError === "throw") throw error;
+    emitRequestEvent(handler, {
+      type: "request.fallback",
+      scope: handler.scope,
+      fallback: "none",
+      code: errorCode(error),
+    });
     return undefined;
   }
 }
