@@ -2,6 +2,7 @@
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
 import { HELP, realDeployment } from "./configuration.js";
+import { metricsSummary } from "./telemetry.js";
 import { Trace } from "./trace.js";
 import {
   completionStep,
@@ -108,6 +109,7 @@ try {
 } catch (error) {
   trace.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
+console.log(await metricsSummary());
 if (trace.failures.length > 0) {
   console.log(`Demo FAILED: ${trace.failures.length} step(s) did not behave as expected.`);
   process.exit(1);
