@@ -158,6 +158,24 @@ describe("request events reach the handler's listener", () => {
     expect(events).toContainEqual({ type: "request.replayed", scope: "litellm_proxy_api" });
   });
 
+  it("createAuthFetch reports a request sent without a token", async () => {
+    deployment.idp.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY);
+    const handler = deployment.handler({ onEvent: record, retry: { attempts: 1 } });
+    const response = await createAuthFetch(handler)(`${deployment.proxy.url}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify(hello),
+    });
+    expect(response.status).toBe(401);
+    expect(events.filter((event) => event.type === "request.fallback")).toEqual([
+      {
+        type: "request.fallback",
+        scope: "litellm_proxy_api",
+        fallback: "none",
+        code: "TOKEN_ACQUISITION_FAILED",
+      },
+    ]);
+  });
+
   it("no event carries the token, the client secret, the static key or the prompt", async () => {
     const secretPrompt = "PROMPT-SENTINEL-4711";
     const client = createClient({
