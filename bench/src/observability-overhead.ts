@@ -75,7 +75,7 @@ export async function observabilityOverhead(smoke: boolean): Promise<Section> {
     best.get("getAuthHeaders(), OpenTelemetry listener") as number,
   );
   return {
-    title: "8. Observability overhead",
+    title: "9. Observability overhead",
     description:
       "The cached `getAuthHeaders()` with no listener, a no-op `onEvent` and the `@proxy-auth/opentelemetry` listener (real SDK, in-memory exporter and reader), interleaved in one run; median per awaited call (mitata), best of three rounds. The cached path emits no event, so a listener should cost nothing there. Target: within 5 % of no listener. The last row is what the OpenTelemetry listener costs per event on the slow path (a span and two metric records), for scale.",
     table: [

@@ -4,7 +4,7 @@ import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
 export interface RequestOptions {
   /** Overrides the configured base URL for this call. */
   apiBase?: string;
-  /** Extra headers. The injected `Authorization` wins over one given here, as in the seed. */
+  /** Extra headers. The injected `Authorization` wins over one given here, as in LiteLLM's Python SDK. */
   headers?: Record<string, string>;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
   timeoutMs?: number;

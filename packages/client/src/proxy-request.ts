@@ -115,7 +115,7 @@ async function authorize(
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;
-    // "warn" (the seed's behaviour): the handler has logged it; the request goes on.
+    // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
     events?.fallback(apiKey === undefined ? "none" : "api-key", error);
     return { ...fallback, failure: error };
   }
