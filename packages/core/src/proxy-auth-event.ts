@@ -12,7 +12,7 @@
  *   credential,
  *   scope,
  *   onEvent: (event) => {
- *     if (event.type === "token.failed") metrics.increment("token_failures", { code: event.code });
+ *     if (event.type === "token.failed") console.warn("token request failed", event.code, event.status);
  *   },
  * });
  * ```

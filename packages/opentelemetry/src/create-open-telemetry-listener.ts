@@ -53,6 +53,8 @@ const GEN_AI_DURATION_BUCKETS_SECONDS = [
  *
  * @example
  * ```ts
+ * import { metrics, trace } from "@opentelemetry/api";
+ *
  * const handler = new ProxyAuthHandler({
  *   credential,
  *   scope: "litellm_proxy_api",

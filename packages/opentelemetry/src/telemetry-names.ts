@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const grants = metrics.find((metric) => metric.descriptor.name === MetricName.TOKEN_ACQUISITIONS);
+ * console.log(MetricName.TOKEN_ACQUISITIONS); // "proxy_auth.token.acquisitions"
  * ```
  */
 export const MetricName = {
