@@ -1,4 +1,4 @@
-import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
 
 /** Per-call options of `completion()` and `embedding()`. */
 export interface RequestOptions {
@@ -34,12 +34,19 @@ export interface ClientOptions {
   sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
-  /** Clock in milliseconds for the durations reported to the handler's listeners. Default `Date.now`. */
+  /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
   now?: () => number;
+  /**
+   * Where the client's warnings go (a plain-http proxy that is not on this machine). Default:
+   * the console.
+   */
+  logger?: Logger;
 }
 
 /** Everything one call needs, validated and with defaults. */
 export interface CallSettings {
+  /** The proxy's base URL, without trailing slashes. */
+  base: string;
   url: (path: string) => string;
   proxyAuth: ProxyAuthHandler | undefined;
   apiKey: string | undefined;
@@ -51,7 +58,12 @@ export interface CallSettings {
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   now: () => number;
+  logger: Logger;
 }
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(`[proxy-auth] ${message}`),
+};
 
 /** Waits, unless the signal aborts first (then rejects with its reason). */
 export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
@@ -93,6 +105,16 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   ) {
     throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
   }
+  if (
+    given.logger !== undefined &&
+    (typeof given.logger !== "object" ||
+      given.logger === null ||
+      typeof given.logger.warn !== "function")
+  ) {
+    throw new ConfigurationError(
+      `${where}: "logger" must be an object with a warn(message) method.`,
+    );
+  }
   checkHeaders(given.headers, `${where}: "headers"`);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
@@ -133,6 +155,7 @@ export function callSettings(
     );
   }
   return {
+    base: root,
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
@@ -147,6 +170,7 @@ export function callSettings(
     sleep: client.sleep ?? abortableSleep,
     random: client.random ?? Math.random,
     now: client.now ?? Date.now,
+    logger: client.logger ?? consoleLogger,
   };
 }
 
