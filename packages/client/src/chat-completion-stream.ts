@@ -1,69 +1,168 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { Deadline } from "./deadline.js";
+import type { CallSettings } from "./client-options.js";
+import { describeBody, type ProxyResponse } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import type { ChatCompletionChunk } from "./types.js";
 
 /**
- * The chunks of a streamed chat completion, parsed from server-sent events. Breaking out of the
- * loop (or the caller's signal aborting) closes the connection; a silence longer than the
- * timeout ends the stream with a retryable `ProxyRequestError`.
+ * The chunks of a streamed chat completion, parsed from server-sent events. Only a whole
+ * stream succeeds: an answer that is not `text/event-stream`, a stream that ends before
+ * `[DONE]`, an error event, a chunk that is not an object, an event longer than
+ * `maxEventBytes` or a broken connection is a `ProxyRequestError`. Any bytes from the proxy
+ * (keep-alive comments too) restart the silence timer. Closing the iterator at any point, even
+ * before the first read, or the caller's signal aborting, closes the connection and stops the
+ * timer.
  */
-export async function* chatCompletionStream(
-  response: Response,
-  deadline: Deadline,
-  callerSignal: AbortSignal | undefined,
-): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  if (response.body === null) {
-    deadline.clear();
-    throw new ProxyRequestError("The proxy answered a streamed completion without a body.", {
-      status: response.status,
+export async function chatCompletionStream(
+  { response, deadline }: ProxyResponse,
+  settings: CallSettings,
+): Promise<AsyncIterableIterator<ChatCompletionChunk>> {
+  const contentType = response.headers.get("content-type") ?? "";
+  if (!/^\s*text\/event-stream\b/i.test(contentType) || response.body === null) {
+    throw await notAStream(response, contentType, settings).finally(() => deadline.abort());
+  }
+  const { maxEventBytes } = settings.limits;
+  const events = response.body
+    // Any bytes count as activity: a proxy's `: ping` keeps a slow model's stream alive.
+    .pipeThrough(
+      new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+        transform(bytes, controller) {
+          deadline.reset();
+          controller.enqueue(bytes);
+        },
+      }),
+    )
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream({ maxBufferSize: maxEventBytes }))
+    .getReader();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    deadline.abort();
+    await events.cancel().catch(() => {});
+  };
+  const status = response.status;
+
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    try {
+      for (;;) {
+        const { value: event, done } = await events.read();
+        if (done) {
+          throw new ProxyRequestError(
+            "The proxy's stream ended before [DONE]: the answer is incomplete.",
+            { status, retryable: true },
+          );
+        }
+        if (event.data === "[DONE]") return;
+        yield chunkOf(event.event, event.data, status);
+      }
+    } catch (error) {
+      throw streamError(error, settings, deadline.timedOut, status);
+    } finally {
+      await close();
+    }
+  }
+
+  const generator = chunks();
+  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => generator.next(),
+    // A generator closed before its first read never runs its `finally`: close here too.
+    return: async () => {
+      await close();
+      return generator.return();
+    },
+    throw: async (error?: unknown) => {
+      await close();
+      return generator.throw(error);
+    },
+  };
+  return iterator;
+}
+
+/** One event as a chunk, or the typed error the proxy meant. */
+function chunkOf(type: string | undefined, data: string, status: number): ChatCompletionChunk {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    if (type === "error") throw midStreamError(data, data, status);
+    throw new ProxyRequestError("The proxy sent a stream event that is not JSON.", {
+      status,
+      body: data,
       retryable: false,
     });
   }
-  const events = response.body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  try {
-    for (;;) {
-      const { value: event, done } = await events.read();
-      if (done) return;
-      deadline.reset();
-      if (event.data === "[DONE]") return;
-      let chunk: ChatCompletionChunk & { error?: { message?: string } };
-      try {
-        chunk = JSON.parse(event.data);
-      } catch {
-        throw new ProxyRequestError("The proxy sent a stream event that is not JSON.", {
-          status: response.status,
-          body: event.data,
-          retryable: false,
-        });
-      }
-      if (chunk.error !== undefined) {
-        throw new ProxyRequestError(
-          `The proxy reported an error mid-stream: ${chunk.error.message ?? "unknown error"}`,
-          {
-            status: response.status,
-            body: chunk,
-            retryable: false,
-          },
-        );
-      }
-      yield chunk;
-    }
-  } catch (error) {
-    if (callerSignal?.aborted) throw callerSignal.reason;
-    if (deadline.timedOut) {
-      throw new ProxyRequestError("The proxy's stream went silent for longer than the timeout.", {
-        status: response.status,
-        retryable: true,
-        cause: error,
-      });
-    }
-    throw error;
-  } finally {
-    deadline.abort();
-    await events.cancel().catch(() => {});
+  if (type === "error" || (typeof chunk === "object" && chunk !== null && "error" in chunk)) {
+    throw midStreamError(chunk, data, status);
   }
+  if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) {
+    throw new ProxyRequestError(
+      `The proxy sent a stream event that is not a chunk object (${data.slice(0, 40)}).`,
+      { status, body: chunk, retryable: false },
+    );
+  }
+  return chunk as ChatCompletionChunk;
+}
+
+function midStreamError(body: unknown, data: string, status: number): ProxyRequestError {
+  const said = describeBody(body);
+  const detail = said !== "." ? said.slice(2) : data.length > 0 ? data.slice(0, 500) : "";
+  return new ProxyRequestError(
+    `The proxy reported an error mid-stream: ${detail === "" || detail === "null" ? "no details given" : detail}`,
+    { status, body, retryable: false },
+  );
+}
+
+/** What ended the stream, as the caller should see it. */
+function streamError(
+  error: unknown,
+  settings: CallSettings,
+  timedOut: boolean,
+  status: number,
+): unknown {
+  if (settings.signal?.aborted) return settings.signal.reason;
+  if (ProxyRequestError.isInstance(error)) return error;
+  if (timedOut) {
+    return new ProxyRequestError(
+      `The proxy's stream went silent for longer than the timeout (${settings.timeoutMs} ms).`,
+      { status, retryable: true, cause: error },
+    );
+  }
+  if ((error as { type?: unknown } | null)?.type === "max-buffer-size-exceeded") {
+    // No cause: the parser's error can hold the oversized text.
+    return new ProxyRequestError(
+      `The proxy sent a stream event longer than maxEventBytes (${settings.limits.maxEventBytes}); the stream was closed. Raise maxEventBytes if such events are expected.`,
+      { status, retryable: false },
+    );
+  }
+  return new ProxyRequestError(
+    "The connection to the proxy broke mid-stream: the answer is incomplete.",
+    { status, retryable: true, cause: error },
+  );
+}
+
+/** A `stream: true` call answered with something else (JSON, a sign-in page…): say what. */
+async function notAStream(
+  response: Response,
+  contentType: string,
+  settings: CallSettings,
+): Promise<unknown> {
+  const limit = settings.limits.maxErrorBodyBytes;
+  const { text } = await readLimitedBody(response, limit).catch(
+    (): LimitedBody => ({ text: "", truncated: false }),
+  );
+  if (settings.signal?.aborted) return settings.signal.reason;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  const from = response.redirected ? ` after a redirect to ${new URL(response.url).origin}` : "";
+  const kind = response.body === null ? "no body" : contentType.trim() || "no content type";
+  return new ProxyRequestError(
+    `A streamed completion was asked for, but the proxy answered ${response.status} with ${kind}${from} instead of text/event-stream${describeBody(body)}`,
+    { status: response.status, body, retryable: false },
+  );
 }

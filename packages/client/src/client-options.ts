@@ -1,11 +1,18 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { mergeHeaders } from "./merge-headers.js";
+import { type HeadersInput, headerRecord } from "./request-headers.js";
+import { type ResponseLimits, resolveLimits } from "./response-limits.js";
 
 /** Per-call options of `completion()` and `embedding()`. */
-export interface RequestOptions {
+export interface RequestOptions extends ResponseLimits {
   /** Overrides the configured base URL for this call. */
   apiBase?: string;
-  /** Extra headers. The injected `Authorization` wins over one given here, as in the seed. */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers: a record, a `Headers` object or `[name, value]` pairs. The injected
+   * `Authorization` wins over one given here, as in the seed. An invalid name or a value with a
+   * line break is a `ConfigurationError` at once.
+   */
+  headers?: HeadersInput;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
   timeoutMs?: number;
   /** Aborts the call; it rejects with the signal's reason. */
@@ -15,15 +22,15 @@ export interface RequestOptions {
 }
 
 /** Options of `createClient()`. */
-export interface ClientOptions {
+export interface ClientOptions extends ResponseLimits {
   /** The proxy's base URL, e.g. `"https://my-proxy.example.com"` (or with `/v1`). */
   apiBase?: string;
   /** Adds `Authorization: Bearer <token>` to every request, refreshing tokens as needed. */
   proxyAuth?: ProxyAuthHandler;
   /** A static key: used without `proxyAuth`, or as the fallback when token retrieval fails in "warn" mode. */
   apiKey?: string;
-  /** Headers sent with every request. */
-  headers?: Record<string, string>;
+  /** Headers sent with every request: a record, a `Headers` object or `[name, value]` pairs. */
+  headers?: HeadersInput;
   /** Default timeout of one attempt, in milliseconds. Default 600_000. */
   timeoutMs?: number;
   /** Default retries of 408, 429, 5xx and network errors. Default 2. */
@@ -44,6 +51,7 @@ export interface CallSettings {
   headers: Record<string, string> | undefined;
   timeoutMs: number;
   maxRetries: number;
+  limits: Required<ResponseLimits>;
   signal: AbortSignal | undefined;
   fetch: typeof fetch;
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
@@ -76,6 +84,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     throw new ConfigurationError(`${where}: options must be an object.`);
   }
   const given = { ...(options as ClientOptions) };
+  given.headers = headerRecord(given.headers, `${where}: "headers"`);
   // Checked and trimmed once here, so calls need not parse it again.
   if (given.apiBase !== undefined) given.apiBase = baseUrl(given.apiBase, `${where}: "apiBase"`);
   if (given.proxyAuth !== undefined) {
@@ -90,7 +99,10 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   ) {
     throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
   }
-  checkHeaders(given.headers, `${where}: "headers"`);
+  if (given.apiKey !== undefined && /[\r\n\0]/.test(given.apiKey)) {
+    throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
+  }
+  resolveLimits(given, undefined, where);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
   for (const name of ["fetch", "sleep", "random"] as const) {
@@ -113,7 +125,8 @@ export function callSettings(
     );
   }
   const call = options ?? {};
-  checkHeaders(call.headers, `${where}: "headers"`);
+  const headers = headerRecord(call.headers, `${where}: "headers"`);
+  const limits = resolveLimits(client, call, where);
   checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
   const root =
@@ -134,11 +147,12 @@ export function callSettings(
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
     headers:
-      client.headers === undefined && call.headers === undefined
+      client.headers === undefined && headers === undefined
         ? undefined
-        : { ...client.headers, ...call.headers },
+        : mergeHeaders(client.headers as Record<string, string> | undefined, headers),
     timeoutMs: call.timeoutMs ?? client.timeoutMs ?? 600_000,
     maxRetries: call.maxRetries ?? client.maxRetries ?? 2,
+    limits,
     signal: call.signal,
     fetch: transport,
     sleep: client.sleep ?? abortableSleep,
@@ -163,17 +177,6 @@ function baseUrl(value: unknown, name: string): string {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
   }
   return value.replace(/\/+$/, "");
-}
-
-function checkHeaders(value: unknown, name: string): void {
-  if (value === undefined) return;
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    Object.values(value).some((item) => typeof item !== "string")
-  ) {
-    throw new ConfigurationError(`${name} must be an object of string values.`);
-  }
 }
 
 function checkCount(value: unknown, name: string, minimum: number): void {

@@ -9,6 +9,7 @@ import {
 } from "./client-options.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { readLimitedBody } from "./read-limited-body.js";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -64,7 +65,7 @@ export function bindCalls(
       request,
       stream ? "text/event-stream" : "application/json",
     );
-    if (stream) return chatCompletionStream(sent.response, sent.deadline, settings.signal);
+    if (stream) return chatCompletionStream(sent, settings);
     return readJson<ChatCompletion>(sent, settings);
   }) as CompletionFunction;
   const embedding: EmbeddingFunction = async (request, options) => {
@@ -99,7 +100,14 @@ async function readJson<T>(
   settings: CallSettings,
 ): Promise<T> {
   try {
-    const text = await response.text();
+    const limit = settings.limits.maxResponseBytes;
+    const { text, truncated } = await readLimitedBody(response, limit);
+    if (truncated) {
+      throw new ProxyRequestError(
+        `The proxy's answer is larger than maxResponseBytes (${limit} bytes); reading stopped there. Raise maxResponseBytes if such answers are expected.`,
+        { status: response.status, retryable: false },
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch {

@@ -3,6 +3,7 @@ import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
 export interface ProxyResponse {
@@ -79,7 +80,11 @@ export async function sendProxyRequest(
 
     const status = response.status;
     const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
-    const text = await response.text().catch(() => "");
+    // Bounded: an error body is kept on the error, and may come back on every retry.
+    const limit = settings.limits.maxErrorBodyBytes;
+    const read = await readLimitedBody(response, limit).catch(
+      (): LimitedBody => ({ text: "", truncated: false }),
+    );
     deadline.clear();
     if (status === 401 && authorization.token !== undefined && !replayed && settings.proxyAuth) {
       // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
@@ -87,7 +92,7 @@ export async function sendProxyRequest(
       replayed = true;
       continue;
     }
-    failure = errorFromResponse(status, text, url, authorization.failure);
+    failure = errorFromResponse(status, read, limit, url, authorization.failure);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
@@ -113,12 +118,15 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
 
 function errorFromResponse(
   status: number,
-  text: string,
+  { text, truncated }: LimitedBody,
+  limit: number,
   url: string,
   tokenFailure: unknown,
 ): ProxyRequestError {
   const body = parse(text);
-  const detail = describeBody(body);
+  const detail =
+    describeBody(body) +
+    (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
   if (status === 401 && tokenFailure !== undefined) {
     const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
     return new ProxyRequestError(
@@ -147,7 +155,7 @@ function parse(text: string): unknown {
 }
 
 /** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened. */
-function describeBody(body: unknown): string {
+export function describeBody(body: unknown): string {
   const error = (body as { error?: unknown } | null)?.error;
   const message =
     typeof error === "string"
