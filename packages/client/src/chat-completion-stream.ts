@@ -108,7 +108,8 @@ function chunkOf(type: string | undefined, data: string, status: number): ChatCo
 }
 
 function midStreamError(body: unknown, data: string, status: number): ProxyRequestError {
-  const said = describeBody(body);
+  // LiteLLM sends `{ error: { message } }`; some proxies send `{ message }` in an error event.
+  const said = describeBody(body) !== "." ? describeBody(body) : describeBody({ error: body });
   const detail = said !== "." ? said.slice(2) : data.length > 0 ? data.slice(0, 500) : "";
   return new ProxyRequestError(
     `The proxy reported an error mid-stream: ${detail === "" || detail === "null" ? "no details given" : detail}`,

@@ -19,7 +19,10 @@ export function headerRecord(value: unknown, where: string): Record<string, stri
   let pairs: Iterable<unknown>;
   if (value instanceof Headers || Array.isArray(value)) pairs = value as Iterable<unknown>;
   else if (typeof value === "object" && value !== null) pairs = Object.entries(value);
-  else throw new ConfigurationError(`${where} must be a Headers object, a record or [name, value] pairs.`);
+  else
+    throw new ConfigurationError(
+      `${where} must be a Headers object, a record or [name, value] pairs.`,
+    );
   const record: Record<string, string> = {};
   const seen = new Map<string, string>();
   for (const pair of pairs) {
