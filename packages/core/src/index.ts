@@ -16,5 +16,6 @@ export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
+export type { TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
