@@ -242,6 +242,7 @@ describe("a slow identity provider", () => {
     expect(refresher).toBeDefined();
     // The provider takes 20 s, four times cacheWaitMs and twice the old 10 s lease.
     while (clock.time < start + 20_000) await flush(1);
+    expect(fleet.reduce((sum, p) => sum + p.credential.calls, 0)).toBe(1);
     refresher?.credential.answer(issued(1));
     const tokens = await Promise.all(waiting);
     expect(new Set(tokens.map((token) => token.token))).toEqual(new Set([tokenString(1)]));
