@@ -238,11 +238,13 @@ function fleetHandler(offsetMs: number, cacheKey: string, extra: { cacheWaitMs?:
     clientSecret: DEFAULT_CLIENT.clientSecret,
     tokenUrl: idp.tokenUrl,
   });
-  const cache = createRedisTokenCache({
+  // One connection serves every simulated process (the cache holds no clock); generous
+  // timeouts, so a loaded CI box does not turn "Redis is slow" into a process of its own.
+  const cache = (caches[0] ??= createRedisTokenCache({
     url: redis.url,
     encryptionKey: "reliability-fleet-key-0123",
-  });
-  caches.push(cache);
+    commandTimeoutMs: 2_000,
+  }));
   return new ProxyAuthHandler({
     // This process's clock is off: its credential computes expiresOn from expires_in with it.
     credential: {
@@ -254,6 +256,7 @@ function fleetHandler(offsetMs: number, cacheKey: string, extra: { cacheWaitMs?:
     scope: "litellm_proxy_api",
     cache,
     cacheKey,
+    cacheTimeoutMs: 3_000,
     now: () => Date.now() + offsetMs,
     logger: { warn: () => {} },
     ...extra,
