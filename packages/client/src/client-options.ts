@@ -9,8 +9,8 @@ export interface RequestOptions extends ResponseLimits {
   apiBase?: string;
   /**
    * Extra headers: a record, a `Headers` object or `[name, value]` pairs. The injected
-   * `Authorization` wins over one given here, as in the seed. An invalid name or a value with a
-   * line break is a `ConfigurationError` at once.
+   * `Authorization` wins over one given here, as in LiteLLM's Python SDK. An invalid name or a
+   * value with a line break is a `ConfigurationError` at once.
    */
   headers?: HeadersInput;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */

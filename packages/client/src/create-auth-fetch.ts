@@ -20,7 +20,13 @@ export interface AuthFetchOptions {
  *
  * @example
  * ```ts
- * const provider = createOpenAICompatible({ name: "litellm", baseURL, fetch: createAuthFetch(handler) });
+ * import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+ *
+ * const provider = createOpenAICompatible({
+ *   name: "litellm",
+ *   baseURL: "https://my-proxy.example.com",
+ *   fetch: createAuthFetch(handler, { origins: ["https://my-proxy.example.com"] }),
+ * });
  * ```
  */
 export function createAuthFetch(

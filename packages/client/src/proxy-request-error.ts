@@ -16,9 +16,10 @@ export interface ProxyRequestErrorOptions extends ProxyAuthErrorOptions {
  * @example
  * ```ts
  * try {
- *   await completion({ model: "gpt-4", messages });
+ *   await completion({ model: "gpt-4", messages: [{ role: "user", content: "Hello!" }] });
  * } catch (error) {
- *   if (ProxyRequestError.isInstance(error) && error.status === 429) backOff();
+ *   if (ProxyRequestError.isInstance(error)) console.error(error.status, error.retryable);
+ *   else throw error;
  * }
  * ```
  */

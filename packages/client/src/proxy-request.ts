@@ -111,7 +111,7 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;
-    // "warn" (the seed's behaviour): the handler has logged it; the request goes on.
+    // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
     return { ...fallback, failure: error };
   }
 }

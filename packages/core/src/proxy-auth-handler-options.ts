@@ -16,7 +16,7 @@ export interface ProxyAuthHandlerOptions {
    */
   refreshBufferSeconds?: number;
   /**
-   * What `getAuthHeaders()` does when no token can be had: `"warn"` (default, the seed's
+   * What `getAuthHeaders()` does when no token can be had: `"warn"` (default, LiteLLM's Python
    * behaviour) logs one warning per failure episode and resolves `{}` so the request goes on
    * without the header; `"throw"` rejects.
    */

@@ -35,7 +35,11 @@ const ignore = () => {};
  * @example
  * ```ts
  * const handler = new ProxyAuthHandler({
- *   credential: new GenericOAuth2Credential({ clientId, clientSecret, tokenUrl }),
+ *   credential: new GenericOAuth2Credential({
+ *     clientId: "litellm-client",
+ *     clientSecret: process.env.CLIENT_SECRET ?? "",
+ *     tokenUrl: "https://idp.example.com/oauth2/token",
+ *   }),
  *   scope: "litellm_proxy_api",
  * });
  * const headers = await handler.getAuthHeaders(); // { Authorization: "Bearer eyJ..." }
@@ -204,6 +208,7 @@ export class ProxyAuthHandler {
         logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
           scope: this.scope,
           expiresOn: token.accessToken.expiresOn,
+          refreshAt: token.refreshAt / 1000,
           durationMs: now - startedAt,
         });
         this.#everFetched = true;

@@ -16,7 +16,7 @@ export interface GenericOAuth2CredentialOptions {
    * `/.well-known/openid-configuration` (falling back to `/.well-known/oauth-authorization-server`).
    */
   issuer?: string;
-  /** How the client authenticates. Default `"client_secret_post"` (what the seed sends). */
+  /** How the client authenticates. Default `"client_secret_post"` (what LiteLLM's Python `proxy_auth` sends). */
   authMethod?: "client_secret_post" | "client_secret_basic";
   /** Sent as `audience` (Auth0 needs it). */
   audience?: string;

@@ -14,7 +14,7 @@ import {
 } from "./generic-oauth2-credential-options.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 
-/** The seed's default lifetime when the provider says nothing about expiry. */
+/** LiteLLM's Python default lifetime when the provider says nothing about expiry. */
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /**
