@@ -207,7 +207,7 @@ describe("streams that are not what they claim", () => {
   it.each(bad)("%s is a typed error carrying what the proxy said", async (_, event, message) => {
     handle = (_, response) => {
       sse(response);
-      response.end(chunk("Hi") + event + "data: [DONE]\n\n");
+      response.end(`${chunk("Hi")}${event}data: [DONE]\n\n`);
     };
     const error = await failure(collect(await client().completion({ ...hello, stream: true })));
     expect(error).toBeInstanceOf(ProxyRequestError);

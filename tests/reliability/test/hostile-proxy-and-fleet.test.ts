@@ -240,11 +240,16 @@ function fleetHandler(offsetMs: number, cacheKey: string, extra: { cacheWaitMs?:
   });
   // One connection serves every simulated process (the cache holds no clock); generous
   // timeouts, so a loaded CI box does not turn "Redis is slow" into a process of its own.
-  const cache = (caches[0] ??= createRedisTokenCache({
-    url: redis.url,
-    encryptionKey: "reliability-fleet-key-0123",
-    commandTimeoutMs: 2_000,
-  }));
+  if (caches.length === 0) {
+    caches.push(
+      createRedisTokenCache({
+        url: redis.url,
+        encryptionKey: "reliability-fleet-key-0123",
+        commandTimeoutMs: 2_000,
+      }),
+    );
+  }
+  const cache = caches[0];
   return new ProxyAuthHandler({
     // This process's clock is off: its credential computes expiresOn from expires_in with it.
     credential: {
