@@ -156,7 +156,7 @@ export class SharedTokenSource {
  * by the same amount. Anything malformed is passed on for validation to refuse.
  */
 function withinLifetime({ token, remainingMs }: TokenCacheEntry, nowMs: number): AccessToken {
-  const byLifetime = Math.floor((nowMs + remainingMs) / 1000);
+  const byLifetime = (nowMs + remainingMs) / 1000;
   const stated = (token as Partial<AccessToken> | null)?.expiresOn;
   if (typeof stated !== "number" || !Number.isFinite(remainingMs) || stated <= byLifetime) {
     return token;
