@@ -13,7 +13,7 @@ import { TokenCipher } from "./token-cipher.js";
 export interface RedisTokenCacheOptions {
   /** E.g. `"redis://127.0.0.1:6379"` (or `rediss://` for TLS). Give this or `client`. */
   url?: string;
-  /** An existing ioredis client (its options are yours; `close()` then leaves it open). */
+  /** An existing ioredis client, `Redis` or `Cluster` (its options are yours; `close()` then leaves it open). */
   client?: unknown;
   /** Encrypts tokens at rest (AES-256-GCM). Required unless `allowPlaintext` is true. */
   encryptionKey?: string | Uint8Array;
@@ -119,9 +119,9 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   const reported = new Set<string>();
   const name = (key: string) => createHash("sha256").update(key).digest("hex");
   /** A stored value's token, or undefined (a miss, or a value that cannot be read, reported once). */
-  const open = (value: string | null): AccessToken | undefined => {
+  const open = (value: string | null, storedUnder: string): AccessToken | undefined => {
     if (value === null) return undefined;
-    const opened = cipher.open(value);
+    const opened = cipher.open(value, storedUnder);
     if ("problem" in opened) {
       if (!reported.has(opened.problem)) {
         reported.add(opened.problem);
@@ -136,16 +136,16 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
 
   return {
     async get(key) {
-      const value = await redis.get(`${keyPrefix}token:${name(key)}`);
-      return open(value);
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      return open(await redis.get(storedUnder), storedUnder);
     },
     async getEntry(key) {
-      const [remainingMs, value] = (await redis.eval(
-        READ_SCRIPT,
-        1,
-        `${keyPrefix}token:${name(key)}`,
-      )) as [number, string | null];
-      const token = open(value);
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      const [remainingMs, value] = (await redis.eval(READ_SCRIPT, 1, storedUnder)) as [
+        number,
+        string | null,
+      ];
+      const token = open(value, storedUnder);
       if (token === undefined || remainingMs === -2) return undefined;
       // -1: a key without expiry (not written by us): the stated expiry alone bounds it.
       return { token, remainingMs: remainingMs === -1 ? Number.POSITIVE_INFINITY : remainingMs };
@@ -154,7 +154,8 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       // The TTL is the writer's remaining lifetime, a duration: no clock crosses processes.
       const ttl = Math.floor(lifetimeMs ?? token.expiresOn * 1000 - Date.now());
       if (!(ttl > 0)) return;
-      await redis.set(`${keyPrefix}token:${name(key)}`, cipher.seal(token), "PX", ttl);
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      await redis.set(storedUnder, cipher.seal(token, storedUnder), "PX", ttl);
     },
     async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
       const lock = `${keyPrefix}lock:${name(key)}`;

@@ -1,6 +1,7 @@
+import { redact } from "@proxy-auth/core";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { CallSettings } from "./client-options.js";
-import { describeBody, type ProxyResponse } from "./proxy-request.js";
+import { type ProxyResponse, proxyMessage } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
 import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import type { ChatCompletionChunk } from "./types.js";
@@ -12,15 +13,18 @@ import type { ChatCompletionChunk } from "./types.js";
  * `maxEventBytes` or a broken connection is a `ProxyRequestError`. Any bytes from the proxy
  * (keep-alive comments too) restart the silence timer. Closing the iterator at any point, even
  * before the first read, or the caller's signal aborting, closes the connection and stops the
- * timer.
+ * timer. Text from the proxy is redacted (`secrets`: what was sent; token-shaped strings) before
+ * it enters an error.
  */
 export async function chatCompletionStream(
-  { response, deadline }: ProxyResponse,
+  { response, deadline, secrets }: ProxyResponse,
   settings: CallSettings,
 ): Promise<AsyncIterableIterator<ChatCompletionChunk>> {
   const contentType = response.headers.get("content-type") ?? "";
   if (!/^\s*text\/event-stream\b/i.test(contentType) || response.body === null) {
-    throw await notAStream(response, contentType, settings).finally(() => deadline.abort());
+    throw await notAStream(response, contentType, settings, secrets).finally(() =>
+      deadline.abort(),
+    );
   }
   const { maxEventBytes } = settings.limits;
   const events = response.body
@@ -56,7 +60,7 @@ export async function chatCompletionStream(
           );
         }
         if (event.data === "[DONE]") return;
-        yield chunkOf(event.event, event.data, status);
+        yield chunkOf(event.event, event.data, status, secrets);
       }
     } catch (error) {
       throw streamError(error, settings, deadline.timedOut, status);
@@ -82,35 +86,55 @@ export async function chatCompletionStream(
   return iterator;
 }
 
+/** The longest proxy text kept on an error (after redaction). */
+const ERROR_BODY_CHARACTERS = 16_384;
+
 /** One event as a chunk, or the typed error the proxy meant. */
-function chunkOf(type: string | undefined, data: string, status: number): ChatCompletionChunk {
+function chunkOf(
+  type: string | undefined,
+  data: string,
+  status: number,
+  secrets: (string | undefined)[],
+): ChatCompletionChunk {
   let chunk: unknown;
   try {
     chunk = JSON.parse(data);
   } catch {
-    if (type === "error") throw midStreamError(data, data, status);
+    const text = redact(data, { secrets, maxLength: ERROR_BODY_CHARACTERS });
+    if (type === "error") throw midStreamError(text, text, status);
     throw new ProxyRequestError("The proxy sent a stream event that is not JSON.", {
       status,
-      body: data,
+      body: text,
       retryable: false,
     });
   }
   if (type === "error" || (typeof chunk === "object" && chunk !== null && "error" in chunk)) {
-    throw midStreamError(chunk, data, status);
+    const text = redact(data, { secrets, maxLength: ERROR_BODY_CHARACTERS });
+    throw midStreamError(parsed(text), text, status);
   }
   if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) {
+    const text = redact(data, { secrets, maxLength: 40 });
     throw new ProxyRequestError(
-      `The proxy sent a stream event that is not a chunk object (${data.slice(0, 40)}).`,
-      { status, body: chunk, retryable: false },
+      `The proxy sent a stream event that is not a chunk object (${text}).`,
+      { status, body: parsed(text), retryable: false },
     );
   }
   return chunk as ChatCompletionChunk;
 }
 
+/** The (already redacted) text as JSON, or as text when it is not JSON. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 function midStreamError(body: unknown, data: string, status: number): ProxyRequestError {
   // LiteLLM sends `{ error: { message } }`; some proxies send `{ message }` in an error event.
-  const said = describeBody(body) !== "." ? describeBody(body) : describeBody({ error: body });
-  const detail = said !== "." ? said.slice(2) : data.length > 0 ? data.slice(0, 500) : "";
+  const said = proxyMessage(body) ?? proxyMessage({ error: body });
+  const detail = said ?? (data.length > 0 ? data.slice(0, 500) : "");
   return new ProxyRequestError(
     `The proxy reported an error mid-stream: ${detail === "" || detail === "null" ? "no details given" : detail}`,
     { status, body, retryable: false },
@@ -150,20 +174,19 @@ async function notAStream(
   response: Response,
   contentType: string,
   settings: CallSettings,
+  secrets: (string | undefined)[],
 ): Promise<unknown> {
   const limit = settings.limits.maxErrorBodyBytes;
   const { text } = await readLimitedBody(response, limit).catch(
     (): LimitedBody => ({ text: "", truncated: false }),
   );
   if (settings.signal?.aborted) return settings.signal.reason;
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
+  const body = parsed(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+  const said = proxyMessage(body);
   const from = response.redirected ? ` after a redirect to ${new URL(response.url).origin}` : "";
   const kind = response.body === null ? "no body" : contentType.trim() || "no content type";
   return new ProxyRequestError(
-    `A streamed completion was asked for, but the proxy answered ${response.status} with ${kind}${from} instead of text/event-stream${describeBody(body)}`,
+    `A streamed completion was asked for, but the proxy answered ${response.status} with ${kind}${from} instead of text/event-stream${said === undefined ? "." : `: ${said}`}`,
     { status: response.status, body, retryable: false },
   );
 }

@@ -21,8 +21,21 @@ export interface LitellmSettings {
   aembedding: EmbeddingFunction;
 }
 
-const environment = (name: string): string | undefined =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+/**
+ * An environment variable, when the runtime has them. Deno without `--allow-env` refuses the read
+ * (NotCapable, PermissionDenied before Deno 2): the program was given no environment, so the
+ * variable counts as unset instead of failing every call.
+ */
+function environment(name: string): string | undefined {
+  try {
+    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env?.[name];
+  } catch (error) {
+    const denied = error instanceof Error && /^(NotCapable|PermissionDenied)$/.test(error.name);
+    if (denied) return undefined;
+    throw error;
+  }
+}
 
 /** The options the global functions use right now: `litellm`'s fields, then the environment. */
 function currentOptions(): ClientOptions {

@@ -37,7 +37,7 @@ export class ProxyRequestError extends ProxyAuthError {
    * @param options - Status, body, retryability and `cause`.
    */
   constructor(message: string, options: ProxyRequestErrorOptions) {
-    super(message, ErrorCode.PROXY_REQUEST_FAILED, options);
+    super(message, undefined, options);
     this.status = options.status;
     this.retryable = options.retryable;
     // The body can be large: keep it out of logs that serialise the error.

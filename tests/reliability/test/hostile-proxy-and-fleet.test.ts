@@ -309,7 +309,7 @@ describe("the fleet sharing Redis", () => {
   it("the README's table of these cases agrees with the results", () => {
     expect(figures.rawErrors).toBe(0);
     writeFileSync(
-      new URL("../RESULTS-HOSTILE-2.md", import.meta.url),
+      new URL("../hostile-inputs/RESULTS-part-two.md", import.meta.url),
       `# Hostile inputs, part two: results\n\nWritten by \`tests/reliability/test/hostile-proxy-and-fleet.test.ts\` on every \`pnpm test\`.\n\n\`\`\`json\n${JSON.stringify(figures, null, 2)}\n\`\`\`\n`,
     );
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8").replace(
