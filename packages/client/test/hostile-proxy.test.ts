@@ -214,6 +214,38 @@ describe("streams that are not what they claim", () => {
     expect(error.message).toMatch(message);
   });
 
+  it("what the proxy echoes back (the key it was sent) is redacted from stream errors", async () => {
+    const key = "sk-proxy-SECRET-0123456789abcdef";
+    const echoes: Handler[] = [
+      (_, response) => {
+        sse(response);
+        response.end(`event: error\ndata: {"message":"bad key ${key}"}\n\ndata: [DONE]\n\n`);
+      },
+      (_, response) => {
+        sse(response);
+        response.end(`data: {"error":{"message":"bad key ${key}"}}\n\n`);
+      },
+      (_, response) => {
+        sse(response);
+        response.end(`data: not json ${key}\n\n`);
+      },
+      (_, response) => {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(`{"error":{"message":"bad key ${key}"}}`);
+      },
+    ];
+    for (const echo of echoes) {
+      handle = echo;
+      const error = await failure(
+        client({ apiKey: key })
+          .completion({ ...hello, stream: true })
+          .then(collect),
+      );
+      expect(error).toBeInstanceOf(ProxyRequestError);
+      expect(`${error.message} ${JSON.stringify(error.body)}`).not.toContain(key);
+    }
+  });
+
   it("a connection reset mid-stream is a typed, retryable error", async () => {
     handle = (_, response) => {
       sse(response);
