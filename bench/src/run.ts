@@ -8,6 +8,7 @@ import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
+import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
@@ -32,6 +33,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
+  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
