@@ -85,9 +85,7 @@ export function bindCalls(
       request,
       stream,
       (sent) =>
-        stream
-          ? chatCompletionStream(sent, settings)
-          : readJson<ChatCompletion>(sent, settings),
+        stream ? chatCompletionStream(sent, settings) : readJson<ChatCompletion>(sent, settings),
     );
   }) as CompletionFunction;
   const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
