@@ -258,18 +258,19 @@ describe("streams that are not what they claim", () => {
   });
 
   it("keep-alive comments count as activity: a slow model behind a pinging proxy is not cut off", async () => {
-    // 1.2 s of pings every 40 ms against a 400 ms silence limit (ten times the ping interval).
+    // The answer takes 3 s; the silence limit is 2 s; a ping every 250 ms. Without pings counting,
+    // the stream must time out; with them, a stall of up to 1.75 s of the event loop is absorbed.
     handle = (_, response) => {
       sse(response);
       let pings = 0;
       const timer = setInterval(() => {
-        if (++pings < 30) return void response.write(": ping\n\n");
+        if (++pings < 12) return void response.write(": ping\n\n");
         clearInterval(timer);
         response.end(`${chunk("late but whole")}data: [DONE]\n\n`);
-      }, 40);
+      }, 250);
       response.on("close", () => clearInterval(timer));
     };
-    const stream = await client({ timeoutMs: 400 }).completion({ ...hello, stream: true });
+    const stream = await client({ timeoutMs: 2_000 }).completion({ ...hello, stream: true });
     expect(await collect(stream)).toBe("late but whole");
   });
 
