@@ -10,6 +10,7 @@ import {
 import { warnIfPlainHttp } from "./plain-http-warning.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { readLimitedBody } from "./read-limited-body.js";
 import { RequestEvents } from "./request-events.js";
 import type {
   ChatCompletion,
@@ -84,9 +85,7 @@ export function bindCalls(
       request,
       stream,
       (sent) =>
-        stream
-          ? chatCompletionStream(sent.response, sent.deadline, settings.signal, sent.secrets)
-          : readJson<ChatCompletion>(sent, settings),
+        stream ? chatCompletionStream(sent, settings) : readJson<ChatCompletion>(sent, settings),
     );
   }) as CompletionFunction;
   const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
@@ -156,7 +155,14 @@ async function readJson<T>(
   settings: CallSettings,
 ): Promise<T> {
   try {
-    const text = await response.text();
+    const limit = settings.limits.maxResponseBytes;
+    const { text, truncated } = await readLimitedBody(response, limit);
+    if (truncated) {
+      throw new ProxyRequestError(
+        `The proxy's answer is larger than maxResponseBytes (${limit} bytes); reading stopped there. Raise maxResponseBytes if such answers are expected.`,
+        { status: response.status, retryable: false },
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch {

@@ -3,6 +3,7 @@ import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import {
   isRefusedReplacement,
   refusesFreshTokensMessage,
@@ -99,7 +100,11 @@ export async function sendProxyRequest(
 
     const status = response.status;
     const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
-    const text = await response.text().catch(() => "");
+    // Bounded: an error body is kept on the error, and may come back on every retry.
+    const limit = settings.limits.maxErrorBodyBytes;
+    const read = await readLimitedBody(response, limit).catch(
+      (): LimitedBody => ({ text: "", truncated: false }),
+    );
     deadline.clear();
     const { proxyAuth } = settings;
     if (status === 401 && authorization.token !== undefined && proxyAuth !== undefined) {
@@ -114,7 +119,7 @@ export async function sendProxyRequest(
       // A fresh token refused too: the proxy wants another scope or audience. Not replaced
       // again for a while, or every call would cost a grant.
       if (replayed) rememberRefusedReplacement(proxyAuth, authorization.token, now);
-      const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+      const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
       const said = proxyMessage(body);
       throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
         status,
@@ -122,7 +127,7 @@ export async function sendProxyRequest(
         retryable: false,
       });
     }
-    failure = errorFromResponse(status, text, url, authorization.failure, secrets);
+    failure = errorFromResponse(status, read, limit, url, authorization.failure, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
@@ -153,7 +158,8 @@ async function authorize(
 
 function errorFromResponse(
   status: number,
-  text: string,
+  { text, truncated }: LimitedBody,
+  limit: number,
   url: string,
   tokenFailure: unknown,
   secrets: (string | undefined)[],
@@ -161,7 +167,9 @@ function errorFromResponse(
   // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
   const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
   const said = proxyMessage(body);
-  const detail = said === undefined ? "." : `: ${said}`;
+  const detail =
+    (said === undefined ? "." : `: ${said}`) +
+    (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
   if (status === 401 && tokenFailure !== undefined) {
     const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
     return new ProxyRequestError(
@@ -190,7 +198,7 @@ function parse(text: string): unknown {
 }
 
 /** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened and redacted. */
-function proxyMessage(body: unknown): string | undefined {
+export function proxyMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error;
   const message =
     typeof error === "string"

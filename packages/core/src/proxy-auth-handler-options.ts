@@ -58,8 +58,10 @@ export interface ProxyAuthHandlerOptions {
   /** Timeout of one cache operation; a slower cache counts as down. Default 500 ms. */
   cacheTimeoutMs?: number;
   /**
-   * How long to wait for another process's refresh before getting a token directly (its lock
-   * lease is twice this). Default 5_000 ms.
+   * While another process refreshes the shared token, how often a waiting handler checks that
+   * the refresher is still alive (still holds its lock, whose lease covers one credential call:
+   * `credentialTimeoutMs` plus twice `cacheTimeoutMs`). Waiters keep waiting while the lease is
+   * held; when it lapses (the refresher died), one of them refreshes. Default 5_000 ms.
    */
   cacheWaitMs?: number;
   /**

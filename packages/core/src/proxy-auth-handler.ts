@@ -91,6 +91,8 @@ export class ProxyAuthHandler {
             key: () => sharedCacheKey(this.credential, cacheKey, this.scope),
             timeoutMs: this.#options.cacheTimeoutMs,
             waitMs: this.#options.cacheWaitMs,
+            // The refresh lock's lease covers a whole credential call and the publishing after it.
+            leaseMs: this.#options.credentialTimeoutMs + 2 * this.#options.cacheTimeoutMs,
             now: this.#now,
             sleep: this.#options.sleep,
             logger: this.#options.logger,
