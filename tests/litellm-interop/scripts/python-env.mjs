@@ -104,3 +104,6 @@ export function litellmVersion() {
     { encoding: "utf8" },
   ).trim();
 }
+
+/** The script that drives LiteLLM's Python `litellm.proxy_auth` for the side-by-side bench. */
+export const driverScript = join(packageRoot, "python", "proxy_auth_driver.py");
