@@ -57,7 +57,8 @@ export async function pythonProxyAuth(smoke: boolean): Promise<Section> {
   if ("reason" in found) {
     return {
       title,
-      description: "Needs Python 3.10+ with venv (the pinned environment of tests/litellm-interop).",
+      description:
+        "Needs Python 3.10+ with venv (the pinned environment of tests/litellm-interop).",
       table: [],
       notes: [`Not measured: ${found.reason}.`],
     };

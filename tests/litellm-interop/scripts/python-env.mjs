@@ -33,7 +33,9 @@ export function findPython() {
   );
   if (probe.error) return { reason: `${python} was not found (${probe.error.code})` };
   if (probe.status !== 0) {
-    return { reason: `${python} has no venv/ensurepip module (on Debian: apt-get install python3-venv)` };
+    return {
+      reason: `${python} has no venv/ensurepip module (on Debian: apt-get install python3-venv)`,
+    };
   }
   const [major, minor, system, machine] = probe.stdout.trim().split(" ");
   const version = `${major}.${minor}`;
@@ -54,7 +56,11 @@ export const venvLitellm = join(venvDir, "bin", "litellm");
 export function ensureVenv({ python, tag }, log = console.log) {
   const requirements = readFileSync(requirementsFile);
   const stamp = createHash("sha256").update(requirements).update(tag).digest("hex");
-  if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp && existsSync(venvLitellm)) {
+  if (
+    existsSync(stampFile) &&
+    readFileSync(stampFile, "utf8") === stamp &&
+    existsSync(venvLitellm)
+  ) {
     return 0;
   }
   const started = Date.now();
@@ -64,7 +70,9 @@ export function ensureVenv({ python, tag }, log = console.log) {
   let file = requirementsFile;
   if (tag !== LOCKED_FOR) {
     // The hashes are those of the cp311 Linux x86_64 wheels; elsewhere keep the exact versions.
-    log(`litellm-interop: Python ${tag} is not ${LOCKED_FOR}: installing exact versions without hashes`);
+    log(
+      `litellm-interop: Python ${tag} is not ${LOCKED_FOR}: installing exact versions without hashes`,
+    );
     file = join(venvDir, "requirements-unhashed.txt");
     writeFileSync(
       file,

@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureVenv, findPython, packageRoot } from "./python-env.mjs";
 
-const required = process.argv.includes("--require") || process.env.PROXY_AUTH_REQUIRE_LITELLM === "1";
+const required =
+  process.argv.includes("--require") || process.env.PROXY_AUTH_REQUIRE_LITELLM === "1";
 const found = findPython();
 if ("reason" in found) {
   if (required) {
@@ -25,9 +26,13 @@ if ("reason" in found) {
   process.exit(0);
 }
 ensureVenv(found);
-const vitest = spawnSync("vitest", ["run", ...process.argv.slice(2).filter((a) => a !== "--require")], {
-  cwd: packageRoot,
-  stdio: "inherit",
-  shell: process.platform === "win32",
-});
+const vitest = spawnSync(
+  "vitest",
+  ["run", ...process.argv.slice(2).filter((a) => a !== "--require")],
+  {
+    cwd: packageRoot,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  },
+);
 process.exit(vitest.status ?? 1);

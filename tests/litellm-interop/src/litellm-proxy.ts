@@ -61,7 +61,11 @@ function configYaml(options: LitellmProxyOptions): string {
       model_list: [
         {
           model_name: MODELS.mock,
-          litellm_params: { model: "openai/mock-gpt", mock_response: MOCK_REPLY, api_key: "unused" },
+          litellm_params: {
+            model: "openai/mock-gpt",
+            mock_response: MOCK_REPLY,
+            api_key: "unused",
+          },
         },
         {
           model_name: MODELS.chat,

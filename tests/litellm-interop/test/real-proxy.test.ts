@@ -4,7 +4,12 @@ import { DEFAULT_CLIENT, type IdentityProvider, startIdentityProvider } from "@p
 import { embed, generateText } from "ai";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type BackendStub, EMBEDDING, STREAM_WORDS, startBackendStub } from "../src/backend-stub.js";
+import {
+  type BackendStub,
+  EMBEDDING,
+  STREAM_WORDS,
+  startBackendStub,
+} from "../src/backend-stub.js";
 import {
   BACKEND_KEY,
   freePort,
@@ -161,7 +166,9 @@ describe("the packed packages against the real LiteLLM proxy", () => {
     const expired = await idp.issueToken();
     const exp = JSON.parse(Buffer.from(expired.split(".")[1] as string, "base64url").toString())
       .exp as number;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 1100));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 1100),
+    );
     idp.setTokenLifetime(3600);
     const real = new GenericOAuth2Credential({
       clientId: DEFAULT_CLIENT.clientId,
@@ -221,44 +228,42 @@ describe("the packed packages against the real LiteLLM proxy", () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it(
-    "rotates 5-second tokens under sustained load for 30 s with no request rejected",
-    { timeout: 120_000 },
-    async () => {
-      const { createClient } = packed.client;
-      idp.setTokenLifetime(5);
-      const issued = idp.tokensIssued;
-      const recorder = recordingFetch();
-      const client = createClient({
-        apiBase: proxy.url,
-        proxyAuth: handlerFor(),
-        fetch: recorder.fetch,
-        maxRetries: 0,
-      });
-      const until = Date.now() + 30_000;
-      let succeeded = 0;
-      const failures: unknown[] = [];
-      const worker = async () => {
-        while (Date.now() < until) {
-          try {
-            const response = await client.completion({ model: MODELS.mock, messages });
-            if (response.choices[0]?.message.content === MOCK_REPLY) succeeded++;
-          } catch (error) {
-            failures.push(error);
-          }
+  it("rotates 5-second tokens under sustained load for 30 s with no request rejected", {
+    timeout: 120_000,
+  }, async () => {
+    const { createClient } = packed.client;
+    idp.setTokenLifetime(5);
+    const issued = idp.tokensIssued;
+    const recorder = recordingFetch();
+    const client = createClient({
+      apiBase: proxy.url,
+      proxyAuth: handlerFor(),
+      fetch: recorder.fetch,
+      maxRetries: 0,
+    });
+    const until = Date.now() + 30_000;
+    let succeeded = 0;
+    const failures: unknown[] = [];
+    const worker = async () => {
+      while (Date.now() < until) {
+        try {
+          const response = await client.completion({ model: MODELS.mock, messages });
+          if (response.choices[0]?.message.content === MOCK_REPLY) succeeded++;
+        } catch (error) {
+          failures.push(error);
         }
-      };
-      await Promise.all(Array.from({ length: 4 }, worker));
-      expect(failures).toEqual([]);
-      expect(recorder.statuses.filter((status) => status !== 200)).toEqual([]);
-      expect(succeeded).toBe(recorder.statuses.length);
-      expect(succeeded).toBeGreaterThan(100);
-      // 30 s of 5-second tokens: many generations were used, none too early to count as churn.
-      const generations = idp.tokensIssued - issued;
-      expect(generations).toBeGreaterThanOrEqual(8);
-      expect(generations).toBeLessThanOrEqual(16);
-    },
-  );
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    expect(failures).toEqual([]);
+    expect(recorder.statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(succeeded).toBe(recorder.statuses.length);
+    expect(succeeded).toBeGreaterThan(100);
+    // 30 s of 5-second tokens: many generations were used, none too early to count as churn.
+    const generations = idp.tokensIssued - issued;
+    expect(generations).toBeGreaterThanOrEqual(8);
+    expect(generations).toBeLessThanOrEqual(16);
+  });
 
   it("never lets our bearer token reach the backend", () => {
     // Every backend request this suite caused carried LiteLLM's backend key, never a JWT.
