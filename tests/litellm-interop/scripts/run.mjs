@@ -4,7 +4,8 @@
 
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { ensureVenv, findPython, packageRoot } from "./python-env.mjs";
 
 const required =
@@ -26,13 +27,12 @@ if ("reason" in found) {
   process.exit(0);
 }
 ensureVenv(found);
+// The workspace's vitest, found as Node finds packages (also when this runs outside pnpm).
+const vitestBin = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
 const vitest = spawnSync(
-  "vitest",
-  ["run", ...process.argv.slice(2).filter((a) => a !== "--require")],
-  {
-    cwd: packageRoot,
-    stdio: "inherit",
-    shell: process.platform === "win32",
-  },
+  process.execPath,
+  [vitestBin, "run", ...process.argv.slice(2).filter((argument) => argument !== "--require")],
+  { cwd: packageRoot, stdio: "inherit" },
 );
+if (vitest.error) console.error(`litellm-interop: could not start vitest: ${vitest.error.message}`);
 process.exit(vitest.status ?? 1);
