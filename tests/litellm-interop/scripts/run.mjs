@@ -28,7 +28,10 @@ if ("reason" in found) {
 }
 ensureVenv(found);
 // The workspace's vitest, found as Node finds packages (also when this runs outside pnpm).
-const vitestBin = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+const vitestBin = join(
+  dirname(createRequire(import.meta.url).resolve("vitest/package.json")),
+  "vitest.mjs",
+);
 const vitest = spawnSync(
   process.execPath,
   [vitestBin, "run", ...process.argv.slice(2).filter((argument) => argument !== "--require")],

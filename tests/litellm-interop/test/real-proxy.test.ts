@@ -2,6 +2,7 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { AccessToken, Logger, TokenCredential } from "@proxy-auth/core";
 import { DEFAULT_CLIENT, type IdentityProvider, startIdentityProvider } from "@proxy-auth/testing";
 import { embed, generateText } from "ai";
+import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -156,6 +157,34 @@ describe("the packed packages against the real LiteLLM proxy", () => {
       value: "x",
     });
     expect(embedding).toEqual(EMBEDDING);
+  });
+
+  it("has the proxy check every token: a forged one, or none, is refused", async () => {
+    const call = (authorization?: string) =>
+      fetch(`${proxy.url}/chat/completions`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: JSON.stringify({ model: MODELS.mock, messages }),
+      });
+    const real = await idp.issueToken();
+    // Same header and claims as a real token, signed with a key the provider never published.
+    const { privateKey } = await generateKeyPair("RS256");
+    const claims = JSON.parse(Buffer.from(real.split(".")[1] as string, "base64url").toString());
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader(decodeProtectedHeader(real) as { alg: string })
+      .sign(privateKey);
+    expect((await call(`Bearer ${real}`)).status).toBe(200);
+    const refused = await call(`Bearer ${forged}`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({
+      error: { message: "Authentication Error, Invalid token (InvalidSignatureError)" },
+    });
+    const missing = await call();
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toBeNull();
   });
 
   it("replays once with a fresh token when the proxy rejects one as expired", async () => {
