@@ -3,10 +3,10 @@
 // `--require` (pnpm test:litellm), a missing Python is a failure instead.
 
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { ensureVenv, findPython, packageRoot } from "./python-env.mjs";
+import { ensureVenv, findPython, litellmVersion, packageRoot } from "./python-env.mjs";
 
 const required =
   process.argv.includes("--require") || process.env.PROXY_AUTH_REQUIRE_LITELLM === "1";
@@ -27,6 +27,7 @@ if ("reason" in found) {
   process.exit(0);
 }
 ensureVenv(found);
+console.log(`litellm-interop: litellm ${litellmVersion()} (pinned in python/requirements.txt)`);
 // The workspace's vitest, found as Node finds packages (also when this runs outside pnpm).
 const vitestBin = join(
   dirname(createRequire(import.meta.url).resolve("vitest/package.json")),
@@ -38,4 +39,17 @@ const vitest = spawnSync(
   { cwd: packageRoot, stdio: "inherit" },
 );
 if (vitest.error) console.error(`litellm-interop: could not start vitest: ${vitest.error.message}`);
+// A test process that was killed could not stop its proxies: end their process groups here.
+const runningFile = join(packageRoot, ".litellm-running");
+if (existsSync(runningFile)) {
+  for (const pid of readFileSync(runningFile, "utf8").split("\n").filter(Boolean)) {
+    try {
+      process.kill(-Number(pid), "SIGKILL");
+      console.error(`litellm-interop: killed the proxy left running (process group ${pid})`);
+    } catch {
+      // Already gone.
+    }
+  }
+  rmSync(runningFile, { force: true });
+}
 process.exit(vitest.status ?? 1);

@@ -92,8 +92,18 @@ function configYaml(options: LitellmProxyOptions): string {
   );
 }
 
-/** Every proxy group still running, killed if this process exits without stopping them. */
+/**
+ * Every proxy group still running: killed if this process exits without stopping them, and
+ * listed in {@link RUNNING_FILE} so scripts/run.mjs can kill them if this process is killed.
+ */
 const running = new Set<number>();
+/** Process groups of proxies still running, one per line (read by scripts/run.mjs). */
+export const RUNNING_FILE = join(packageRoot, ".litellm-running");
+const track = (pid: number, alive: boolean) => {
+  if (alive) running.add(pid);
+  else running.delete(pid);
+  writeFileSync(RUNNING_FILE, [...running].map((id) => `${id}\n`).join(""));
+};
 process.once("exit", () => {
   for (const pid of running) {
     try {
@@ -137,7 +147,7 @@ export async function startLitellmProxy(options: LitellmProxyOptions): Promise<L
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error("litellm did not start");
-  running.add(pid);
+  track(pid, true);
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
@@ -148,7 +158,7 @@ export async function startLitellmProxy(options: LitellmProxyOptions): Promise<L
   const exit = new Promise<void>((resolve) =>
     child.once("exit", () => {
       exited = true;
-      running.delete(pid);
+      track(pid, false);
       resolve();
     }),
   );

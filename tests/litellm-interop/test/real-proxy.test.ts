@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { AccessToken, Logger, TokenCredential } from "@proxy-auth/core";
 import { DEFAULT_CLIENT, type IdentityProvider, startIdentityProvider } from "@proxy-auth/testing";
@@ -27,6 +28,9 @@ let proxy: LitellmProxy;
 let packed: PackedPackages;
 
 const messages = [{ role: "user" as const, content: "Hello!" }];
+const PINNED_VERSION = /^litellm\[proxy\]==(\S+)/m.exec(
+  readFileSync(new URL("../python/requirements.txt", import.meta.url), "utf8"),
+)?.[1];
 
 beforeAll(async () => {
   idp = await startIdentityProvider();
@@ -176,7 +180,10 @@ describe("the packed packages against the real LiteLLM proxy", () => {
     const forged = await new SignJWT(claims)
       .setProtectedHeader(decodeProtectedHeader(real) as { alg: string })
       .sign(privateKey);
-    expect((await call(`Bearer ${real}`)).status).toBe(200);
+    const accepted = await call(`Bearer ${real}`);
+    expect(accepted.status).toBe(200);
+    // The release pinned in requirements.txt is the one answering.
+    expect(accepted.headers.get("x-litellm-version")).toBe(PINNED_VERSION);
     const refused = await call(`Bearer ${forged}`);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({
