@@ -36,12 +36,16 @@ try {
   );
   const { install } = JSON.parse(readFileSync(report, "utf8"));
   const lines = install
-    .map(({ metadata, download_info }) => {
-      const name = metadata.name.toLowerCase();
+    .map(({ metadata, download_info }) => ({
+      name: metadata.name.toLowerCase(),
+      version: metadata.version,
+      sha256: download_info.archive_info.hashes.sha256,
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ name, version, sha256 }) => {
       const extra = name === "litellm" ? "[proxy]" : "";
-      return `${name}${extra}==${metadata.version} \\\n    --hash=sha256:${download_info.archive_info.hashes.sha256}`;
-    })
-    .sort();
+      return `${name}${extra}==${version} \\\n    --hash=sha256:${sha256}`;
+    });
   const header = readFileSync(requirementsFile, "utf8")
     .split("\n")
     .filter((line) => line.startsWith("#"))
