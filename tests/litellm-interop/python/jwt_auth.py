@@ -6,6 +6,9 @@ The token's signature is verified against the identity provider's JWKS, and its 
 audience and expiry (zero leeway) are checked. An expired token gets LiteLLM's own answer:
 401 "Authentication Error, Token Expired" (what `litellm/proxy/auth/handle_jwt.py` raises).
 
+PyJWKClient fetches the JWKS synchronously (once, then cached), which blocks the proxy's event
+loop for that one request: fine for a test proxy, not what a production hook should do.
+
 Configured through the environment of the proxy process:
     PROXY_AUTH_JWKS_URL, PROXY_AUTH_ISSUER, PROXY_AUTH_AUDIENCE
 """
