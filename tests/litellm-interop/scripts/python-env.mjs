@@ -88,7 +88,8 @@ export function ensureVenv({ python, tag }, log = console.log) {
       "-m",
       "pip",
       "install",
-      "--quiet",
+      // -qq: errors only (this machine's pip config adds local indexes it warns about per package).
+      "-qq",
       "--disable-pip-version-check",
       "--no-deps",
       "--only-binary=:all:",

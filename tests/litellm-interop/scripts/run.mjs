@@ -1,6 +1,6 @@
 // Runs the suite against the real LiteLLM proxy when Python 3.10+ with venv is present; otherwise
 // prints one line saying why it was skipped. With PROXY_AUTH_REQUIRE_LITELLM=1 (CI) or
-// `--require` (pnpm test:litellm), a missing Python is a failure instead.
+// `--require` (pnpm test:litellm), a missing Python or a failed install is a failure instead.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,14 +10,14 @@ import { ensureVenv, findPython, litellmVersion, packageRoot } from "./python-en
 
 const required =
   process.argv.includes("--require") || process.env.PROXY_AUTH_REQUIRE_LITELLM === "1";
-const found = findPython();
-if ("reason" in found) {
+/** Prints why the suite did not run: a failure when it is required, else one "skipped" line. */
+function skip(reason) {
   if (required) {
-    console.error(`litellm-interop: FAILED — ${found.reason}, and this run requires the suite.`);
+    console.error(`litellm-interop: FAILED — ${reason}, and this run requires the suite.`);
     process.exit(1);
   }
   console.log(
-    `litellm-interop: skipped — ${found.reason} (PROXY_AUTH_REQUIRE_LITELLM=1 makes this a failure).`,
+    `litellm-interop: skipped — ${reason} (PROXY_AUTH_REQUIRE_LITELLM=1 makes this a failure).`,
   );
   // An empty report, so the closing summary knows this package ran nothing on purpose.
   writeFileSync(
@@ -26,7 +26,14 @@ if ("reason" in found) {
   );
   process.exit(0);
 }
-ensureVenv(found);
+
+const found = findPython();
+if ("reason" in found) skip(found.reason);
+try {
+  ensureVenv(found);
+} catch (error) {
+  skip(`the pinned Python environment could not be installed (${error.message.split("\n")[0]})`);
+}
 console.log(`litellm-interop: litellm ${litellmVersion()} (pinned in python/requirements.txt)`);
 // The workspace's vitest, found as Node finds packages (also when this runs outside pnpm).
 const vitestBin = join(
