@@ -10,6 +10,7 @@ import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
 import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
+import { pythonProxyAuth } from "./python-proxy-auth.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
 import { soak } from "./soak.js";
@@ -35,6 +36,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["fleet", () => fleet(smoke)],
   ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
+  ["python-proxy-auth", () => pythonProxyAuth(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];
