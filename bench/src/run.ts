@@ -34,8 +34,8 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
-  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
+  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
