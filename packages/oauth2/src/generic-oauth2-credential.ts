@@ -6,6 +6,7 @@ import {
   type TokenCredential,
 } from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
+import type { ClientAuthMethod } from "./client-authentication.js";
 import {
   type GenericOAuth2CredentialOptions,
   isLoopbackHost,
@@ -37,31 +38,27 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
 export class GenericOAuth2Credential implements TokenCredential {
   /** The OAuth2 client id. */
   readonly clientId: string;
-  /** How the client authenticates at the token endpoint. */
-  readonly authMethod: "client_secret_post" | "client_secret_basic";
+  /** How the client authenticates at the token endpoint (`client_assertion`: a federated JWT). */
+  readonly authMethod: ClientAuthMethod;
   /** The token endpoint, or the issuer it is discovered from. */
   readonly endpoint: string;
 
   readonly #options: ResolvedCredentialOptions;
   readonly #client: oauth.Client;
-  readonly #authentication: oauth.ClientAuth;
   #server: Promise<oauth.AuthorizationServer> | undefined;
 
   /**
-   * @param options - `clientId`, `clientSecret` and `tokenUrl` (or `issuer`) are required.
+   * @param options - `clientId`, `tokenUrl` (or `issuer`) and one of `clientSecret`,
+   * `privateKey` or `clientAssertion` are required.
    * @throws ConfigurationError for missing or malformed options (never echoing the secret).
    */
   constructor(options: GenericOAuth2CredentialOptions) {
     this.#options = resolveCredentialOptions(options);
-    const { clientId, clientSecret, authMethod, endpoint } = this.#options;
+    const { clientId, authentication, endpoint } = this.#options;
     this.clientId = clientId;
-    this.authMethod = authMethod;
+    this.authMethod = authentication.method;
     this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
-    this.#authentication =
-      authMethod === "client_secret_basic"
-        ? oauth.ClientSecretBasic(clientSecret)
-        : oauth.ClientSecretPost(clientSecret);
   }
 
   /**
@@ -84,13 +81,14 @@ export class GenericOAuth2Credential implements TokenCredential {
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
       requestFailure(error, what, callerSignal, timeout, timeoutMs);
+    const clientAuth = await this.#options.authentication.forRequest(tokenUrl.href, signal);
     const sentAt = this.#options.now() / 1000;
     let response: Response;
     try {
       response = await oauth.clientCredentialsGrantRequest(
         server,
         this.#client,
-        this.#authentication,
+        clientAuth,
         params,
         {
           signal,
@@ -124,12 +122,12 @@ export class GenericOAuth2Credential implements TokenCredential {
 
   /**
    * What identifies this credential's tokens, for a shared `TokenCache`: a SHA-256 over the
-   * endpoint, client id, extra parameters and a hash of the secret — never the secret itself.
+   * endpoint, client id, extra parameters and a hash of the secret or key — never the secret itself.
    */
   async cacheKey(): Promise<string> {
-    const { clientId, clientSecret, params, authMethod } = this.#options;
-    const secret = await sha256(clientSecret);
-    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authMethod, params, secret]))}`;
+    const { clientId, authentication, params } = this.#options;
+    const secret = await authentication.fingerprint();
+    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authentication.method, params, secret]))}`;
   }
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
