@@ -7,6 +7,8 @@ export {
   startEntraEndpoint,
 } from "./entra-endpoint.js";
 export type { Fault } from "./fault.js";
+export type { FederatedClient } from "./federated-client-authentication.js";
+export type { KeyClient, PublicClient } from "./identity-provider.js";
 export {
   DEFAULT_CLIENT,
   type IdentityProvider,
@@ -23,3 +25,10 @@ export {
 } from "./mock-proxy.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";
+export {
+  createTestIssuer,
+  type TestIssuer,
+  type TestIssuerClaims,
+  type TestIssuerOptions,
+} from "./test-issuer.js";
+export { TOKEN_EXCHANGE_GRANT } from "./token-exchange-grant.js";

@@ -1,0 +1,287 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { ProxyAuthHandler, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  createTestIssuer,
+  type IdentityProvider,
+  startIdentityProvider,
+  startMockProxy,
+  type TestIssuer,
+} from "@proxy-auth/testing";
+import { decodeJwt, exportJWK, exportPKCS8, generateKeyPair, type JWK } from "jose";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { clientAssertionFromFile } from "./client-assertion-from-file.js";
+import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
+
+const SUBJECT = "system:serviceaccount:default:litellm-caller";
+
+interface KeyPair {
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  pem: string;
+  jwk: JsonWebKey;
+}
+
+async function keyPair(alg: string, kid: string): Promise<KeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === "EdDSA" ? { crv: "Ed25519" } : {}),
+  });
+  return {
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, use: "sig" },
+    pem: await exportPKCS8(privateKey),
+    jwk: { ...(await exportJWK(privateKey)), kid } as JsonWebKey,
+  };
+}
+
+let idp: IdentityProvider;
+let rsa: KeyPair;
+let ec: KeyPair;
+let ed: KeyPair;
+let rotated: KeyPair;
+let foreign: TestIssuer;
+let directory: string;
+
+beforeAll(async () => {
+  [rsa, ec, ed, rotated] = await Promise.all([
+    keyPair("RS256", "rsa-1"),
+    keyPair("ES256", "ec-1"),
+    keyPair("EdDSA", "ed-1"),
+    keyPair("RS256", "rsa-2"),
+  ]);
+  foreign = await createTestIssuer({ issuer: "https://other-cluster.example" });
+  idp = await startIdentityProvider({
+    keyClients: [
+      { clientId: "rsa-client", jwks: { keys: [rsa.publicJwk, rotated.publicJwk] } },
+      { clientId: "ec-client", jwks: { keys: [ec.publicJwk] } },
+      { clientId: "ed-client", jwks: { keys: [ed.publicJwk] } },
+    ],
+    federatedClients: [{ clientId: "workload-client", subject: SUBJECT }],
+  });
+  directory = mkdtempSync(join(tmpdir(), "proxy-auth-assertion-"));
+});
+afterAll(async () => {
+  await idp.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+beforeEach(() => idp.clearFaults());
+
+const last = () => idp.tokenRequests.at(-1);
+
+describe("private_key_jwt against a real OpenID provider", () => {
+  it.each([
+    ["RSA PKCS#8 PEM", "rsa-client", () => ({ privateKey: rsa.pem, keyId: "rsa-1" }), "RS256"],
+    ["EC P-256 JWK (kid from the JWK)", "ec-client", () => ({ privateKey: ec.jwk }), "ES256"],
+    [
+      "Ed25519 CryptoKey",
+      "ed-client",
+      () => ({ privateKey: ed.privateKey, keyId: "ed-1" }),
+      "EdDSA",
+    ],
+    ["Ed25519 PEM", "ed-client", () => ({ privateKey: ed.pem, keyId: "ed-1" }), "EdDSA"],
+  ])("%s", async (_, clientId, key, alg) => {
+    const credential = new GenericOAuth2Credential({ clientId, tokenUrl: idp.tokenUrl, ...key() });
+    expect(credential.authMethod).toBe("private_key_jwt");
+    const token = await credential.getToken("litellm_proxy_api");
+    expect(decodeJwt(token.token).client_id).toBe(clientId);
+    expect(last()).toMatchObject({
+      authMethod: "private_key_jwt",
+      status: 200,
+      assertion: { alg, iss: clientId, sub: clientId, aud: idp.tokenUrl },
+    });
+  });
+
+  it("signs a fresh assertion (new jti) for every token request", async () => {
+    const credential = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: idp.tokenUrl,
+      privateKey: rsa.pem,
+      keyId: "rsa-1",
+    });
+    await credential.getToken("litellm_proxy_api");
+    const first = last()?.assertion?.jti;
+    await credential.getToken("litellm_proxy_api");
+    expect(last()?.assertion?.jti).toEqual(expect.any(String));
+    expect(last()?.assertion?.jti).not.toBe(first);
+  });
+
+  it("key rotation by kid: the new key with its kid works; a key under another kid is invalid_client", async () => {
+    const current = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: idp.tokenUrl,
+      privateKey: rotated.pem,
+      keyId: "rsa-2",
+    });
+    await current.getToken("litellm_proxy_api");
+    expect(last()?.assertion?.kid).toBe("rsa-2");
+    const mislabelled = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: idp.tokenUrl,
+      privateKey: rotated.pem,
+      keyId: "rsa-1",
+    });
+    const error = await mislabelled
+      .getToken("litellm_proxy_api")
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "TOKEN_ACQUISITION_FAILED",
+      status: 401,
+      oauthError: "invalid_client",
+      retryable: false,
+    });
+  });
+
+  it("a key the provider does not know is invalid_client, and the key never shows", async () => {
+    const stranger = await keyPair("RS256", "rsa-1");
+    const credential = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: idp.tokenUrl,
+      privateKey: stranger.pem,
+      keyId: "rsa-1",
+    });
+    const error = (await credential
+      .getToken("litellm_proxy_api")
+      .catch((caught: unknown) => caught)) as TokenAcquisitionError;
+    expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+    expect(error.oauthError).toBe("invalid_client");
+    const body = stranger.pem.split("\n")[1] as string;
+    for (const text of [
+      error.message,
+      inspect(error, { depth: 10 }),
+      JSON.stringify(error),
+      inspect(credential, { depth: 10 }),
+      JSON.stringify(credential),
+    ]) {
+      expect(text).not.toContain(body.slice(0, 40));
+      expect(text).not.toContain(String((stranger.jwk as { d: string }).d).slice(0, 20));
+    }
+  });
+
+  it("Entra's certificate form: x5t#S256 from the certificate", async () => {
+    const { createSelfSignedCertificate } = await import("@proxy-auth/testing");
+    const certificate = await createSelfSignedCertificate();
+    const credential = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: `${idp.issuer}/token`,
+      privateKey: certificate.key,
+      certificate: certificate.cert,
+      signingAlgorithm: "PS256",
+    });
+    // The provider does not know this key: the header is what we check, from the request log.
+    await credential.getToken("litellm_proxy_api").catch(() => undefined);
+    expect(last()?.assertion?.alg).toBe("PS256");
+    const { createHash, X509Certificate } = await import("node:crypto");
+    const expected = createHash("sha256")
+      .update(new X509Certificate(certificate.cert).raw)
+      .digest("base64url");
+    expect(last()?.assertion?.["x5t#S256"]).toBe(expected);
+  });
+});
+
+describe("federated client assertions (clientAssertion)", () => {
+  it("a cluster token read from a file authenticates the workload; a rotated file is picked up without restart", async () => {
+    const file = join(directory, "token");
+    writeFileSync(file, await idp.cluster.sign({ sub: SUBJECT, aud: idp.issuer }));
+    const credential = new GenericOAuth2Credential({
+      clientId: "workload-client",
+      tokenUrl: idp.tokenUrl,
+      clientAssertion: clientAssertionFromFile(file),
+    });
+    const handler = new ProxyAuthHandler({ credential, scope: "litellm_proxy_api" });
+    const proxy = await startMockProxy({
+      jwksUrl: idp.jwksUrl,
+      issuer: idp.issuer,
+      audience: idp.audience,
+    });
+    try {
+      const response = await fetch(`${proxy.url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(await handler.getAuthHeaders()) },
+        body: JSON.stringify({ model: "gpt-4", messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+    expect(last()).toMatchObject({
+      authMethod: "federated",
+      status: 200,
+      assertion: { sub: SUBJECT },
+    });
+    // Kubernetes rewrites the projected token in place; an expired one stays in the old file.
+    await idp.cluster.rotateKey();
+    writeFileSync(file, await idp.cluster.sign({ sub: SUBJECT, aud: idp.issuer }));
+    const token = await credential.getToken("litellm_proxy_api");
+    expect(decodeJwt(token.token).client_id).toBe("workload-client");
+    writeFileSync(
+      file,
+      await idp.cluster.sign({ sub: SUBJECT, aud: idp.issuer, expiresInSeconds: -60 }),
+    );
+    const expired = await credential
+      .getToken("litellm_proxy_api")
+      .catch((caught: unknown) => caught);
+    expect(expired).toMatchObject({ status: 401, oauthError: "invalid_client", retryable: false });
+  });
+
+  it.each([
+    ["a foreign issuer", () => foreign.sign({ sub: SUBJECT, aud: idp.issuer })],
+    [
+      "another subject",
+      () => idp.cluster.sign({ sub: "system:serviceaccount:default:other", aud: idp.issuer }),
+    ],
+    ["another audience", () => idp.cluster.sign({ sub: SUBJECT, aud: "api://elsewhere" })],
+  ])("%s is invalid_client", async (_, assertion) => {
+    const SENTINEL = await assertion();
+    const credential = new GenericOAuth2Credential({
+      clientId: "workload-client",
+      tokenUrl: idp.tokenUrl,
+      clientAssertion: () => SENTINEL,
+    });
+    const error = await credential.getToken("litellm_proxy_api").catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "TOKEN_ACQUISITION_FAILED",
+      status: 401,
+      oauthError: "invalid_client",
+    });
+    for (const text of [
+      (error as Error).message,
+      inspect(error, { depth: 10 }),
+      JSON.stringify(error),
+      inspect(credential, { depth: 10 }),
+    ]) {
+      expect(text).not.toContain(SENTINEL.split(".")[2]);
+    }
+  });
+
+  it("a source that fails or returns no JWT is reported as such, not as an unreachable endpoint", async () => {
+    const requests = idp.tokenRequests.length;
+    const failing = new GenericOAuth2Credential({
+      clientId: "workload-client",
+      tokenUrl: idp.tokenUrl,
+      clientAssertion: () => {
+        throw new Error("SENTINEL-detail");
+      },
+    });
+    const error = (await failing
+      .getToken("x")
+      .catch((caught: unknown) => caught)) as TokenAcquisitionError;
+    expect(error.message).toMatch(/"clientAssertion" function failed/);
+    expect(error.retryable).toBe(false);
+    const empty = new GenericOAuth2Credential({
+      clientId: "workload-client",
+      tokenUrl: idp.tokenUrl,
+      clientAssertion: async () => "",
+    });
+    await expect(empty.getToken("x")).rejects.toThrow(/returned an empty string instead of a JWT/);
+    const missing = new GenericOAuth2Credential({
+      clientId: "workload-client",
+      tokenUrl: idp.tokenUrl,
+      clientAssertion: clientAssertionFromFile(join(directory, "absent")),
+    });
+    await expect(missing.getToken("x")).rejects.toThrow(/absent/);
+    expect(idp.tokenRequests.length).toBe(requests);
+  });
+});
