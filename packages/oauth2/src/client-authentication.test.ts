@@ -285,3 +285,70 @@ describe("federated client assertions (clientAssertion)", () => {
     expect(idp.tokenRequests.length).toBe(requests);
   });
 });
+
+describe("exactly one of clientSecret, privateKey, clientAssertion", () => {
+  const base = { clientId: "c", tokenUrl: "https://idp.example.com/token" };
+  it.each([
+    ["none of them", {}, /give one of "clientSecret".*"privateKey".*"clientAssertion"/],
+    [
+      "secret and key",
+      { clientSecret: "SENTINEL", privateKey: "k" },
+      /exactly one of.*"clientSecret" and "privateKey"/,
+    ],
+    ["key and assertion", { privateKey: "k", clientAssertion: () => "a.b.c" }, /exactly one of/],
+    [
+      "a keyId with a secret",
+      { clientSecret: "SENTINEL", keyId: "k" },
+      /"keyId" applies to "privateKey", not to "clientSecret"/,
+    ],
+    [
+      "client_secret_basic with a key",
+      { privateKey: "x", authMethod: "client_secret_basic" },
+      /"authMethod" "client_secret_basic" applies to "clientSecret"/,
+    ],
+    ["a string clientAssertion", { clientAssertion: "SENTINEL.a.b" }, /must be a function/],
+    [
+      "a certificate that is not one",
+      {
+        privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+        certificate: "SENTINEL",
+      },
+      /"certificate" must be the PEM certificate/,
+    ],
+  ])("%s is a ConfigurationError saying which to pick", (_, options, message) => {
+    let caught: unknown;
+    try {
+      new GenericOAuth2Credential({ ...base, ...options } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error)?.message).toMatch(message);
+    expect((caught as { code?: string }).code).toBe("CONFIGURATION_ERROR");
+    expect((caught as Error).message).not.toContain("SENTINEL");
+  });
+
+  it("cacheKey: distinct per key and per assertion source, never containing them; stable for the same key", async () => {
+    const make = (options: Record<string, unknown>) =>
+      new GenericOAuth2Credential({
+        clientId: "rsa-client",
+        tokenUrl: "https://idp.example.com/token",
+        ...options,
+      } as never);
+    const fromPem = await make({ privateKey: rsa.pem, keyId: "rsa-1" }).cacheKey();
+    expect(fromPem).toMatch(/^oauth2:[0-9a-f]{64}$/);
+    expect(await make({ privateKey: rsa.pem, keyId: "rsa-1" }).cacheKey()).toBe(fromPem);
+    expect(await make({ privateKey: rotated.pem, keyId: "rsa-1" }).cacheKey()).not.toBe(fromPem);
+    expect(await make({ privateKey: rsa.pem, keyId: "rsa-2" }).cacheKey()).not.toBe(fromPem);
+    expect(await make({ privateKey: rsa.jwk }).cacheKey()).toBe(
+      await make({ privateKey: rsa.jwk }).cacheKey(),
+    );
+    const source = () => "a.b.c";
+    expect(await make({ clientAssertion: source }).cacheKey()).toBe(
+      await make({ clientAssertion: source }).cacheKey(),
+    );
+    expect(await make({ clientAssertion: source }).cacheKey()).not.toBe(
+      await make({ clientAssertion: () => "a.b.c" }).cacheKey(),
+    );
+    expect(await make({ clientSecret: "s" }).cacheKey()).not.toBe(fromPem);
+  });
+});

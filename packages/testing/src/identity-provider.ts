@@ -84,6 +84,7 @@ export interface RecordedTokenRequest {
   assertion?: {
     alg?: string;
     kid?: string;
+    "x5t#S256"?: string;
     iss?: string;
     sub?: string;
     aud?: unknown;
