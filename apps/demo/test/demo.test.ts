@@ -29,6 +29,9 @@ it("the embedded walkthrough runs to the end, exits 0, and its summary adds up",
   expect(rejected).toBe(1);
   expect(warnings).toBe(1);
   expect(stdout).toContain("Demo finished: everything behaved as expected.");
+  expect(stdout).toMatch(
+    /private_key_jwt \(no client secret\) → litellm\.completion\(\)[\s\S]*?200/,
+  );
   expect(stdout).toContain('200 from model "vertex_ai/gemini-2.0-flash-001"');
   expect(stdout).toMatch(/401, explained: .*no token could be obtained/);
   expect(stdout).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token printed
