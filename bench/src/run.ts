@@ -5,6 +5,7 @@ import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
+import { privateKeyJwt } from "./private-key-jwt.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
 import { soak } from "./soak.js";
@@ -28,6 +29,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
+  ["private-key-jwt", () => privateKeyJwt(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

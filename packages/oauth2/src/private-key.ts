@@ -105,7 +105,9 @@ export async function importPrivateKey(
   }
   if (typeof value === "string") {
     const der = base64Decode((PEM_PATTERN.exec(value.trim())?.[1] ?? "").replace(/\s+/g, ""));
-    for (const algorithm of signingAlgorithm === undefined ? PEM_CANDIDATES : [signingAlgorithm]) {
+    const candidates =
+      signingAlgorithm === undefined ? likelyFirst(der, PEM_CANDIDATES) : [signingAlgorithm];
+    for (const algorithm of candidates) {
       try {
         const key = await crypto.subtle.importKey(
           "pkcs8",
@@ -147,6 +149,29 @@ export async function importPrivateKey(
       `${owner}: "privateKey" (a ${kty} JWK) could not be imported for ${algorithm}.`,
     );
   }
+}
+
+/** The key-type OIDs of PKCS#8 (DER), and the algorithm each suggests. */
+const KEY_OIDS: [number[], string][] = [
+  [[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01], "RS256"],
+  [[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07], "ES256"],
+  [[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22], "ES384"],
+  [[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23], "ES512"],
+  [[0x06, 0x03, 0x2b, 0x65, 0x70], "EdDSA"],
+];
+
+/**
+ * The candidates with the one the key's AlgorithmIdentifier names first, so the usual key
+ * imports at the first attempt (WebCrypto remains the judge: a wrong guess just fails).
+ */
+function likelyFirst(der: Uint8Array, candidates: string[]): string[] {
+  const header = Array.from(der.subarray(0, 40));
+  const match = KEY_OIDS.find(([oid]) =>
+    header.some((_, start) => oid.every((byte, index) => header[start + index] === byte)),
+  );
+  return match === undefined
+    ? candidates
+    : [match[1], ...candidates.filter((name) => name !== match[1])];
 }
 
 function algorithmOfJwk(jwk: JsonWebKey, wanted: string | undefined, owner: string): string {

@@ -195,7 +195,7 @@ describe("the packed packages, installed with plain npm outside the workspace", 
       const assertion = () => idp.cluster.sign({ sub: "sa", aud: idp.issuer });
       try {
         const credentials = [
-          new GenericOAuth2Credential({ clientId: "key", privateKey: keys.privateKey, keyId: "k", tokenUrl: idp.tokenUrl }),
+          new GenericOAuth2Credential({ clientId: "key", privateKey: keys.privateKey, keyId: "k", signingAlgorithm: "Ed25519", tokenUrl: idp.tokenUrl }),
           new GenericOAuth2Credential({ clientId: "workload", clientAssertion: assertion, tokenUrl: idp.tokenUrl }),
           new TokenExchangeCredential({ clientId: "public", subjectToken: assertion, tokenUrl: idp.tokenUrl }),
         ];
