@@ -352,3 +352,53 @@ describe("exactly one of clientSecret, privateKey, clientAssertion", () => {
     expect(await make({ clientSecret: "s" }).cacheKey()).not.toBe(fromPem);
   });
 });
+
+describe("a provider that echoes what it was sent", () => {
+  /** Answers 400 with the request's client_assertion (or secret) in error_description and body. */
+  const echoing: typeof fetch = async (_url, init) => {
+    const form = new URLSearchParams(String(init?.body));
+    const echoed = form.get("client_assertion") ?? form.get("client_secret") ?? "";
+    return new Response(
+      JSON.stringify({
+        error: "invalid_client",
+        error_description: `bad assertion ${echoed}`,
+        echoed,
+      }),
+      { status: 400, headers: { "content-type": "application/json" } },
+    );
+  };
+  it.each([
+    ["a federated assertion", { clientAssertion: () => "eyJTRU5USU5FTA.eyJhc3NlcnRpb24.c2lnbmVk" }],
+    ["a signed private_key_jwt assertion", { privateKey: "PEM" }],
+    ["a client secret", { clientSecret: "SENTINEL-echoed-secret" }],
+  ])("%s never reaches the error", async (_, options) => {
+    const resolved = "privateKey" in options ? { privateKey: rsa.pem, keyId: "rsa-1" } : options;
+    const sent: string[] = [];
+    const recording: typeof fetch = async (url, init) => {
+      const form = new URLSearchParams(String(init?.body));
+      sent.push(form.get("client_assertion") ?? form.get("client_secret") ?? "");
+      return echoing(url, init);
+    };
+    const credential = new GenericOAuth2Credential({
+      clientId: "rsa-client",
+      tokenUrl: "https://idp.example.com/token",
+      fetch: recording,
+      ...resolved,
+    } as never);
+    const error = (await credential
+      .getToken("x")
+      .catch((caught: unknown) => caught)) as TokenAcquisitionError;
+    expect(error).toMatchObject({ status: 400, oauthError: "invalid_client" });
+    expect(error.message).toContain("[redacted]");
+    const secret = sent[0] as string;
+    expect(secret.length).toBeGreaterThan(10);
+    for (const text of [
+      error.message,
+      error.stack ?? "",
+      inspect(error, { depth: 10, showHidden: true }),
+      JSON.stringify(error),
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});

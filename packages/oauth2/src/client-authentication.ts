@@ -25,10 +25,18 @@ export interface ClientAuthentication {
   /**
    * What goes on one token request. Key imports and assertion sources run here, before the
    * request, so their failures are reported as such and not as an unreachable endpoint.
+   * `secrets` receives what the request carries (secret, assertion) once it is built, so a
+   * failure can be cleared of anything the provider echoes.
    */
-  forRequest(tokenEndpoint: string, signal?: AbortSignal): Promise<oauth.ClientAuth>;
+  forRequest(tokenEndpoint: string, signal?: AbortSignal): Promise<RequestAuthentication>;
   /** A one-way identity of the secret or key, for `cacheKey()` (never the secret itself). */
   fingerprint(): Promise<string>;
+}
+
+/** The client authentication of one token request. */
+export interface RequestAuthentication {
+  auth: oauth.ClientAuth;
+  secrets: string[];
 }
 
 /** The client-authentication options {@link resolveClientAuthentication} reads. */
@@ -103,7 +111,7 @@ export function resolveClientAuthentication(
 
 const NONE: ClientAuthentication = {
   method: "none",
-  forRequest: async () => oauth.None(),
+  forRequest: async () => ({ auth: oauth.None(), secrets: [] }),
   fingerprint: async () => "none",
 };
 
@@ -129,7 +137,7 @@ function secretAuthentication(
       : oauth.ClientSecretPost(secret);
   return {
     method,
-    forRequest: async () => auth,
+    forRequest: async () => ({ auth, secrets: [secret] }),
     fingerprint: () => sha256(`secret:${secret}`),
   };
 }
@@ -168,7 +176,7 @@ function keyAuthentication(
     method: "private_key_jwt",
     forRequest: async (tokenEndpoint) => {
       const { signing, thumbprint } = await load();
-      return oauth.PrivateKeyJwt(
+      const signed = oauth.PrivateKeyJwt(
         keyId === undefined ? signing.key : { key: signing.key, kid: keyId },
         {
           [oauth.modifyAssertion]: (header, payload) => {
@@ -180,6 +188,7 @@ function keyAuthentication(
           },
         },
       );
+      return remembered(signed);
     },
     fingerprint: async () => {
       const { signing } = await load();
@@ -194,10 +203,13 @@ function assertionAuthentication(source: AssertionSource, owner: string): Client
     method: "client_assertion",
     forRequest: async (_tokenEndpoint, signal) => {
       const assertion = await callAssertionSource(source, signal, "clientAssertion", owner);
-      return (_as, client, body) => {
-        body.set("client_id", client.client_id);
-        body.set("client_assertion_type", JWT_BEARER);
-        body.set("client_assertion", assertion);
+      return {
+        auth: (_as, client, body) => {
+          body.set("client_id", client.client_id);
+          body.set("client_assertion_type", JWT_BEARER);
+          body.set("client_assertion", assertion);
+        },
+        secrets: [assertion],
       };
     },
     // Each assertion source is its own identity: the function object, not its (rotating) output.
@@ -235,6 +247,19 @@ export async function callAssertionSource(
     );
   }
   return text;
+}
+
+/** Wraps a `ClientAuth` to note the assertion it signed into the request. */
+function remembered(inner: oauth.ClientAuth): RequestAuthentication {
+  const secrets: string[] = [];
+  return {
+    auth: async (as, client, body, headers) => {
+      await inner(as, client, body, headers);
+      const assertion = body.get("client_assertion");
+      if (assertion !== null) secrets.push(assertion);
+    },
+    secrets,
+  };
 }
 
 const sourceIds = new WeakMap<object, number>();

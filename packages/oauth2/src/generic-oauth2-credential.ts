@@ -13,6 +13,7 @@ import {
   type ResolvedCredentialOptions,
   resolveCredentialOptions,
 } from "./generic-oauth2-credential-options.js";
+import { redactKnownSecrets } from "./redact-known-secrets.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 
 /** The seed's default lifetime when the provider says nothing about expiry. */
@@ -81,7 +82,10 @@ export class GenericOAuth2Credential implements TokenCredential {
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
       requestFailure(error, what, callerSignal, timeout, timeoutMs);
-    const clientAuth = await this.#options.authentication.forRequest(tokenUrl.href, signal);
+    const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
+      tokenUrl.href,
+      signal,
+    );
     const sentAt = this.#options.now() / 1000;
     let response: Response;
     try {
@@ -105,7 +109,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     } catch (error) {
       // The body may have been cut off by the timeout or the caller.
       if (signal.aborted) throw noAnswer(error);
-      throw responseFailure(error, response, what);
+      throw redactKnownSecrets(responseFailure(error, response, what), secrets);
     }
     if (result.token_type !== "bearer") {
       throw new TokenAcquisitionError(

@@ -89,16 +89,18 @@ export class TokenExchangeCredential implements TokenCredential {
     params.set("subject_token", subject);
     if (actor !== undefined) params.set("actor_token", actor);
     if (scope) params.set("scope", scope);
-    const clientAuth: oauth.ClientAuth =
+    // Without a client id there is no client identification at all: the subject token is the proof.
+    const { auth: clientAuth, secrets } =
       this.#options.clientId === undefined
-        ? () => {} // No client identification at all: the subject token is the whole proof.
+        ? { auth: () => {}, secrets: [] as string[] }
         : await authentication.forRequest(tokenUrl.href, signal);
     const server: oauth.AuthorizationServer = {
       issuer: tokenUrl.origin,
       token_endpoint: tokenUrl.href,
     };
     const what = `token endpoint ${tokenUrl.origin}${tokenUrl.pathname}`;
-    const secrets = actor === undefined ? [subject] : [subject, actor];
+    secrets.push(subject);
+    if (actor !== undefined) secrets.push(actor);
     const sentAt = this.#options.now() / 1000;
     let response: Response;
     try {
