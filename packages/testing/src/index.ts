@@ -1,3 +1,4 @@
+export type { EntraAssertionClient } from "./entra-client-assertion.js";
 export {
   DEFAULT_ENTRA_CLIENT,
   type EntraClient,
