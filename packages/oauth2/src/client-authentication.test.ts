@@ -5,6 +5,7 @@ import { inspect } from "node:util";
 import { ProxyAuthHandler, TokenAcquisitionError } from "@proxy-auth/core";
 import {
   createTestIssuer,
+  type Fault,
   type IdentityProvider,
   startIdentityProvider,
   startMockProxy,
@@ -401,4 +402,58 @@ describe("a provider that echoes what it was sent", () => {
       expect(text).not.toContain(secret);
     }
   });
+});
+
+describe("fault matrix with a key and with an assertion, as for client credentials", () => {
+  const faults: [string, Fault, Record<string, unknown>][] = [
+    [
+      "503 with Retry-After",
+      { kind: "status", status: 503, retryAfter: 7 },
+      { status: 503, retryable: true, retryAfterSeconds: 7 },
+    ],
+    ["429", { kind: "status", status: 429 }, { status: 429, retryable: true }],
+    ["a non-JSON 200", { kind: "nonJson" }, { status: 200, retryable: false }],
+    ["no access_token", { kind: "omit", fields: ["access_token"] }, { retryable: false }],
+    ["a reset connection", { kind: "reset" }, { retryable: true }],
+  ];
+  const forms = () => [
+    { name: "private_key_jwt", clientId: "rsa-client", privateKey: rsa.pem, keyId: "rsa-1" },
+    {
+      name: "clientAssertion",
+      clientId: "workload-client",
+      clientAssertion: () => idp.cluster.sign({ sub: SUBJECT, aud: idp.issuer }),
+    },
+  ];
+  it.each(faults)(
+    "%s: typed, and no key, assertion or token in errors or logs",
+    async (_, fault, expected) => {
+      for (const { name: _name, ...options } of forms()) {
+        idp.injectFault(fault);
+        const credential = new GenericOAuth2Credential({ tokenUrl: idp.tokenUrl, ...options });
+        const lines: unknown[] = [];
+        const record = (message: string, meta?: unknown) => lines.push(message, meta);
+        const handler = new ProxyAuthHandler({
+          credential,
+          scope: "litellm_proxy_api",
+          onTokenError: "throw",
+          retry: { attempts: 1 },
+          logger: { debug: record, info: record, warn: record, error: record },
+        });
+        const error = await handler.getToken().catch((caught: unknown) => caught);
+        expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+        expect(error).toMatchObject(expected);
+        const everything = [
+          inspect(error, { depth: 10, showHidden: true }),
+          JSON.stringify(error),
+          inspect(credential, { depth: 10, showHidden: true }),
+          JSON.stringify(credential),
+          inspect(handler, { depth: 10, showHidden: true }),
+          JSON.stringify(lines),
+        ].join("\n");
+        expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ/); // no assertion, no issued token
+        expect(everything).not.toContain(rsa.pem.split("\n")[1]?.slice(0, 40));
+        expect(everything).not.toContain(String((rsa.jwk as { d: string }).d).slice(0, 20));
+      }
+    },
+  );
 });

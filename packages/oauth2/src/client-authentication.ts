@@ -212,8 +212,8 @@ function assertionAuthentication(source: AssertionSource, owner: string): Client
         secrets: [assertion],
       };
     },
-    // Each assertion source is its own identity: the function object, not its (rotating) output.
-    fingerprint: async () => `assertion:${assertionSourceId(source)}`,
+    // The assertion rotates and proves nothing once cached: each source is its own identity.
+    fingerprint: async () => `assertion:${objectId(source)}`,
   };
 }
 
@@ -262,13 +262,17 @@ function remembered(inner: oauth.ClientAuth): RequestAuthentication {
   };
 }
 
-const sourceIds = new WeakMap<object, number>();
-let nextSourceId = 0;
-function assertionSourceId(source: object): number {
-  let id = sourceIds.get(source);
+/**
+ * A random identity per object (an assertion function, a non-extractable key) for the cache key:
+ * what cannot be hashed is not shared, so another process never reads tokens it did not prove
+ * it may have. Share across a fleet by giving the handler an explicit `cacheKey`.
+ */
+const objectIds = new WeakMap<object, string>();
+function objectId(value: object): string {
+  let id = objectIds.get(value);
   if (id === undefined) {
-    id = nextSourceId++;
-    sourceIds.set(source, id);
+    id = crypto.randomUUID();
+    objectIds.set(value, id);
   }
   return id;
 }
@@ -284,7 +288,7 @@ async function publicIdentity(input: PrivateKeyInput, key: CryptoKey): Promise<s
   }
   if (typeof input === "string") return sha256(input);
   // A non-extractable CryptoKey cannot show its public half: the object itself identifies it.
-  return `cryptokey:${assertionSourceId(key)}`;
+  return `cryptokey:${objectId(key)}`;
 }
 
 /** Entra's `x5t#S256`: the base64url SHA-256 of the certificate's DER. */
