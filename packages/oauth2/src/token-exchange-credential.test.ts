@@ -204,6 +204,38 @@ describe("TokenExchangeCredential against a real OpenID provider", () => {
   });
 });
 
+describe("without any client", () => {
+  it("sends the subject token alone: no client_id, no client authentication", async () => {
+    let sent = new URLSearchParams();
+    const recording: typeof fetch = async (_url, init) => {
+      sent = new URLSearchParams(String(init?.body));
+      return new Response(
+        JSON.stringify({ access_token: "opaque-token", token_type: "Bearer", expires_in: 60 }),
+        { headers: { "content-type": "application/json" } },
+      );
+    };
+    const credential = new TokenExchangeCredential({
+      tokenUrl: "https://gateway.example.com/token",
+      subjectToken: () => "a.b.c",
+      fetch: recording,
+      now: () => 1_000_000,
+    });
+    expect(credential).toMatchObject({ clientId: undefined, authMethod: "none" });
+    expect(await credential.getToken("litellm_proxy_api")).toEqual({
+      token: "opaque-token",
+      expiresOn: 1060,
+      tokenType: "Bearer",
+    });
+    expect([...sent.keys()].sort()).toEqual([
+      "grant_type",
+      "requested_token_type",
+      "scope",
+      "subject_token",
+      "subject_token_type",
+    ]);
+  });
+});
+
 describe("fault matrix, as for client credentials", () => {
   const cases: [string, Fault, Record<string, unknown>][] = [
     [

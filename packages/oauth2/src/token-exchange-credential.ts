@@ -59,7 +59,9 @@ export class TokenExchangeCredential implements TokenCredential {
     this.endpoint = this.#options.tokenUrl.href;
     this.clientId = this.#options.clientId;
     this.authMethod = this.#options.authentication.method;
-    this.#client = { client_id: this.#options.clientId ?? "" };
+    // oauth4webapi needs a client id even when none is sent: the no-client ClientAuth below
+    // leaves it out of the request.
+    this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
   }
 
   /**
