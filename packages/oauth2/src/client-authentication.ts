@@ -53,6 +53,8 @@ export interface ClientAuthenticationOptions {
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** A subject or actor token may be opaque: printable ASCII without spaces. */
+const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
 const CERTIFICATE_PATTERN =
   /-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----/;
 
@@ -156,7 +158,9 @@ function keyAuthentication(
   const certificate = given.certificate;
   if (
     certificate !== undefined &&
-    !(typeof certificate === "string" && CERTIFICATE_PATTERN.test(certificate))
+    !(
+      typeof certificate === "string" && decodesAsBase64(CERTIFICATE_PATTERN.exec(certificate)?.[1])
+    )
   ) {
     throw new ConfigurationError(
       `${owner}: "certificate" must be the PEM certificate ("-----BEGIN CERTIFICATE-----") of the private key.`,
@@ -227,6 +231,7 @@ export async function callAssertionSource(
   signal: AbortSignal | undefined,
   name: string,
   owner: string,
+  shape: "jwt" | "token" = "jwt",
 ): Promise<string> {
   let value: unknown;
   try {
@@ -240,9 +245,16 @@ export async function callAssertionSource(
     );
   }
   const text = typeof value === "string" ? value.trim() : undefined;
-  if (text === undefined || !JWT_SHAPE.test(text)) {
+  const wanted = shape === "jwt" ? "a JWT" : "a token";
+  if (text === undefined || !(shape === "jwt" ? JWT_SHAPE : TOKEN_SHAPE).test(text)) {
+    const got =
+      typeof value !== "string"
+        ? typeof value
+        : value.trim() === ""
+          ? "an empty string"
+          : `something that is not ${wanted}`;
     throw new TokenAcquisitionError(
-      `${owner}: the "${name}" function returned ${typeof value === "string" ? (value.trim() === "" ? "an empty string" : "something that is not a JWT") : typeof value} instead of a JWT.`,
+      `${owner}: the "${name}" function returned ${got} instead of ${wanted}.`,
       { retryable: false },
     );
   }
@@ -300,6 +312,16 @@ async function certificateThumbprint(pem: string): Promise<string> {
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "");
+}
+
+function decodesAsBase64(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    atob(text.replace(/\s+/g, ""));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function optionalString(value: unknown, name: string, owner: string): string | undefined {

@@ -75,6 +75,11 @@ describe("private keys: PEM, JWK and CryptoKey through WebCrypto", () => {
     ["a public JWK", { kty: "RSA", n: "SENTINEL", e: "AQAB" }, /without its private part/],
     ["an octet JWK", { kty: "oct", k: "SENTINEL", d: "x" }, /RSA, EC .* or Ed25519/],
     ["a number", 42, /PKCS#8 PEM string, a private JWK or a CryptoKey/],
+    [
+      "a PEM whose base64 cannot decode",
+      "-----BEGIN PRIVATE KEY-----\nSENTINELA\n-----END PRIVATE KEY-----",
+      /must be a PKCS#8 PEM/,
+    ],
   ])("refuses %s where it is given, without echoing it", (_, value, message) => {
     const error = configurationError(() => checkPrivateKey(value, undefined, OWNER));
     expect(error.message).toMatch(message);

@@ -58,7 +58,7 @@ export function checkPrivateKey(
         `${owner}: "privateKey" is a PKCS#1, SEC1 or encrypted PEM; convert it to unencrypted PKCS#8 ("-----BEGIN PRIVATE KEY-----"), e.g. with \`openssl pkcs8 -topk8 -nocrypt -in key.pem\`.`,
       );
     }
-    if (!PEM_PATTERN.test(value.trim())) {
+    if (!PEM_PATTERN.test(value.trim()) || !decodesAsBase64(value)) {
       throw new ConfigurationError(
         `${owner}: "privateKey" must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), a private JWK or a CryptoKey.`,
       );
@@ -234,6 +234,15 @@ function checkFamily(natural: string, algorithm: string, owner: string): void {
     throw new ConfigurationError(
       `${owner}: "signingAlgorithm" ${algorithm} does not fit the key (${natural}).`,
     );
+  }
+}
+
+function decodesAsBase64(pem: string): boolean {
+  try {
+    base64Decode((PEM_PATTERN.exec(pem.trim())?.[1] ?? "").replace(/\s+/g, ""));
+    return true;
+  } catch {
+    return false;
   }
 }
 

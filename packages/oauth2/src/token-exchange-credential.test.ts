@@ -233,6 +233,22 @@ describe("without any client", () => {
       "subject_token",
       "subject_token_type",
     ]);
+    // An opaque subject token is fine; one with whitespace (header or form injection) is not.
+    await new TokenExchangeCredential({
+      tokenUrl: "https://gateway.example.com/token",
+      subjectToken: () => "ya29.opaque-google-access-token",
+      subjectTokenType: "urn:ietf:params:oauth:token-type:access_token",
+      fetch: recording,
+    }).getToken("");
+    expect(sent.get("subject_token")).toBe("ya29.opaque-google-access-token");
+    const spaced = new TokenExchangeCredential({
+      tokenUrl: "https://gateway.example.com/token",
+      subjectToken: () => "SENTINEL token\r\nwith: spaces",
+      fetch: recording,
+    });
+    const error = (await spaced.getToken("").catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toMatch(/"subjectToken" function returned something that is not a token/);
+    expect(error.message).not.toContain("SENTINEL");
   });
 });
 

@@ -77,16 +77,12 @@ export class TokenExchangeCredential implements TokenCredential {
     const { tokenUrl, timeoutMs, authentication } = this.#options;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
-    const subject = await callAssertionSource(
-      this.#options.subjectToken,
-      signal,
-      "subjectToken",
-      OWNER,
-    );
+    const { subjectToken, actorToken } = this.#options;
+    const subject = await callAssertionSource(subjectToken, signal, "subjectToken", OWNER, "token");
     const actor =
-      this.#options.actorToken === undefined
+      actorToken === undefined
         ? undefined
-        : await callAssertionSource(this.#options.actorToken, signal, "actorToken", OWNER);
+        : await callAssertionSource(actorToken, signal, "actorToken", OWNER, "token");
     const params = new URLSearchParams(this.#options.params);
     params.set("subject_token", subject);
     if (actor !== undefined) params.set("actor_token", actor);
