@@ -1,10 +1,11 @@
-import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
+import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 
 /** Per-call options of `completion()` and `embedding()`. */
 export interface RequestOptions {
   /** Overrides the configured base URL for this call. */
   apiBase?: string;
-  /** Extra headers. The injected `Authorization` wins over one given here, as in the seed. */
+  /** Extra headers. The injected `Authorization` wins over one given here, as in LiteLLM's Python SDK. */
   headers?: Record<string, string>;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
   timeoutMs?: number;
@@ -14,8 +15,11 @@ export interface RequestOptions {
   maxRetries?: number;
 }
 
-/** Options of `createClient()`. */
-export interface ClientOptions {
+/**
+ * Options of `createClient()`. `header` and `scheme` ({@link AuthHeaderShape}) pick the header
+ * that carries the token (and a static `apiKey`); default `Authorization: Bearer`.
+ */
+export interface ClientOptions extends AuthHeaderShape {
   /** The proxy's base URL, e.g. `"https://my-proxy.example.com"` (or with `/v1`). */
   apiBase?: string;
   /** Adds `Authorization: Bearer <token>` to every request, refreshing tokens as needed. */
@@ -34,13 +38,23 @@ export interface ClientOptions {
   sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
+  /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
+  now?: () => number;
+  /**
+   * Where the client's warnings go (a plain-http proxy that is not on this machine). Default:
+   * the console.
+   */
+  logger?: Logger;
 }
 
 /** Everything one call needs, validated and with defaults. */
 export interface CallSettings {
+  /** The proxy's base URL, without trailing slashes. */
+  base: string;
   url: (path: string) => string;
   proxyAuth: ProxyAuthHandler | undefined;
   apiKey: string | undefined;
+  authHeader: AuthHeader;
   headers: Record<string, string> | undefined;
   timeoutMs: number;
   maxRetries: number;
@@ -48,7 +62,13 @@ export interface CallSettings {
   fetch: typeof fetch;
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  now: () => number;
+  logger: Logger;
 }
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(`[proxy-auth] ${message}`),
+};
 
 /** Waits, unless the signal aborts first (then rejects with its reason). */
 export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
@@ -90,10 +110,21 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   ) {
     throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
   }
+  if (
+    given.logger !== undefined &&
+    (typeof given.logger !== "object" ||
+      given.logger === null ||
+      typeof given.logger.warn !== "function")
+  ) {
+    throw new ConfigurationError(
+      `${where}: "logger" must be an object with a warn(message) method.`,
+    );
+  }
   checkHeaders(given.headers, `${where}: "headers"`);
+  resolveAuthHeader(given, where);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
-  for (const name of ["fetch", "sleep", "random"] as const) {
+  for (const name of ["fetch", "sleep", "random", "now"] as const) {
     if (given[name] !== undefined && typeof given[name] !== "function") {
       throw new ConfigurationError(`${where}: "${name}" must be a function.`);
     }
@@ -130,9 +161,11 @@ export function callSettings(
     );
   }
   return {
+    base: root,
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
+    authHeader: resolveAuthHeader(client, where),
     headers:
       client.headers === undefined && call.headers === undefined
         ? undefined
@@ -143,6 +176,8 @@ export function callSettings(
     fetch: transport,
     sleep: client.sleep ?? abortableSleep,
     random: client.random ?? Math.random,
+    now: client.now ?? Date.now,
+    logger: client.logger ?? consoleLogger,
   };
 }
 

@@ -1,4 +1,4 @@
-import { TokenAcquisitionError } from "@proxy-auth/core";
+import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
 import { TOKEN_SOURCE_LIMIT_BYTES } from "./token-source-request.js";
 
 /**
@@ -45,9 +45,15 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
     } catch (error) {
       if (TokenAcquisitionError.isInstance(error)) throw error;
       const code = (error as { code?: unknown }).code;
+      if (code === "ENOENT") {
+        throw new CredentialUnavailableError(
+          `clientAssertionFromFile: there is no token file "${path}" here (ENOENT); mount it (a projected service-account token, AZURE_FEDERATED_TOKEN_FILE) or use another credential.`,
+          { cause: error },
+        );
+      }
       throw new TokenAcquisitionError(
         `clientAssertionFromFile: cannot read "${path}"${typeof code === "string" ? ` (${code})` : ""}.`,
-        { retryable: code !== "ENOENT" && code !== "EACCES" && code !== "EISDIR", cause: error },
+        { retryable: code !== "EACCES" && code !== "EISDIR", cause: error },
       );
     }
     if (text === "") {

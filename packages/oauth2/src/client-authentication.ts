@@ -22,6 +22,8 @@ export type AssertionSource = (options?: { signal?: AbortSignal }) => string | P
 export interface ClientAuthentication {
   /** The method, for display and the cache key. */
   readonly method: ClientAuthMethod;
+  /** The secrets known from the start (a client secret and its Basic form), for redaction. */
+  readonly secrets: readonly string[];
   /**
    * What goes on one token request. Key imports and assertion sources run here, before the
    * request, so their failures are reported as such and not as an unreachable endpoint.
@@ -41,6 +43,7 @@ export interface RequestAuthentication {
 
 /** The client-authentication options {@link resolveClientAuthentication} reads. */
 export interface ClientAuthenticationOptions {
+  clientId?: unknown;
   clientSecret?: unknown;
   authMethod?: unknown;
   privateKey?: unknown;
@@ -99,7 +102,9 @@ export function resolveClientAuthentication(
       `${owner}: give one of "clientSecret" (a client secret), "privateKey" (private_key_jwt: PKCS#8 PEM, JWK or CryptoKey) or "clientAssertion" (a function returning a federated JWT).`,
     );
   }
-  if (kind === "clientSecret") return secretAuthentication(given.clientSecret, authMethod, owner);
+  if (kind === "clientSecret") {
+    return secretAuthentication(given.clientSecret, authMethod, given.clientId, owner);
+  }
   if (kind === "clientAssertion") {
     if (typeof given.clientAssertion !== "function") {
       throw new ConfigurationError(
@@ -113,6 +118,7 @@ export function resolveClientAuthentication(
 
 const NONE: ClientAuthentication = {
   method: "none",
+  secrets: [],
   forRequest: async () => ({ auth: oauth.None(), secrets: [] }),
   fingerprint: async () => "none",
 };
@@ -120,6 +126,7 @@ const NONE: ClientAuthentication = {
 function secretAuthentication(
   secret: unknown,
   authMethod: unknown,
+  clientId: unknown,
   owner: string,
 ): ClientAuthentication {
   if (typeof secret !== "string" || secret.length === 0) {
@@ -137,9 +144,15 @@ function secretAuthentication(
     method === "client_secret_basic"
       ? oauth.ClientSecretBasic(secret)
       : oauth.ClientSecretPost(secret);
+  // The Basic header carries both, encoded: a provider may echo that form too.
+  const secrets = [
+    secret,
+    btoa(`${encodeURIComponent(String(clientId))}:${encodeURIComponent(secret)}`),
+  ];
   return {
     method,
-    forRequest: async () => ({ auth, secrets: [secret] }),
+    secrets,
+    forRequest: async () => ({ auth, secrets: [...secrets] }),
     fingerprint: () => sha256(`secret:${secret}`),
   };
 }
@@ -178,6 +191,7 @@ function keyAuthentication(
   };
   return {
     method: "private_key_jwt",
+    secrets: [],
     forRequest: async (tokenEndpoint) => {
       const { signing, thumbprint } = await load();
       const signed = oauth.PrivateKeyJwt(
@@ -205,6 +219,7 @@ function keyAuthentication(
 function assertionAuthentication(source: AssertionSource, owner: string): ClientAuthentication {
   return {
     method: "client_assertion",
+    secrets: [],
     forRequest: async (_tokenEndpoint, signal) => {
       const assertion = await callAssertionSource(source, signal, "clientAssertion", owner);
       return {

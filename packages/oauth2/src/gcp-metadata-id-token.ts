@@ -15,8 +15,9 @@ const WHAT = "gcpMetadataIdToken";
  * `metadata.google.internal`, or `GCE_METADATA_HOST` when set. Use it as `clientAssertion` or
  * as `TokenExchangeCredential`'s `subjectToken`.
  *
- * @returns A function resolving to the identity token; it rejects with a `TokenAcquisitionError`
- * when there is no metadata server (not on Google Cloud).
+ * @returns A function resolving to the identity token; it rejects with a
+ * `CredentialUnavailableError` when there is no metadata server (not on Google Cloud), and a
+ * `TokenAcquisitionError` when the server fails.
  * @example
  * ```ts
  * const credential = new TokenExchangeCredential({
@@ -47,8 +48,8 @@ export function gcpMetadataIdToken(
       await requestTokenText(url, { "metadata-flavor": "Google" }, WHAT, {
         ...options,
         ...call,
-        unreachable:
-          " Is this a Google Cloud workload? Elsewhere, set GCE_METADATA_HOST or use another token source.",
+        absent:
+          " This is not a Google Cloud workload: elsewhere, set GCE_METADATA_HOST or use another token source.",
       })
     ).trim();
     if (token === "") {

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "@proxy-auth/core";
+import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
 import {
   type AssertionSource,
   type ClientAuthentication,
@@ -51,8 +51,8 @@ export interface GenericOAuth2CredentialOptions {
    */
   issuer?: string;
   /**
-   * How the client authenticates with `clientSecret`. Default `"client_secret_post"` (what the
-   * seed sends). `"private_key_jwt"` is implied by `privateKey`.
+   * How the client authenticates with `clientSecret`. Default `"client_secret_post"` (what
+   * LiteLLM's Python `proxy_auth` sends). `"private_key_jwt"` is implied by `privateKey`.
    */
   authMethod?: "client_secret_post" | "client_secret_basic" | "private_key_jwt";
   /** Sent as `audience` (Auth0 needs it). */
@@ -65,6 +65,11 @@ export interface GenericOAuth2CredentialOptions {
   timeoutMs?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * The largest token or discovery answer read, in bytes. A larger one is cancelled unread and
+   * fails with a non-retryable `TokenAcquisitionError`. Default 1_048_576 (1 MiB).
+   */
+  maxResponseBytes?: number;
   /** Clock in milliseconds, for `expiresOn`. Default `Date.now` (inject the handler's in tests). */
   now?: () => number;
 }
@@ -76,6 +81,7 @@ export interface ResolvedCredentialOptions {
   endpoint: { tokenUrl: URL } | { issuer: URL };
   params: [string, string][];
   timeoutMs: number;
+  maxResponseBytes: number;
   fetch: typeof fetch;
   now: () => number;
 }
@@ -150,6 +156,16 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
       'GenericOAuth2Credential: "timeoutMs" must be a positive number of milliseconds.',
     );
   }
+  const maxResponseBytes = given.maxResponseBytes ?? 1_048_576;
+  if (
+    typeof maxResponseBytes !== "number" ||
+    !Number.isInteger(maxResponseBytes) ||
+    maxResponseBytes < 1
+  ) {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "maxResponseBytes" must be a whole number of bytes, at least 1.',
+    );
+  }
   const transport = given.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(
@@ -168,6 +184,7 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
     endpoint,
     params,
     timeoutMs,
+    maxResponseBytes,
     fetch: transport as typeof fetch,
     now: now as () => number,
   };
@@ -198,15 +215,5 @@ export function endpointUrl(value: unknown, name: string, owner = "GenericOAuth2
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
   throw new ConfigurationError(
     `${owner}: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
-  );
-}
-
-/** Whether `hostname` (as `URL.hostname` spells it) can only be this machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
 }

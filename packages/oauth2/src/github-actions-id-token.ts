@@ -1,5 +1,8 @@
-import { TokenAcquisitionError } from "@proxy-auth/core";
-import { isLoopbackHost } from "./generic-oauth2-credential-options.js";
+import {
+  CredentialUnavailableError,
+  isLoopbackHost,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import { requestTokenText, type TokenSourceOptions } from "./token-source-request.js";
 
 /** Options of {@link githubActionsIdToken}. */
@@ -16,8 +19,9 @@ const WHAT = "githubActionsIdToken";
  * the workflow has `permissions: id-token: write`). Use it as `clientAssertion` or as
  * `TokenExchangeCredential`'s `subjectToken`.
  *
- * @returns A function resolving to the job's token; it rejects with a `TokenAcquisitionError`
- * (not retryable) outside a GitHub Actions job or without the `id-token: write` permission.
+ * @returns A function resolving to the job's token; it rejects with a
+ * `CredentialUnavailableError` outside a GitHub Actions job or without the `id-token: write`
+ * permission, and a `TokenAcquisitionError` when the token service fails.
  * @example
  * ```ts
  * const credential = new GenericOAuth2Credential({
@@ -35,9 +39,8 @@ export function githubActionsIdToken(
     const requestUrl = environment.ACTIONS_ID_TOKEN_REQUEST_URL;
     const requestToken = environment.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
     if (!requestUrl || !requestToken) {
-      throw new TokenAcquisitionError(
+      throw new CredentialUnavailableError(
         `${WHAT}: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: this is not a GitHub Actions job, or the workflow lacks "permissions: id-token: write".`,
-        { retryable: false },
       );
     }
     let url: URL;

@@ -44,6 +44,8 @@ export interface TokenExchangeCredentialOptions {
   extraParams?: Record<string, string>;
   /** Timeout for one token request, in milliseconds. Default 10_000. */
   timeoutMs?: number;
+  /** The largest token response read, in bytes. Default 1_048_576. */
+  maxResponseBytes?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
   /** Clock in milliseconds, for `expiresOn`. Default `Date.now`. */
@@ -59,6 +61,7 @@ export interface ResolvedTokenExchangeOptions {
   actorToken: AssertionSource | undefined;
   params: [string, string][];
   timeoutMs: number;
+  maxResponseBytes: number;
   fetch: typeof fetch;
   now: () => number;
 }
@@ -158,6 +161,16 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
       `${OWNER}: "timeoutMs" must be a positive number of milliseconds.`,
     );
   }
+  const maxResponseBytes = given.maxResponseBytes ?? 1_048_576;
+  if (
+    typeof maxResponseBytes !== "number" ||
+    !Number.isInteger(maxResponseBytes) ||
+    maxResponseBytes < 1
+  ) {
+    throw new ConfigurationError(
+      `${OWNER}: "maxResponseBytes" must be a whole number of bytes, at least 1.`,
+    );
+  }
   const transport = given.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(
@@ -176,6 +189,7 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
     actorToken: given.actorToken as AssertionSource | undefined,
     params,
     timeoutMs,
+    maxResponseBytes,
     fetch: transport as typeof fetch,
     now: now as () => number,
   };

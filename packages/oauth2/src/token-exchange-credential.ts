@@ -1,14 +1,15 @@
 import {
   type AccessToken,
   type GetTokenOptions,
+  isLoopbackHost,
   jwtExpiry,
+  redact,
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
+import { boundedFetch } from "./bounded-fetch.js";
 import { callAssertionSource } from "./client-authentication.js";
-import { isLoopbackHost } from "./generic-oauth2-credential-options.js";
-import { redactKnownSecrets } from "./redact-known-secrets.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 import {
   type ResolvedTokenExchangeOptions,
@@ -49,6 +50,7 @@ export class TokenExchangeCredential implements TokenCredential {
 
   readonly #options: ResolvedTokenExchangeOptions;
   readonly #client: oauth.Client;
+  readonly #fetch: typeof fetch;
 
   /**
    * @param options - `tokenUrl` and `subjectToken` are required.
@@ -62,6 +64,7 @@ export class TokenExchangeCredential implements TokenCredential {
     // oauth4webapi needs a client id even when none is sent: the no-client ClientAuth below
     // leaves it out of the request.
     this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
+    this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
   }
 
   /**
@@ -110,22 +113,19 @@ export class TokenExchangeCredential implements TokenCredential {
         params,
         {
           signal,
-          [oauth.customFetch]: this.#options.fetch,
+          [oauth.customFetch]: this.#fetch,
           [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
         },
       );
     } catch (error) {
-      throw redactKnownSecrets(
-        requestFailure(error, what, callerSignal, timeout, timeoutMs),
-        secrets,
-      );
+      throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
     }
     let result: oauth.TokenEndpointResponse;
     try {
       result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
     } catch (error) {
       if (signal.aborted) throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
-      const failure = redactKnownSecrets(responseFailure(error, response, what), secrets);
+      const failure = responseFailure(error, response, what, secrets);
       if (failure.oauthError === "invalid_grant") {
         throw new TokenAcquisitionError(
           `${failure.message} The ${actor === undefined ? "subject token was" : "subject or actor token was"} rejected.`,
@@ -139,8 +139,9 @@ export class TokenExchangeCredential implements TokenCredential {
       throw failure;
     }
     if (result.token_type !== "bearer") {
+      const type = redact(String(result.token_type), { secrets, maxLength: 40 });
       throw new TokenAcquisitionError(
-        `The ${what} issued a token of type "${result.token_type}"; only Bearer access tokens are supported.`,
+        `The ${what} issued a token of type "${type}"; only Bearer access tokens are supported.`,
         { status: response.status, retryable: false },
       );
     }

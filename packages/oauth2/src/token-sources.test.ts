@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { TokenAcquisitionError } from "@proxy-auth/core";
+import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientAssertionFromFile } from "./client-assertion-from-file.js";
 import { gcpMetadataIdToken } from "./gcp-metadata-id-token.js";
@@ -41,14 +41,17 @@ afterEach(() => {
   seen.length = 0;
 });
 
-const failure = async (promise: Promise<unknown>) => {
+const failure = async (
+  promise: Promise<unknown>,
+  type: typeof TokenAcquisitionError | typeof CredentialUnavailableError = TokenAcquisitionError,
+) => {
   const error = await promise.then(
     () => {
       throw new Error("expected a failure");
     },
     (caught: unknown) => caught,
   );
-  expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+  expect(type.isInstance(error)).toBe(true);
   const text = `${inspect(error, { depth: 10 })}${JSON.stringify(error)}`;
   expect(text).not.toContain(SENTINEL_REQUEST_TOKEN);
   expect(text).not.toContain(JWT);
@@ -71,9 +74,12 @@ describe("clientAssertionFromFile", () => {
     expect(await source()).toBe("a.b.c");
   });
 
-  it("a missing file: not retryable, naming the path; an empty one: retryable; a huge one: refused", async () => {
-    const missing = await failure(clientAssertionFromFile(join(directory, "absent"))());
-    expect(missing).toMatchObject({ retryable: false });
+  it("a missing file: unavailable here, naming the path; an empty one: retryable; a huge one: refused", async () => {
+    const missing = await failure(
+      clientAssertionFromFile(join(directory, "absent"))(),
+      CredentialUnavailableError,
+    );
+    expect(missing).toMatchObject({ code: "CREDENTIAL_UNAVAILABLE", retryable: false });
     expect(missing.message).toMatch(/absent.*ENOENT/);
     writeFileSync(join(directory, "empty"), "");
     expect(await failure(clientAssertionFromFile(join(directory, "empty"))())).toMatchObject({
@@ -90,8 +96,8 @@ describe("githubActionsIdToken", () => {
   it("outside a GitHub Actions job: a typed error naming the variables and the permission", async () => {
     vi.stubEnv("ACTIONS_ID_TOKEN_REQUEST_URL", "");
     vi.stubEnv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "");
-    const error = await failure(githubActionsIdToken()());
-    expect(error.retryable).toBe(false);
+    const error = await failure(githubActionsIdToken()(), CredentialUnavailableError);
+    expect(error).toMatchObject({ code: "CREDENTIAL_UNAVAILABLE", retryable: false });
     expect(error.message).toMatch(/ACTIONS_ID_TOKEN_REQUEST_URL.*id-token: write/);
   });
 
@@ -146,14 +152,17 @@ describe("gcpMetadataIdToken", () => {
     expect(request.headers["metadata-flavor"]).toBe("Google");
   });
 
-  it("no metadata server: a typed error that says so", async () => {
+  it("no metadata server: unavailable here, and it says so", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     vi.stubEnv("GCE_METADATA_HOST", `127.0.0.1:${port}`);
-    const error = await failure(gcpMetadataIdToken({ audience: "x" })());
-    expect(error.message).toMatch(/ECONNREFUSED.*Google Cloud workload/);
+    const error = await failure(
+      gcpMetadataIdToken({ audience: "x" })(),
+      CredentialUnavailableError,
+    );
+    expect(error.message).toMatch(/ECONNREFUSED.*not a Google Cloud workload/);
   });
 
   it("a 404 (no service account) is not retryable", async () => {
