@@ -82,7 +82,8 @@ export async function privateKeyJwt(smoke: boolean): Promise<Section> {
   const rows: string[][] = [];
   const refreshByForm = new Map<string, number>();
   try {
-    for (const form of forms) {
+    // Two passes; the first warms up (JIT, the server), so the form measured first is not penalised.
+    for (const [pass, form] of [...forms, ...forms].entries()) {
       const make = (transport?: typeof fetch) =>
         new GenericOAuth2Credential({
           clientId: form.clientId,
@@ -112,14 +113,16 @@ export async function privateKeyJwt(smoke: boolean): Promise<Section> {
         return median(times);
       };
       const refreshIdp = await refresh();
-      refreshByForm.set(form.name, refreshIdp);
-      rows.push([
+      const row = [
         form.name,
         ms(await cold()),
         ms(refreshIdp),
         ms(await cold(cannedFetch)),
         ms(await refresh(cannedFetch)),
-      ]);
+      ];
+      if (pass < forms.length) continue;
+      refreshByForm.set(form.name, refreshIdp);
+      rows.push(row);
     }
   } finally {
     await idp.close();
