@@ -49,7 +49,7 @@ const median = (values: number[]) => {
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 /**
- * Benchmark 8: what `private_key_jwt` costs against a client secret. Cold start: a new
+ * Benchmark 10: what `private_key_jwt` costs against a client secret. Cold start: a new
  * credential and handler, first `getAuthHeaders()` (the PEM import included). Refresh: one more
  * token request on a warm credential (a fresh assertion signed each time). Each against the
  * loopback oidc-provider (which also verifies the assertion), and with a canned answer, which
@@ -130,7 +130,7 @@ export async function privateKeyJwt(smoke: boolean): Promise<Section> {
   const secret = refreshByForm.get("client_secret_post") as number;
   const worst = Math.max(...[...refreshByForm.values()]);
   return {
-    title: "8. Credentials without a secret: private_key_jwt",
+    title: "10. Credentials without a secret: private_key_jwt",
     description: `What signing an assertion per token request costs beside a client secret. Median of ${rounds} runs each: a cold start (new credential and handler, first getAuthHeaders(), PEM import included) and a refresh (one token request on a warm credential), against the loopback oidc-provider (which verifies the assertion too) and against a canned answer (the client's own work only). A handler asks for a token once per token lifetime, never per call: the cached path (section 1) is the same for every form.`,
     table: [
       [

@@ -8,6 +8,7 @@ import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
+import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
 import { privateKeyJwt } from "./private-key-jwt.js";
 import { render, renderTable, type Section } from "./report.js";
@@ -33,8 +34,9 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
-  ["private-key-jwt", () => privateKeyJwt(smoke)],
+  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
+  ["private-key-jwt", () => privateKeyJwt(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

@@ -42,6 +42,9 @@ function cache(options: Partial<Parameters<typeof createRedisTokenCache>[0]> = {
     url: redis.url,
     encryptionKey: KEY,
     logger: { warn: (line) => lines.push(line) },
+    // A loaded test machine can take longer than the 300 ms default for a first command; the
+    // tests about timeouts set their own.
+    commandTimeoutMs: 5_000,
     ...options,
   });
   opened.push(created);

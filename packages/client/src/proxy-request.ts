@@ -8,6 +8,7 @@ import {
   refusesFreshTokensMessage,
   rememberRefusedReplacement,
 } from "./refused-replacements.js";
+import type { RequestEvents } from "./request-events.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
 export interface ProxyResponse {
@@ -40,12 +41,13 @@ export async function sendProxyRequest(
   path: string,
   body: object,
   accept: string,
+  events?: RequestEvents,
 ): Promise<ProxyResponse> {
   const url = settings.url(path);
   const json = JSON.stringify(body);
   let replayed = false;
   for (let retries = 0; ; ) {
-    const authorization = await authorize(settings);
+    const authorization = await authorize(settings, events);
     const headers = mergeHeaders(
       { "content-type": "application/json", accept },
       settings.headers,
@@ -87,7 +89,9 @@ export async function sendProxyRequest(
             },
           );
       if (retries >= settings.maxRetries) throw failure;
-      await settings.sleep(backoffMs(++retries, settings.random), settings.signal);
+      const delay = backoffMs(++retries, settings.random);
+      events?.retried(undefined, retries, delay);
+      await settings.sleep(delay, settings.signal);
       continue;
     }
     const secrets = [authorization.token, settings.apiKey];
@@ -104,6 +108,7 @@ export async function sendProxyRequest(
         // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
         proxyAuth.invalidate(authorization.token);
         replayed = true;
+        events?.replayed();
         continue;
       }
       // A fresh token refused too: the proxy wants another scope or audience. Not replaced
@@ -121,12 +126,16 @@ export async function sendProxyRequest(
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
+    events?.retried(status, retries, delay);
     await settings.sleep(delay, settings.signal);
   }
 }
 
 /** The auth header's value for this attempt: the handler's token, else the static key. */
-async function authorize(settings: CallSettings): Promise<Authorization> {
+async function authorize(
+  settings: CallSettings,
+  events: RequestEvents | undefined,
+): Promise<Authorization> {
   const { proxyAuth, apiKey, signal, authHeader } = settings;
   const fallback = apiKey === undefined ? {} : { header: authHeader.value(apiKey) };
   if (proxyAuth === undefined) return fallback;
@@ -137,6 +146,7 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;
     // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
+    events?.fallback(apiKey === undefined ? "none" : "api-key", error);
     return { ...fallback, failure: error };
   }
 }

@@ -14,6 +14,20 @@ export {
 export { jwtExpiry } from "./jwt-expiry.js";
 export type { Logger } from "./logger.js";
 export { isLoopbackHost } from "./loopback-host.js";
+export type {
+  ProxyAuthEvent,
+  ProxyAuthEventListener,
+  ProxyAuthRequestEvent,
+  RequestFallbackEvent,
+  RequestFinishedEvent,
+  RequestOperation,
+  RequestReplayedEvent,
+  RequestRetriedEvent,
+  TokenAcquiredEvent,
+  TokenEvent,
+  TokenFailedEvent,
+  TokenInvalidatedEvent,
+} from "./proxy-auth-event.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
 export { REDACTED, type RedactOptions, redact } from "./redact.js";

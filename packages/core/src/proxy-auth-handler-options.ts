@@ -1,6 +1,7 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
 
@@ -61,6 +62,14 @@ export interface ProxyAuthHandlerOptions {
    * lease is twice this). Default 5_000 ms.
    */
   cacheWaitMs?: number;
+  /**
+   * Receives the handler's events (token acquired, failed, invalidated) and those of clients
+   * built on it (401 replays, retries, fallbacks, finished calls), for metrics and traces.
+   * Events never carry a token or a secret; the cached path emits none. The listener is called
+   * synchronously and never awaited; what it throws is logged once, never passed on.
+   * `@proxy-auth/opentelemetry`'s `createOpenTelemetryListener()` is one.
+   */
+  onEvent?: ProxyAuthEventListener;
 }
 
 /** Options after validation, with every default filled in. */
@@ -81,6 +90,7 @@ export interface ResolvedHandlerOptions {
   cacheKey: string | undefined;
   cacheTimeoutMs: number;
   cacheWaitMs: number;
+  onEvent: ProxyAuthEventListener | undefined;
 }
 
 const defaultSleep = (milliseconds: number) =>
@@ -182,6 +192,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     cacheKey: given.cacheKey as string | undefined,
     cacheTimeoutMs: number("cacheTimeoutMs", given.cacheTimeoutMs, 500, 1),
     cacheWaitMs: number("cacheWaitMs", given.cacheWaitMs, 5_000),
+    onEvent: fn<ProxyAuthEventListener | undefined>("onEvent", given.onEvent, undefined),
   };
 }
 

@@ -92,6 +92,7 @@ const PUBLISHED = [
   "@proxy-auth/client",
   "@proxy-auth/cache-redis",
   "@proxy-auth/testing",
+  "@proxy-auth/opentelemetry",
 ];
 
 /**
