@@ -153,7 +153,8 @@ function secretAuthentication(
     method,
     secrets,
     forRequest: async () => ({ auth, secrets: [...secrets] }),
-    fingerprint: () => sha256(`secret:${secret}`),
+    // As before keys and assertions existed: the same cache key across versions.
+    fingerprint: () => sha256(secret),
   };
 }
 
