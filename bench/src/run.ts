@@ -10,6 +10,7 @@ import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
 import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
+import { privateKeyJwt } from "./private-key-jwt.js";
 import { pythonProxyAuth } from "./python-proxy-auth.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
@@ -37,6 +38,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["outage", () => outage(smoke)],
   ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
+  ["private-key-jwt", () => privateKeyJwt(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];
