@@ -19,6 +19,8 @@ const AFTER_EXIT_GRACE_MS = 1000;
  */
 export async function execCommand(args: string[], context: CommandContext): Promise<number> {
   const separator = args.indexOf("--");
+  const help = args.slice(0, separator === -1 ? undefined : separator).some(isHelp);
+  if (separator === -1 && !help) throw noCommand();
   const { values: flags } = parseCommandLine("exec", () =>
     parseArgs({
       args: separator === -1 ? args : args.slice(0, separator),
@@ -38,11 +40,7 @@ export async function execCommand(args: string[], context: CommandContext): Prom
     return 0;
   }
   const [command, ...commandArgs] = separator === -1 ? [] : args.slice(separator + 1);
-  if (command === undefined) {
-    throw new ConfigurationError(
-      "Name the command after --, e.g. proxy-auth exec -- python app.py (see proxy-auth exec --help).",
-    );
-  }
+  if (command === undefined) throw noCommand();
   const localKey = `proxy-auth-${randomBytes(24).toString("base64url")}`;
   const { forwarder } = await startConfiguredForwarder(
     flags,
@@ -84,3 +82,10 @@ export async function execCommand(args: string[], context: CommandContext): Prom
     await forwarder.close({ timeoutMs: AFTER_EXIT_GRACE_MS });
   }
 }
+
+const isHelp = (argument: string) => argument === "--help" || argument === "-h";
+
+const noCommand = () =>
+  new ConfigurationError(
+    "Name the command after --, e.g. proxy-auth exec -- python app.py (see proxy-auth exec --help).",
+  );
