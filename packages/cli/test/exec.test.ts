@@ -46,16 +46,23 @@ it("runs a Node script against the forwarder and exits with the script's status"
 it("passes SIGTERM on to the command and exits with its status", async () => {
   const script = `
     process.on("SIGTERM", () => { console.error("command got SIGTERM"); process.exit(7); });
-    console.error("command ready");
+    console.error("command ready " + process.pid);
     setInterval(() => {}, 1000);`;
   const running = await startCli(
     ["exec", "--", process.execPath, "-e", script],
     deployment.environment,
-    /(command ready)/,
+    /command ready (\d+)/,
   );
-  running.child.kill("SIGTERM");
-  expect(await running.exited).toBe(7);
-  expect(running.stderr()).toContain("command got SIGTERM");
+  try {
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(7);
+    expect(running.stderr()).toContain("command got SIGTERM");
+  } finally {
+    // Should the signal not reach it, the command must not outlive the test.
+    try {
+      process.kill(Number(running.url), "SIGKILL");
+    } catch {}
+  }
 });
 
 it("a command that ends by a signal: 128 + its number; one that cannot start: 127", async () => {
