@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
+import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
@@ -28,6 +29,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
+  ["cli-forwarder", () => cliForwarder(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];
