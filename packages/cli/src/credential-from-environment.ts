@@ -48,7 +48,8 @@ export type OAuth2EnvironmentOptions = Omit<GenericOAuth2CredentialOptions, "cli
   clientAssertion?: () => Promise<string>;
 };
 
-type Environment = Record<string, string | undefined>;
+/** Environment variables by name, as `process.env` has them. */
+export type Environment = Record<string, string | undefined>;
 
 /** The variables that make DefaultAzureCredential the choice. */
 const AZURE_VARIABLES = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"];

@@ -1,6 +1,7 @@
 export {
   CREDENTIAL_ENVIRONMENT_HELP,
   credentialFromEnvironment,
+  type Environment,
   type EnvironmentCredential,
   type OAuth2EnvironmentOptions,
   oauth2OptionsFromEnvironment,
