@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { type FleetGrantsSeries, fleetChart, fleetColors, renderSvg } from "@proxy-auth/charts";
 import {
   DEFAULT_CLIENT,
   startIdentityProvider,
@@ -19,7 +20,11 @@ interface FleetOutcome {
   rotations: number;
   requests: number;
   rejected: number;
+  /** Cumulative grants sampled every 100 ms inside the measured window. */
+  points: Array<[number, number]>;
 }
+
+const SAMPLE_MS = 100;
 
 /**
  * Fleet: 20 processes, each with its own handler, under continuous load for several token
@@ -47,9 +52,16 @@ export async function fleet(smoke: boolean): Promise<Section> {
     // after it closes, and may start one more refresh then).
     let grantsAtStart = 0;
     let grantsAtEnd: number | undefined;
+    const points: Array<[number, number]> = [];
+    let sampler: ReturnType<typeof setInterval> | undefined;
     const snapshots = [
       setTimeout(() => {
         grantsAtStart = idp.tokensIssued;
+        points.push([0, 0]);
+        sampler = setInterval(() => {
+          const at = (Date.now() - startAt) / 1000;
+          if (at <= durationMs / 1000) points.push([at, idp.tokensIssued - grantsAtStart]);
+        }, SAMPLE_MS);
       }, startAt - Date.now()),
       setTimeout(
         () => {
@@ -79,6 +91,7 @@ export async function fleet(smoke: boolean): Promise<Section> {
       ),
     );
     for (const snapshot of snapshots) clearTimeout(snapshot);
+    clearInterval(sampler);
     const members = outputs.map(
       ({ stdout }) => JSON.parse(stdout) as { requests: number; rejected: number; tokens: number },
     );
@@ -89,6 +102,7 @@ export async function fleet(smoke: boolean): Promise<Section> {
       rotations: Math.max(...members.map((result) => result.tokens)),
       requests: members.reduce((sum, result) => sum + result.requests, 0),
       rejected: members.reduce((sum, result) => sum + result.rejected, 0),
+      points,
     };
   };
   try {
@@ -104,6 +118,16 @@ export async function fleet(smoke: boolean): Promise<Section> {
       String(outcome.requests),
       String(outcome.rejected),
     ];
+    const lines: FleetGrantsSeries[] = [
+      { label: `${PROCESSES} processes sharing Redis`, points: shared.points },
+      { label: `${PROCESSES} processes, each on its own`, points: alone.points },
+    ];
+    const chart = fleetChart(
+      lines,
+      "A fleet's grants over time, with and without the shared cache",
+      `${PROCESSES} processes, ${LIFETIME_SECONDS}-second tokens, one completion every 100 ms each, ${durationMs / 1000} s window`,
+    );
+    const svg = renderSvg(chart.option, chart);
     return {
       title: "7. A fleet sharing one Redis",
       description: `${PROCESSES} processes, each with its own handler, one completion every 100 ms each for ${durationMs / 1000} s, against the real identity provider (${LIFETIME_SECONDS}-second tokens) and the JWT-checking proxy; once sharing one redis-server through @proxy-auth/cache-redis, once without. Every process boots and gets a first token, which expires before the measured window opens; grants and rotations (token generations used) are counted inside the window. Targets: 1 grant per rotation for the whole fleet with the cache (without it: one per process), 0 rejected.`,
@@ -121,7 +145,22 @@ export async function fleet(smoke: boolean): Promise<Section> {
         row("each process on its own", alone),
       ],
       notes: [
+        `The chart samples the identity provider's grant count every ${SAMPLE_MS} ms of the window.`,
         `With the shared cache: ${perRotation(shared).toFixed(2)} grants per rotation (target 1): ${perRotation(shared) <= 1 ? "met" : `NOT met: ${shared.grants - shared.rotations} grant(s) more than the rotations any process used in the window`}; without it: ${perRotation(alone).toFixed(2)} (one per process: ${PROCESSES}). Rejected: ${shared.rejected + alone.rejected} (target 0).`,
+      ],
+      charts: [
+        {
+          file: "fleet-grants.svg",
+          alt: `Grants over time for ${PROCESSES} processes with and without the shared Redis cache`,
+          svg,
+          // Each line is one stroked path; its legend entry adds a stroked line and circle.
+          expectedMarks: lines.map((line, index) => ({
+            what: `strokes of "${line.label}"`,
+            color: fleetColors[index] as string,
+            count: 3,
+            paint: "stroke" as const,
+          })),
+        },
       ],
     };
   } finally {

@@ -9,6 +9,19 @@ export interface Section {
   table: string[][];
   /** Sentences under the table (verdicts against the targets). */
   notes: string[];
+  /** Charts drawn from this section's run, written to docs/img/ by a full run. */
+  charts?: Chart[];
+}
+
+/** A chart drawn from a measured run, and the marks it must hold (what the smoke run checks). */
+export interface Chart {
+  /** File name under docs/img/, e.g. "token-lifecycle.svg". */
+  file: string;
+  /** Alternative text for the image. */
+  alt: string;
+  svg: string;
+  /** For each mark colour, how many elements of it the SVG must hold (the data's count plus legend symbols). */
+  expectedMarks: Array<{ what: string; color: string; count: number; paint?: "fill" | "stroke" }>;
 }
 
 /** The machine, date and command every figure was measured with. */
@@ -39,6 +52,8 @@ export function render(sections: Section[], command: string): string {
   ];
   for (const section of sections) {
     parts.push("", `## ${section.title}`, "", section.description, "", renderTable(section.table));
+    for (const chart of section.charts ?? [])
+      parts.push("", `![${chart.alt}](./docs/img/${chart.file})`);
     if (section.notes.length > 0) parts.push("", ...section.notes.map((note) => `- ${note}`));
   }
   return `${parts.join("\n")}\n`;

@@ -1,11 +1,15 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
+import { checkCharts } from "./check-charts.js";
 import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
+import { outage } from "./outage.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
 import { soak } from "./soak.js";
@@ -29,6 +33,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
+  ["outage", () => outage(smoke)],
   ["cli-forwarder", () => cliForwarder(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
@@ -53,10 +58,25 @@ if (unhandledRejections.length > 0) {
   });
 }
 
+// Every run checks its charts against its own counts; a smoke run fails on a bad chart.
+const chartProblems = checkCharts(sections);
+for (const problem of chartProblems) console.error(`chart: ${problem}`);
 if (smoke || only) {
   // A smoke run proves the benchmarks still run; its timings are not published.
   for (const section of sections) console.log(`${section.title}\n${renderTable(section.table)}\n`);
+  // Charts of a partial run go to a scratch folder, for a look; only a full run publishes them.
+  const scratch = mkdtempSync(join(tmpdir(), "proxy-auth-charts-"));
+  const charts = sections.flatMap((section) => section.charts ?? []);
+  for (const chart of charts) writeFileSync(join(scratch, chart.file), chart.svg);
+  console.log(
+    `${charts.length} chart(s) rendered to ${scratch}, ${chartProblems.length} problem(s).`,
+  );
+  if (chartProblems.length > 0) process.exitCode = 1;
 } else {
+  const images = fileURLToPath(new URL("../../docs/img/", import.meta.url));
+  mkdirSync(images, { recursive: true });
+  for (const chart of sections.flatMap((section) => section.charts ?? []))
+    writeFileSync(`${images}${chart.file}`, chart.svg);
   const markdown = render(sections, "pnpm bench");
   writeFileSync(fileURLToPath(new URL("../../BENCHMARKS.md", import.meta.url)), markdown);
   console.log(markdown);

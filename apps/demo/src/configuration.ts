@@ -13,7 +13,10 @@ export interface RealDeployment {
 
 export const HELP = `proxy-auth demo
 
-Usage: pnpm demo [--help]
+Usage: pnpm demo [--help] [--timeline FILE.svg]
+
+  --timeline FILE.svg   draw this run's token lifecycle (tokens, refresh windows, grants,
+                        each timed request's wait for its header) as an SVG chart
 
 Without configuration, the demo starts an embedded OpenID provider and a JWT-checking
 LiteLLM-style proxy on 127.0.0.1 (tokens live a few seconds, so you can watch refreshes) and

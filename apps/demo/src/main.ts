@@ -1,7 +1,9 @@
 // The proxy-auth demo. `pnpm demo --help` explains both modes.
+import { parseArgs } from "node:util";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
 import { HELP, realDeployment } from "./configuration.js";
+import { TimelineRecorder } from "./timeline-recorder.js";
 import { Trace } from "./trace.js";
 import {
   completionStep,
@@ -91,22 +93,35 @@ async function real(
   await completionStep(stage, deployment.credential, deployment.credentialName);
   await embeddingStep(stage);
   await streamingStep(stage);
+  // With a timeline asked for, some requests over time to draw (tokens here may live an hour).
+  if (trace.timeline !== undefined) await refreshStep(stage, 10, false);
   console.log(
     `\nSummary: ${trace.requests} requests, ${trace.fetched} token(s) fetched, ${trace.refreshed} refreshed, ${trace.warnings} warning(s).`,
   );
 }
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
+const { values: flags } = parseArgs({
+  options: { help: { type: "boolean", short: "h" }, timeline: { type: "string" } },
+});
+if (flags.help) {
   console.log(HELP);
   process.exit(0);
 }
 const trace = new Trace();
+if (flags.timeline !== undefined) trace.timeline = new TimelineRecorder();
 try {
   const deployment = realDeployment(process.env);
   if (deployment === undefined) await embedded(trace);
   else await real(trace, deployment);
 } catch (error) {
   trace.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+if (trace.timeline !== undefined && flags.timeline !== undefined) {
+  trace.timeline.write(
+    flags.timeline,
+    `${new Date().toISOString().slice(0, 19)} UTC; ${trace.timeline.run.grants.length} grants, ${trace.timeline.run.requests.length} requests timed`,
+  );
+  console.log(`Timeline written to ${flags.timeline}.`);
 }
 if (trace.failures.length > 0) {
   console.log(`Demo FAILED: ${trace.failures.length} step(s) did not behave as expected.`);

@@ -1,4 +1,5 @@
 import type { Logger } from "@proxy-auth/core";
+import type { TimelineRecorder } from "./timeline-recorder.js";
 
 const started = performance.now();
 const clock = () => `${((performance.now() - started) / 1000).toFixed(2).padStart(6)}s`;
@@ -10,6 +11,8 @@ export class Trace {
   warnings = 0;
   requests = 0;
   failures: string[] = [];
+  /** Set by `--timeline FILE.svg`: what the closing chart draws. */
+  timeline: TimelineRecorder | undefined;
 
   step(title: string): void {
     console.log(`\n── ${title}`);
@@ -36,6 +39,7 @@ export class Trace {
       if (message === "Token fetched" || message === "Token refreshed") {
         if (message === "Token fetched") this.fetched++;
         else this.refreshed++;
+        this.timeline?.took(meta?.expiresOn as number, meta?.refreshAt as number);
         const expires =
           typeof meta?.expiresOn === "number"
             ? new Date(meta.expiresOn * 1000).toISOString().slice(11, 19)

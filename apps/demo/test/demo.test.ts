@@ -1,6 +1,10 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { countMarks, isSvgDocument, lifecycleColors } from "@proxy-auth/charts";
 import { DEFAULT_CLIENT } from "@proxy-auth/testing";
 import { expect, it } from "vitest";
 
@@ -13,8 +17,9 @@ const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     env: { ...process.env, LITELLM_PROXY_API_BASE: "", PROXY_AUTH_SCOPE: "", ...env },
   });
 
-it("the embedded walkthrough runs to the end, exits 0, and its summary adds up", async () => {
-  const { stdout } = await run([]);
+it("the embedded walkthrough runs to the end, exits 0, its summary adds up, and its timeline draws every grant", async () => {
+  const timeline = join(tmpdir(), `proxy-auth-demo-${process.pid}.svg`);
+  const { stdout } = await run(["--timeline", timeline]);
   const summary =
     /Summary: (\d+) requests, (\d+) grants \((\d+) first tokens, (\d+) background refreshes\), (\d+) rejected by the proxy \(expected 1\), (\d+) warning\(s\)\./.exec(
       stdout,
@@ -29,6 +34,10 @@ it("the embedded walkthrough runs to the end, exits 0, and its summary adds up",
   expect(rejected).toBe(1);
   expect(warnings).toBe(1);
   expect(stdout).toContain("Demo finished: everything behaved as expected.");
+  const svg = readFileSync(timeline, "utf8");
+  expect(isSvgDocument(svg)).toBe(true);
+  // A tick per grant, and the legend's symbol.
+  expect(countMarks(svg, lifecycleColors.grant)).toBe((grants as number) + 1);
   expect(stdout).toContain('200 from model "vertex_ai/gemini-2.0-flash-001"');
   expect(stdout).toMatch(/401, explained: .*no token could be obtained/);
   expect(stdout).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token printed

@@ -7,7 +7,12 @@ import {
   AuthenticationError,
   CredentialUnavailableError,
 } from "@azure/identity";
-import { ConfigurationError, ProxyAuthHandler, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  CredentialUnavailableError as CoreCredentialUnavailableError,
+  ProxyAuthHandler,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import { describe, expect, it } from "vitest";
 import { AzureADCredential } from "./azure-ad-credential.js";
 
@@ -116,14 +121,42 @@ describe("AzureADCredential failures", () => {
     expect(error.retryable).toBe(false);
   });
 
-  it("CredentialUnavailableError: this credential cannot work here", async () => {
+  it("CredentialUnavailableError: no identity here, its own code, the source named", async () => {
     const azure = new CredentialUnavailableError(
       "ManagedIdentityCredential: no managed identity endpoint found.",
     );
-    const error = await failure(failing(azure));
-    expect(error.message).toMatch(/^FakeAzureCredential is unavailable in this environment/);
-    expect(error.message).toContain("no managed identity endpoint");
-    expect(error).toMatchObject({ retryable: false, cause: azure });
+    const error = await new AzureADCredential({ credential: failing(azure) })
+      .getToken("api://proxy/.default")
+      .catch((caught: unknown) => caught);
+    expect(CoreCredentialUnavailableError.isInstance(error)).toBe(true);
+    expect(TokenAcquisitionError.isInstance(error)).toBe(false);
+    const unavailable = error as CoreCredentialUnavailableError;
+    expect(unavailable.code).toBe("CREDENTIAL_UNAVAILABLE");
+    expect(unavailable.message).toMatch(
+      /^FakeAzureCredential found no identity configured in this environment \(tried: ManagedIdentityCredential\)/,
+    );
+    expect(unavailable.message).toContain("no managed identity endpoint");
+    expect(unavailable).toMatchObject({ retryable: false, cause: azure });
+  });
+
+  it("a chain where every source is unavailable: CREDENTIAL_UNAVAILABLE naming each source", async () => {
+    const chain = new AggregateAuthenticationError(
+      [
+        new CredentialUnavailableError("EnvironmentCredential is unavailable."),
+        new CredentialUnavailableError(
+          "WorkloadIdentityCredential: no AZURE_FEDERATED_TOKEN_FILE.",
+        ),
+        new CredentialUnavailableError("AzureCliCredential: az not found."),
+      ],
+      "DefaultAzureCredential failed to retrieve a token from the included credentials.",
+    );
+    const error = await new AzureADCredential({ credential: failing(chain) })
+      .getToken("api://proxy/.default")
+      .catch((caught: unknown) => caught);
+    expect(CoreCredentialUnavailableError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      "(tried: EnvironmentCredential, WorkloadIdentityCredential, AzureCliCredential)",
+    );
   });
 
   it("AuthenticationError with an OAuth body: status and error kept, not retryable", async () => {
@@ -139,6 +172,20 @@ describe("AzureADCredential failures", () => {
       cause: azure,
     });
     expect(error.message).toContain("AADSTS7000215");
+  });
+
+  it("Entra text echoing a client secret or a token is redacted from the message", async () => {
+    const secret = "Xy8Q~abcDEF123ghiJKL456mnoPQR789stuVWX0yz";
+    const jwt = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJhcGk6Ly9wcm94eSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
+    const azure = new AuthenticationError(401, {
+      error: "invalid_client",
+      error_description: `AADSTS7000215: Invalid client secret ${secret} provided; last token ${jwt}`,
+    });
+    const error = await failure(failing(azure));
+    expect(error.message).toContain("AADSTS7000215");
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain(jwt);
+    expect(error.oauthError).toBe("invalid_client");
   });
 
   it("AuthenticationError with 503: retryable", async () => {
@@ -157,7 +204,7 @@ describe("AzureADCredential failures", () => {
     const chain = new AggregateAuthenticationError(
       [
         new CredentialUnavailableError("EnvironmentCredential is unavailable."),
-        new CredentialUnavailableError("AzureCliCredential: az not found."),
+        new AuthenticationError(401, { error: "invalid_client", error_description: "bad secret" }),
       ],
       "DefaultAzureCredential failed to retrieve a token from the included credentials.",
     );

@@ -1,4 +1,9 @@
-import { isRetryableStatus, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  CredentialUnavailableError,
+  isRetryableStatus,
+  redact,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 
 interface AzureErrorShape {
   name?: string;
@@ -34,26 +39,47 @@ function details(error: AzureErrorShape): { status?: number; oauthError?: string
   return {};
 }
 
+/** The azure-identity credentials an error's message names (`EnvironmentCredential`, …). */
+function sourcesNamed(errors: AzureErrorShape[]): string[] {
+  const names = errors.flatMap(
+    (error) => (error.message ?? "").match(/\b[A-Z]\w*Credential\b/g) ?? [],
+  );
+  return [...new Set(names)];
+}
+
 /**
  * Turns what an azure-identity credential threw into a `TokenAcquisitionError` that says which
- * credential failed and why, keeping the Azure error as `cause`. Errors are recognised by `name`
- * (not `instanceof`), so any installed version of `@azure/identity` works.
+ * credential failed and why, keeping the Azure error as `cause` — or, when no identity is
+ * configured where this runs (every source unavailable), a `CredentialUnavailableError` that
+ * names the sources tried. Errors are recognised by `name` (not `instanceof`), so any installed
+ * version of `@azure/identity` works. The Azure message carries Entra's text: it is bounded and
+ * redacted (JWTs, long opaque strings) before it enters ours, and so is the OAuth error code.
  */
 export function fromAzureError(
   error: unknown,
   credentialName: string,
   scope: string,
-): TokenAcquisitionError {
+): TokenAcquisitionError | CredentialUnavailableError {
   const azure = (typeof error === "object" && error !== null ? error : {}) as AzureErrorShape;
-  const message = azure.message ?? String(error);
+  const message = redact(azure.message ?? String(error), { maxLength: 1_000 });
+  const inner = (azure.errors ?? []) as AzureErrorShape[];
+  const unavailable =
+    azure.name === "CredentialUnavailableError" ||
+    (azure.name === "AggregateAuthenticationError" &&
+      inner.length > 0 &&
+      inner.every((item) => item.name === "CredentialUnavailableError"));
+  if (unavailable) {
+    const sources = sourcesNamed(inner.length > 0 ? inner : [azure]).filter(
+      (name) => name !== credentialName,
+    );
+    const tried = sources.length === 0 ? "" : ` (tried: ${sources.join(", ")})`;
+    return new CredentialUnavailableError(
+      `${credentialName} found no identity configured in this environment${tried}, so no token for scope "${scope}". Configure one of them (for example AZURE_CLIENT_ID with AZURE_FEDERATED_TOKEN_FILE or a managed identity), or pass a credential. ${message}`,
+      { cause: error },
+    );
+  }
   switch (azure.name) {
-    case "CredentialUnavailableError":
-      return new TokenAcquisitionError(
-        `${credentialName} is unavailable in this environment, so no token for scope "${scope}": ${message}`,
-        { retryable: false, cause: error },
-      );
     case "AggregateAuthenticationError": {
-      const inner = (azure.errors ?? []) as AzureErrorShape[];
       return new TokenAcquisitionError(
         `${credentialName} could not get a token for scope "${scope}"; every credential in the chain failed: ${message}`,
         { retryable: inner.some((item) => isRetryableStatus(details(item).status)), cause: error },
@@ -61,7 +87,8 @@ export function fromAzureError(
     }
     default: {
       // AuthenticationError, or MSAL's errors wrapped by azure-identity.
-      const { status, oauthError } = details(azure);
+      const { status, oauthError: code } = details(azure);
+      const oauthError = code === undefined ? undefined : redact(code, { maxLength: 100 });
       const detail =
         status === undefined ? "" : ` (HTTP ${status}${oauthError ? ` ${oauthError}` : ""})`;
       return new TokenAcquisitionError(

@@ -115,9 +115,10 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
 
   return {
     async get(key) {
-      const value = await redis.get(`${keyPrefix}token:${name(key)}`);
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      const value = await redis.get(storedUnder);
       if (value === null) return undefined;
-      const opened = cipher.open(value);
+      const opened = cipher.open(value, storedUnder);
       if ("problem" in opened) {
         if (!reported.has(opened.problem)) {
           reported.add(opened.problem);
@@ -132,7 +133,8 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     async set(key, token: AccessToken) {
       const ttl = Math.floor(token.expiresOn * 1000 - Date.now());
       if (ttl <= 0) return;
-      await redis.set(`${keyPrefix}token:${name(key)}`, cipher.seal(token), "PX", ttl);
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      await redis.set(storedUnder, cipher.seal(token, storedUnder), "PX", ttl);
     },
     async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
       const lock = `${keyPrefix}lock:${name(key)}`;

@@ -1,13 +1,19 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import type { AccessToken } from "@proxy-auth/core";
 
-const ENCRYPTED = "v1.aes-256-gcm:";
+/** The format written: AES-256-GCM whose additional data names the format and the Redis key. */
+const ENCRYPTED = "v2.aes-256-gcm:";
+/** The first format, whose ciphertexts were not bound to their keys: no longer read. */
+const ENCRYPTED_V1 = "v1.aes-256-gcm:";
 const PLAIN = "v1.plain:";
 
 /**
  * How tokens are stored: AES-256-GCM with a key derived from the user's (a SHA-256 of it, so
  * any passphrase or raw key works), a fresh 12-byte IV per value, authenticated so that a wrong
- * key or a foreign value is detected rather than misread. Plaintext only when asked for.
+ * key or a foreign value is detected rather than misread. The additional authenticated data is
+ * the format and the Redis key the value is stored under, so a value copied from one identity's
+ * key to another's (by someone who can write to Redis but has no encryption key) fails
+ * authentication. Plaintext only when asked for.
  */
 export class TokenCipher {
   readonly #key: Buffer | undefined;
@@ -17,20 +23,26 @@ export class TokenCipher {
       encryptionKey === undefined ? undefined : createHash("sha256").update(encryptionKey).digest();
   }
 
-  seal(token: AccessToken): string {
+  /** @param storedUnder - The Redis key the value is written to (bound into the ciphertext). */
+  seal(token: AccessToken, storedUnder: string): string {
     const json = JSON.stringify(token);
     if (this.#key === undefined) return `${PLAIN}${json}`;
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    cipher.setAAD(additionalData(storedUnder));
     const body = Buffer.concat([cipher.update(json, "utf8"), cipher.final()]);
     return `${ENCRYPTED}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64")}`;
   }
 
   /**
-   * @returns The token, or a reason it cannot be read (wrong key, foreign or corrupted value).
+   * @param storedUnder - The Redis key the value was read from.
+   * @returns The token, or a reason it cannot be read (wrong key, foreign, moved or corrupted value).
    */
-  open(value: string): { token: AccessToken } | { problem: string } {
+  open(value: string, storedUnder: string): { token: AccessToken } | { problem: string } {
     let json: string;
+    if (value.startsWith(ENCRYPTED_V1)) {
+      return { problem: "the value is in an older format (v1) that is no longer read" };
+    }
     if (value.startsWith(ENCRYPTED)) {
       if (this.#key === undefined)
         return { problem: "the value is encrypted but no encryptionKey is set" };
@@ -38,6 +50,7 @@ export class TokenCipher {
       if (bytes.length < 12 + 16 + 1) return { problem: "the encrypted value is truncated" };
       try {
         const decipher = createDecipheriv("aes-256-gcm", this.#key, bytes.subarray(0, 12));
+        decipher.setAAD(additionalData(storedUnder));
         decipher.setAuthTag(bytes.subarray(bytes.length - 16));
         json = Buffer.concat([
           decipher.update(bytes.subarray(12, bytes.length - 16)),
@@ -45,7 +58,8 @@ export class TokenCipher {
         ]).toString("utf8");
       } catch {
         return {
-          problem: "the value does not decrypt with this encryptionKey (another key, or tampered)",
+          problem:
+            "the value does not decrypt with this encryptionKey under this key (another key, moved from another key, or tampered)",
         };
       }
     } else if (value.startsWith(PLAIN)) {
@@ -64,4 +78,8 @@ export class TokenCipher {
       return { problem: "the value is not JSON" };
     }
   }
+}
+
+function additionalData(storedUnder: string): Buffer {
+  return Buffer.from(`${ENCRYPTED}${storedUnder}`, "utf8");
 }

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
@@ -84,7 +85,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^proxy-auth:token:[0-9a-f]{64}$/);
     const stored = (await raw.get(keys[0] as string)) as string;
-    expect(stored.startsWith("v1.aes-256-gcm:")).toBe(true);
+    expect(stored.startsWith("v2.aes-256-gcm:")).toBe(true);
     expect(stored).not.toContain("SECRET-TOKEN");
     expect(await raw.pttl(keys[0] as string)).toBeGreaterThan(118_000);
     expect((await store.get("oauth2:identity\u0000scope"))?.token).toBe("eyJ.SECRET-TOKEN.sig");
@@ -121,6 +122,34 @@ describe("createRedisTokenCache against a real redis-server", () => {
     await plain.set("p", token("plain-token"));
     expect((await plain.get("p"))?.token).toBe("plain-token");
     expect(await store.get("p")).toBeUndefined();
+  });
+
+  it("a sealed value copied to another identity's key fails authentication: one warning, a miss", async () => {
+    // Someone who can write to Redis but has no encryption key moves X's token under A's key.
+    const store = cache();
+    const redisKey = (key: string) =>
+      `proxy-auth:token:${createHash("sha256").update(key).digest("hex")}`;
+    await store.set("identity-X", token("token-of-X"));
+    const sealed = (await raw.get(redisKey("identity-X"))) as string;
+    await raw.set(redisKey("identity-A"), sealed);
+    expect(await store.get("identity-A")).toBeUndefined();
+    expect(await store.get("identity-A")).toBeUndefined();
+    expect(store.lines).toHaveLength(1);
+    expect(store.lines[0]).toMatch(/moved from another key/);
+    expect((await store.get("identity-X"))?.token).toBe("token-of-X");
+    // Through a handler: A gets its own token from the provider, never X's.
+    const sharedKey = JSON.stringify(["identity-A", "litellm_proxy_api"]);
+    await raw.set(redisKey(sharedKey), sealed);
+    const a = handler(store, { cacheKey: "identity-A" });
+    expect((await a.getToken()).token).toMatch(/^eyJ/);
+  });
+
+  it("a value in the first format (v1, not bound to its key) is a miss, re-fetched", async () => {
+    const store = cache();
+    const key = `proxy-auth:token:${createHash("sha256").update("k").digest("hex")}`;
+    await raw.set(key, `v1.aes-256-gcm:${Buffer.alloc(64).toString("base64")}`);
+    expect(await store.get("k")).toBeUndefined();
+    expect(store.lines[0]).toMatch(/older format/);
   });
 
   it("refuses unsafe or incomplete options", () => {

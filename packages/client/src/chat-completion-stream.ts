@@ -1,3 +1,4 @@
+import { redact } from "@proxy-auth/core";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { Deadline } from "./deadline.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
@@ -6,12 +7,14 @@ import type { ChatCompletionChunk } from "./types.js";
 /**
  * The chunks of a streamed chat completion, parsed from server-sent events. Breaking out of the
  * loop (or the caller's signal aborting) closes the connection; a silence longer than the
- * timeout ends the stream with a retryable `ProxyRequestError`.
+ * timeout ends the stream with a retryable `ProxyRequestError`. Error text from the stream is
+ * redacted (`secrets`: what was sent; token-shaped strings) before it enters an error.
  */
 export async function* chatCompletionStream(
   response: Response,
   deadline: Deadline,
   callerSignal: AbortSignal | undefined,
+  secrets: (string | undefined)[] = [],
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   if (response.body === null) {
     deadline.clear();
@@ -36,16 +39,17 @@ export async function* chatCompletionStream(
       } catch {
         throw new ProxyRequestError("The proxy sent a stream event that is not JSON.", {
           status: response.status,
-          body: event.data,
+          body: redact(event.data, { secrets, maxLength: 16_384 }),
           retryable: false,
         });
       }
       if (chunk.error !== undefined) {
+        const message = chunk.error?.message;
         throw new ProxyRequestError(
-          `The proxy reported an error mid-stream: ${chunk.error.message ?? "unknown error"}`,
+          `The proxy reported an error mid-stream: ${typeof message === "string" ? redact(message, { secrets }) : "unknown error"}`,
           {
             status: response.status,
-            body: chunk,
+            body: redactedJson(event.data, secrets),
             retryable: false,
           },
         );
@@ -65,5 +69,15 @@ export async function* chatCompletionStream(
   } finally {
     deadline.abort();
     await events.cancel().catch(() => {});
+  }
+}
+
+/** The event's JSON with secrets and token-shaped strings redacted (the text if that breaks it). */
+function redactedJson(data: string, secrets: (string | undefined)[]): unknown {
+  const text = redact(data, { secrets, maxLength: 16_384 });
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

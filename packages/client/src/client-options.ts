@@ -1,10 +1,10 @@
-import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
 
 /** Per-call options of `completion()` and `embedding()`. */
 export interface RequestOptions {
   /** Overrides the configured base URL for this call. */
   apiBase?: string;
-  /** Extra headers. The injected `Authorization` wins over one given here, as in the seed. */
+  /** Extra headers. The injected `Authorization` wins over one given here, as in LiteLLM's Python SDK. */
   headers?: Record<string, string>;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
   timeoutMs?: number;
@@ -34,10 +34,19 @@ export interface ClientOptions {
   sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
+  /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
+  now?: () => number;
+  /**
+   * Where the client's warnings go (a plain-http proxy that is not on this machine). Default:
+   * the console.
+   */
+  logger?: Logger;
 }
 
 /** Everything one call needs, validated and with defaults. */
 export interface CallSettings {
+  /** The proxy's base URL, without trailing slashes. */
+  base: string;
   url: (path: string) => string;
   proxyAuth: ProxyAuthHandler | undefined;
   apiKey: string | undefined;
@@ -48,7 +57,13 @@ export interface CallSettings {
   fetch: typeof fetch;
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  now: () => number;
+  logger: Logger;
 }
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(`[proxy-auth] ${message}`),
+};
 
 /** Waits, unless the signal aborts first (then rejects with its reason). */
 export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
@@ -90,10 +105,20 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   ) {
     throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
   }
+  if (
+    given.logger !== undefined &&
+    (typeof given.logger !== "object" ||
+      given.logger === null ||
+      typeof given.logger.warn !== "function")
+  ) {
+    throw new ConfigurationError(
+      `${where}: "logger" must be an object with a warn(message) method.`,
+    );
+  }
   checkHeaders(given.headers, `${where}: "headers"`);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
-  for (const name of ["fetch", "sleep", "random"] as const) {
+  for (const name of ["fetch", "sleep", "random", "now"] as const) {
     if (given[name] !== undefined && typeof given[name] !== "function") {
       throw new ConfigurationError(`${where}: "${name}" must be a function.`);
     }
@@ -130,6 +155,7 @@ export function callSettings(
     );
   }
   return {
+    base: root,
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
@@ -143,6 +169,8 @@ export function callSettings(
     fetch: transport,
     sleep: client.sleep ?? abortableSleep,
     random: client.random ?? Math.random,
+    now: client.now ?? Date.now,
+    logger: client.logger ?? consoleLogger,
   };
 }
 

@@ -8,6 +8,8 @@ import type { ProxyAuthHandler } from "@proxy-auth/core";
  *
  * @example
  * ```ts
+ * import OpenAI from "openai";
+ *
  * const openai = new OpenAI({ baseURL: "https://my-proxy.example.com", apiKey: createApiKeyProvider(handler) });
  * ```
  */

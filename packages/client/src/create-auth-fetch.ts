@@ -1,4 +1,5 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
 
 /** Options of {@link createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -15,12 +16,20 @@ export interface AuthFetchOptions {
  * Wraps `fetch` so every request (or every request to `origins`) carries
  * `Authorization: Bearer <token>`, replacing any Authorization the caller set. After a 401 it
  * invalidates that token and replays the request once with a fresh one, when the body can be
- * sent again (no body, a string, bytes, a Blob, form data, search params). For any fetch-based
+ * sent again (no body, a string, bytes, a Blob, form data, search params); a fresh token the
+ * proxy refuses as well is not replaced again for 30 s (the proxy wants another scope or
+ * audience: replacing it on every call would cost a grant per call). For any fetch-based
  * client: the AI SDK, LangChain, the openai package's `fetch` option.
  *
  * @example
  * ```ts
- * const provider = createOpenAICompatible({ name: "litellm", baseURL, fetch: createAuthFetch(handler) });
+ * import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+ *
+ * const provider = createOpenAICompatible({
+ *   name: "litellm",
+ *   baseURL: "https://my-proxy.example.com",
+ *   fetch: createAuthFetch(handler, { origins: ["https://my-proxy.example.com"] }),
+ * });
  * ```
  */
 export function createAuthFetch(
@@ -51,11 +60,14 @@ export function createAuthFetch(
     );
     const response = await base(input, withAuthorization(input, init, first));
     if (response.status !== 401 || first === undefined || !replayable) return response;
+    if (isRefusedReplacement(handler, first, Date.now())) return response;
     handler.invalidate(first);
     const second = await authorize(handler, init?.signal ?? undefined);
     if (second === undefined) return response;
     await response.body?.cancel().catch(() => {});
-    return base(spare ?? input, withAuthorization(spare ?? input, init, second));
+    const replayed = await base(spare ?? input, withAuthorization(spare ?? input, init, second));
+    if (replayed.status === 401) rememberRefusedReplacement(handler, second, Date.now());
+    return replayed;
   };
   return authFetch as typeof fetch;
 }

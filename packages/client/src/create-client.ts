@@ -1,4 +1,4 @@
-import { ConfigurationError } from "@proxy-auth/core";
+import { ConfigurationError, redact } from "@proxy-auth/core";
 import { chatCompletionStream } from "./chat-completion-stream.js";
 import {
   type CallSettings,
@@ -7,6 +7,7 @@ import {
   type RequestOptions,
   validateClientOptions,
 } from "./client-options.js";
+import { warnIfPlainHttp } from "./plain-http-warning.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
 import type {
@@ -33,11 +34,21 @@ export interface CompletionFunction {
   ): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
 }
 
-/** `embedding()`: embeddings for one or more inputs. */
-export type EmbeddingFunction = (
-  request: EmbeddingRequest,
-  options?: RequestOptions,
-) => Promise<EmbeddingResponse>;
+/**
+ * `embedding()`: embeddings for one or more inputs, typed `number[]` unless the request asks
+ * for `encoding_format: "base64"` (then `string`), as the `openai` package types them.
+ */
+export interface EmbeddingFunction {
+  (
+    request: EmbeddingRequest & { encoding_format: "base64" },
+    options?: RequestOptions,
+  ): Promise<EmbeddingResponse<string>>;
+  (
+    request: EmbeddingRequest & { encoding_format?: "float" },
+    options?: RequestOptions,
+  ): Promise<EmbeddingResponse<number[]>>;
+  (request: EmbeddingRequest, options?: RequestOptions): Promise<EmbeddingResponse>;
+}
 
 /** The calls of a client (and of the global `litellm` object). */
 export interface ProxyClient {
@@ -52,8 +63,15 @@ export interface ProxyClient {
  * mutable `litellm` object (read at every call) for the global functions.
  */
 export function bindCalls(
-  settingsFor: (options: RequestOptions | undefined, where: string) => CallSettings,
+  settingsOf: (options: RequestOptions | undefined, where: string) => CallSettings,
 ): ProxyClient {
+  const warned = new Set<string>();
+  const settingsFor = (options: RequestOptions | undefined, where: string) => {
+    const settings = settingsOf(options, where);
+    const sendsCredential = settings.proxyAuth !== undefined || settings.apiKey !== undefined;
+    warnIfPlainHttp(settings.base, sendsCredential, settings.logger, warned);
+    return settings;
+  };
   const completion = (async (request: ChatCompletionRequest, options?: RequestOptions) => {
     checkRequest(request, "completion", "messages");
     const settings = settingsFor(options, "completion()");
@@ -64,17 +82,19 @@ export function bindCalls(
       request,
       stream ? "text/event-stream" : "application/json",
     );
-    if (stream) return chatCompletionStream(sent.response, sent.deadline, settings.signal);
+    if (stream) {
+      return chatCompletionStream(sent.response, sent.deadline, settings.signal, sent.secrets);
+    }
     return readJson<ChatCompletion>(sent, settings);
   }) as CompletionFunction;
-  const embedding: EmbeddingFunction = async (request, options) => {
+  const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
     checkRequest(request, "embedding", "input");
     const settings = settingsFor(options, "embedding()");
     return readJson<EmbeddingResponse>(
       await sendProxyRequest(settings, "/embeddings", request, "application/json"),
       settings,
     );
-  };
+  }) as EmbeddingFunction;
   return { completion, acompletion: completion, embedding, aembedding: embedding };
 }
 
@@ -95,7 +115,7 @@ export function createClient(options: ClientOptions): ProxyClient {
 }
 
 async function readJson<T>(
-  { response, deadline }: ProxyResponse,
+  { response, deadline, secrets }: ProxyResponse,
   settings: CallSettings,
 ): Promise<T> {
   try {
@@ -107,7 +127,7 @@ async function readJson<T>(
         `The proxy answered ${response.status} with a body that is not JSON.`,
         {
           status: response.status,
-          body: text,
+          body: redact(text, { secrets, maxLength: 16_384 }),
           retryable: false,
         },
       );

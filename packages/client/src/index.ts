@@ -22,8 +22,10 @@ export type {
   ChatCompletionChunk,
   ChatCompletionRequest,
   ChatMessage,
+  ChatMessageFields,
   EmbeddingRequest,
   EmbeddingResponse,
+  RequestToolCall,
   ToolCall,
   Usage,
 } from "./types.js";

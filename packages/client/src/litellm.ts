@@ -2,7 +2,7 @@ import type { ProxyAuthHandler } from "@proxy-auth/core";
 import { type ClientOptions, callSettings, validateClientOptions } from "./client-options.js";
 import { bindCalls, type CompletionFunction, type EmbeddingFunction } from "./create-client.js";
 
-/** The seed's module-level settings (`litellm.proxy_auth = …`), as one mutable object. */
+/** LiteLLM's module-level settings (`litellm.proxy_auth = …` in Python), as one mutable object. */
 export interface LitellmSettings {
   /** Token handler: every call carries `Authorization: Bearer <token>`. */
   proxyAuth?: ProxyAuthHandler;
@@ -21,8 +21,21 @@ export interface LitellmSettings {
   aembedding: EmbeddingFunction;
 }
 
-const environment = (name: string): string | undefined =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+/**
+ * An environment variable, when the runtime has them. Deno without `--allow-env` refuses the read
+ * (NotCapable, PermissionDenied before Deno 2): the program was given no environment, so the
+ * variable counts as unset instead of failing every call.
+ */
+function environment(name: string): string | undefined {
+  try {
+    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env?.[name];
+  } catch (error) {
+    const denied = error instanceof Error && /^(NotCapable|PermissionDenied)$/.test(error.name);
+    if (denied) return undefined;
+    throw error;
+  }
+}
 
 /** The options the global functions use right now: `litellm`'s fields, then the environment. */
 function currentOptions(): ClientOptions {
@@ -44,7 +57,7 @@ function currentOptions(): ClientOptions {
 const calls = bindCalls((options, where) => callSettings(currentOptions(), options, where));
 
 /**
- * The seed's global form: set `litellm.proxyAuth` and `litellm.apiBase` once, then call
+ * LiteLLM's global form: set `litellm.proxyAuth` and `litellm.apiBase` once, then call
  * `completion()` / `embedding()` anywhere.
  *
  * @example
@@ -63,7 +76,7 @@ export const litellm: LitellmSettings = {
 export const completion: CompletionFunction = calls.completion;
 /** Embeddings through the globally configured proxy (see {@link litellm}). */
 export const embedding: EmbeddingFunction = calls.embedding;
-/** The seed's async twin of {@link completion}: the same function. */
+/** LiteLLM's async twin of {@link completion}: the same function. */
 export const acompletion: CompletionFunction = calls.completion;
-/** The seed's async twin of {@link embedding}: the same function. */
+/** LiteLLM's async twin of {@link embedding}: the same function. */
 export const aembedding: EmbeddingFunction = calls.embedding;

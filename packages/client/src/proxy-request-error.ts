@@ -16,9 +16,10 @@ export interface ProxyRequestErrorOptions extends ProxyAuthErrorOptions {
  * @example
  * ```ts
  * try {
- *   await completion({ model: "gpt-4", messages });
+ *   await completion({ model: "gpt-4", messages: [{ role: "user", content: "Hello!" }] });
  * } catch (error) {
- *   if (ProxyRequestError.isInstance(error) && error.status === 429) backOff();
+ *   if (ProxyRequestError.isInstance(error)) console.error(error.status, error.retryable);
+ *   else throw error;
  * }
  * ```
  */
@@ -36,7 +37,7 @@ export class ProxyRequestError extends ProxyAuthError {
    * @param options - Status, body, retryability and `cause`.
    */
   constructor(message: string, options: ProxyRequestErrorOptions) {
-    super(message, ErrorCode.PROXY_REQUEST_FAILED, options);
+    super(message, undefined, options);
     this.status = options.status;
     this.retryable = options.retryable;
     // The body can be large: keep it out of logs that serialise the error.

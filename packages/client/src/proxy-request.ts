@@ -1,14 +1,24 @@
-import { isRetryableStatus, parseRetryAfterSeconds } from "@proxy-auth/core";
+import { isRetryableStatus, parseRetryAfterSeconds, redact } from "@proxy-auth/core";
 import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import {
+  isRefusedReplacement,
+  refusesFreshTokensMessage,
+  rememberRefusedReplacement,
+} from "./refused-replacements.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
 export interface ProxyResponse {
   response: Response;
   deadline: Deadline;
+  /** What was sent as credentials: redacted from any text the proxy sends back. */
+  secrets: (string | undefined)[];
 }
+
+/** The longest proxy body kept on an error (after redaction). */
+const ERROR_BODY_CHARACTERS = 16_384;
 
 interface Authorization {
   /** The token sent, when it came from the handler (to invalidate it on a 401). */
@@ -44,8 +54,11 @@ export async function sendProxyRequest(
     const deadline = new Deadline(settings.timeoutMs, settings.signal);
     let response: Response;
     let failure: ProxyRequestError;
+    // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws "Illegal
+    // invocation" when called as a method of another object.
+    const send = settings.fetch;
     try {
-      response = await settings.fetch(url, {
+      response = await send(url, {
         method: "POST",
         headers,
         body: json,
@@ -75,19 +88,34 @@ export async function sendProxyRequest(
       await settings.sleep(backoffMs(++retries, settings.random), settings.signal);
       continue;
     }
-    if (response.ok) return { response, deadline };
+    const secrets = [authorization.token, settings.apiKey];
+    if (response.ok) return { response, deadline, secrets };
 
     const status = response.status;
     const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
     const text = await response.text().catch(() => "");
     deadline.clear();
-    if (status === 401 && authorization.token !== undefined && !replayed && settings.proxyAuth) {
-      // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
-      settings.proxyAuth.invalidate(authorization.token);
-      replayed = true;
-      continue;
+    const { proxyAuth } = settings;
+    if (status === 401 && authorization.token !== undefined && proxyAuth !== undefined) {
+      const now = settings.now();
+      if (!replayed && !isRefusedReplacement(proxyAuth, authorization.token, now)) {
+        // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
+        proxyAuth.invalidate(authorization.token);
+        replayed = true;
+        continue;
+      }
+      // A fresh token refused too: the proxy wants another scope or audience. Not replaced
+      // again for a while, or every call would cost a grant.
+      if (replayed) rememberRefusedReplacement(proxyAuth, authorization.token, now);
+      const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+      const said = proxyMessage(body);
+      throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
+        status,
+        body,
+        retryable: false,
+      });
     }
-    failure = errorFromResponse(status, text, url, authorization.failure);
+    failure = errorFromResponse(status, text, url, authorization.failure, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
@@ -106,7 +134,7 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;
-    // "warn" (the seed's behaviour): the handler has logged it; the request goes on.
+    // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
     return { ...fallback, failure: error };
   }
 }
@@ -116,9 +144,12 @@ function errorFromResponse(
   text: string,
   url: string,
   tokenFailure: unknown,
+  secrets: (string | undefined)[],
 ): ProxyRequestError {
-  const body = parse(text);
-  const detail = describeBody(body);
+  // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
+  const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+  const said = proxyMessage(body);
+  const detail = said === undefined ? "." : `: ${said}`;
   if (status === 401 && tokenFailure !== undefined) {
     const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
     return new ProxyRequestError(
@@ -146,8 +177,8 @@ function parse(text: string): unknown {
   }
 }
 
-/** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened. */
-function describeBody(body: unknown): string {
+/** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened and redacted. */
+function proxyMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error;
   const message =
     typeof error === "string"
@@ -155,8 +186,7 @@ function describeBody(body: unknown): string {
       : typeof (error as { message?: unknown })?.message === "string"
         ? (error as { message: string }).message
         : undefined;
-  if (message === undefined) return ".";
-  return `: ${message.length > 500 ? `${message.slice(0, 500)}…` : message}`;
+  return message === undefined ? undefined : redact(message);
 }
 
 function origin(url: string): string {

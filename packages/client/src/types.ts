@@ -1,12 +1,30 @@
-/** One message of a chat (OpenAI-compatible). Extra fields pass through unchanged. */
-export interface ChatMessage {
+/**
+ * The fields of a chat message every OpenAI-compatible API knows. A history typed with the
+ * `openai` package's `ChatCompletionMessageParam[]` matches it as it is.
+ */
+export interface ChatMessageFields {
   role: "system" | "developer" | "user" | "assistant" | "tool" | (string & {});
-  /** Text, content parts (images, audio…), or null for an assistant turn with only tool calls. */
-  content: string | Record<string, unknown>[] | null;
+  /**
+   * Text, content parts (images, audio…), or null / absent for an assistant turn with only tool
+   * calls.
+   */
+  content?: string | readonly object[] | null;
   name?: string;
-  tool_calls?: ToolCall[];
+  /** The tool calls of an earlier assistant turn (function calls, or a provider's own kinds). */
+  tool_calls?: readonly RequestToolCall[];
   tool_call_id?: string;
+}
+
+/** One message of a chat (OpenAI-compatible). Extra fields (`cache_control`…) pass through unchanged. */
+export interface ChatMessage extends ChatMessageFields {
   [field: string]: unknown;
+}
+
+/** A tool call sent back in a chat history: a function call, or another kind a provider defines. */
+export interface RequestToolCall {
+  id: string;
+  type: "function" | (string & {});
+  function?: { name: string; arguments: string };
 }
 
 /** A function call requested by the model. */
@@ -23,7 +41,8 @@ export interface ToolCall {
  */
 export interface ChatCompletionRequest {
   model: string;
-  messages: ChatMessage[];
+  /** The chat so far: our {@link ChatMessage}s, or another library's typed messages (the openai package's). */
+  messages: readonly (ChatMessage | ChatMessageFields)[];
   stream?: boolean;
   [field: string]: unknown;
 }
@@ -90,14 +109,19 @@ export interface ChatCompletionChunk {
 export interface EmbeddingRequest {
   model: string;
   input: string | string[] | number[] | number[][];
+  /** `"float"` (the default): vectors of numbers; `"base64"`: each vector as a base64 string. */
+  encoding_format?: "float" | "base64" | (string & {});
   [field: string]: unknown;
 }
 
-/** An embedding response (`data[0].embedding`). */
-export interface EmbeddingResponse {
+/**
+ * An embedding response (`data[0].embedding`): `number[]` vectors, or base64 strings when the
+ * request asked for `encoding_format: "base64"`. `embedding()` picks the type from the request.
+ */
+export interface EmbeddingResponse<Vector extends number[] | string = number[] | string> {
   object: "list";
   model: string;
-  data: { object: "embedding"; index: number; embedding: number[] | string }[];
+  data: { object: "embedding"; index: number; embedding: Vector }[];
   usage?: Usage;
   [field: string]: unknown;
 }

@@ -5,13 +5,13 @@ import { InvalidTokenError } from "./errors.js";
  *
  * @example
  * ```ts
- * const token: AccessToken = { token: jwt, expiresOn: Math.floor(Date.now() / 1000) + 3600 };
+ * const token: AccessToken = { token: "eyJhbGciOi...", expiresOn: Math.floor(Date.now() / 1000) + 3600 };
  * ```
  */
 export interface AccessToken {
   /** The access token (a JWT or an opaque string), sent as `Authorization: Bearer <token>`. */
   token: string;
-  /** Absolute expiry as Unix time in SECONDS (the seed's `expires_on`). */
+  /** Absolute expiry as Unix time in SECONDS (`expires_on` in LiteLLM's Python `litellm.proxy_auth`). */
   expiresOn: number;
   /** Optional provider hint, Unix seconds: refresh in the background after this time. */
   refreshAfter?: number;

@@ -14,11 +14,18 @@ export interface RetryOptions {
    * delay (such as a long `Retry-After`) fails the waiting callers at once instead. Default 2_000.
    */
   maxBlockingDelayMs?: number;
+  /**
+   * The longest `Retry-After`, in seconds, that is honoured; a longer one waits only this long,
+   * so one 429 cannot leave the handler without a token for an hour. Non-finite or negative
+   * values are ignored. Default 60.
+   */
+  maxRetryAfterSeconds?: number;
 }
 
 /**
  * Exponential backoff with full jitter (a uniformly random delay below the exponential step),
- * never shorter than the provider's `Retry-After`.
+ * never shorter than the provider's `Retry-After` (capped at `maxRetryAfterSeconds`; a
+ * non-finite or negative value is ignored).
  *
  * @param failures - Consecutive failures so far, 1 for the first.
  * @param random - A source of numbers in [0, 1).
@@ -27,11 +34,15 @@ export interface RetryOptions {
  */
 export function backoffDelayMs(
   failures: number,
-  options: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs">>,
+  options: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterSeconds">>,
   random: () => number,
   retryAfterSeconds?: number,
 ): number {
   const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (failures - 1));
   const jittered = Math.floor(random() * step);
-  return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
+  const honoured =
+    retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
+      ? Math.min(retryAfterSeconds, options.maxRetryAfterSeconds)
+      : 0;
+  return Math.max(jittered, honoured * 1000);
 }

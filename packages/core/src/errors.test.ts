@@ -3,6 +3,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   ConfigurationError,
+  CredentialUnavailableError,
   ErrorCode,
   InvalidTokenError,
   ProxyAuthError,
@@ -27,6 +28,28 @@ describe("error classes", () => {
     expect(new InvalidTokenError("x").code).toBe("INVALID_TOKEN");
     expect(new ConfigurationError("x").code).toBe("CONFIGURATION_ERROR");
     expect(new TokenAcquisitionError("x").retryable).toBe(false);
+  });
+
+  it("each class states its code once: the static code is what instances carry", () => {
+    for (const ErrorClass of [
+      TokenAcquisitionError,
+      InvalidTokenError,
+      ConfigurationError,
+      CredentialUnavailableError,
+    ]) {
+      const error = new ErrorClass("x");
+      expect(error.code).toBe(ErrorClass.code);
+      expect(ErrorClass.isInstance(error)).toBe(true);
+    }
+    // A third party's subclass gets its own static code the same way.
+    class VaultError extends ProxyAuthError {
+      static override readonly code = "VAULT_SEALED";
+    }
+    expect(new VaultError("sealed").code).toBe("VAULT_SEALED");
+    expect(new ProxyAuthError("x", "CUSTOM").code).toBe("CUSTOM");
+    const unavailable = new CredentialUnavailableError("no managed identity here");
+    expect(unavailable).toMatchObject({ code: "CREDENTIAL_UNAVAILABLE", retryable: false });
+    expect(TokenAcquisitionError.isInstance(unavailable)).toBe(false);
   });
 
   it("isInstance tells the classes apart by code", () => {

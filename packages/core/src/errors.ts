@@ -11,6 +11,7 @@ export const ErrorCode = {
   INVALID_TOKEN: "INVALID_TOKEN",
   CONFIGURATION_ERROR: "CONFIGURATION_ERROR",
   PROXY_REQUEST_FAILED: "PROXY_REQUEST_FAILED",
+  CREDENTIAL_UNAVAILABLE: "CREDENTIAL_UNAVAILABLE",
 } as const;
 
 /** Options shared by every proxy-auth error. */
@@ -40,13 +41,14 @@ export class ProxyAuthError extends Error {
 
   /**
    * @param message - What went wrong and, where possible, what to change. Never a secret.
-   * @param code - The stable code; subclasses pass their own.
+   * @param code - The stable code; by default the static `code` of the class constructed, so a
+   *   subclass states its code once.
    * @param options - `cause`.
    */
-  constructor(message: string, code: string, options?: ProxyAuthErrorOptions) {
+  constructor(message: string, code?: string, options?: ProxyAuthErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
+    this.code = code ?? (new.target as unknown as { readonly code: string }).code;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -96,7 +98,7 @@ export class TokenAcquisitionError extends ProxyAuthError {
    * @param options - Status, OAuth error, retryability, `Retry-After` and `cause`.
    */
   constructor(message: string, options: TokenAcquisitionErrorOptions = {}) {
-    super(message, ErrorCode.TOKEN_ACQUISITION_FAILED, options);
+    super(message, undefined, options);
     if (options.status !== undefined) this.status = options.status;
     if (options.oauthError !== undefined) this.oauthError = options.oauthError;
     this.retryable = options.retryable ?? false;
@@ -113,7 +115,7 @@ export class InvalidTokenError extends ProxyAuthError {
    * @param options - `cause`.
    */
   constructor(message: string, options?: ProxyAuthErrorOptions) {
-    super(message, ErrorCode.INVALID_TOKEN, options);
+    super(message, undefined, options);
   }
 }
 
@@ -126,6 +128,26 @@ export class ConfigurationError extends ProxyAuthError {
    * @param options - `cause`.
    */
   constructor(message: string, options?: ProxyAuthErrorOptions) {
-    super(message, ErrorCode.CONFIGURATION_ERROR, options);
+    super(message, undefined, options);
+  }
+}
+
+/**
+ * The credential cannot work where this runs: no identity is configured here (no managed
+ * identity, no federated token file, not signed in, not inside a CI job that issues tokens…).
+ * Unlike a {@link TokenAcquisitionError}, no identity provider was asked or answered, and
+ * trying again will not help until the environment changes. The message names what was tried.
+ */
+export class CredentialUnavailableError extends ProxyAuthError {
+  static override readonly code: string = ErrorCode.CREDENTIAL_UNAVAILABLE;
+  /** Always `false`: retrying cannot help until the environment changes. */
+  readonly retryable = false;
+
+  /**
+   * @param message - Which credential, what it looked for, and what to configure.
+   * @param options - `cause`.
+   */
+  constructor(message: string, options?: ProxyAuthErrorOptions) {
+    super(message, undefined, options);
   }
 }

@@ -3,6 +3,7 @@ export { validateAccessToken } from "./access-token.js";
 export type { RetryOptions } from "./backoff.js";
 export {
   ConfigurationError,
+  CredentialUnavailableError,
   ErrorCode,
   InvalidTokenError,
   ProxyAuthError,
@@ -12,8 +13,10 @@ export {
 } from "./errors.js";
 export { jwtExpiry } from "./jwt-expiry.js";
 export type { Logger } from "./logger.js";
+export { isLoopbackHost } from "./loopback-host.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
+export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";

@@ -7,7 +7,8 @@
  *
  * @example
  * ```ts
- * const expiresOn = jwtExpiry(token) ?? Math.floor(Date.now() / 1000) + 3600;
+ * const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE4OTM0NTYwMDB9.c2lnbmF0dXJl";
+ * const expiresOn = jwtExpiry(jwt) ?? Math.floor(Date.now() / 1000) + 3600; // 1893456000
  * ```
  */
 export function jwtExpiry(token: string): number | undefined {

@@ -4,7 +4,9 @@
  *
  * @example
  * ```ts
- * const logger: Logger = { warn: (message, meta) => pino.warn(meta, message) };
+ * const logger: Logger = {
+ *   warn: (message, meta) => console.warn(JSON.stringify({ level: "warn", message, ...meta })),
+ * };
  * ```
  */
 export interface Logger {

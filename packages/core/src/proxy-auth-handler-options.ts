@@ -16,7 +16,7 @@ export interface ProxyAuthHandlerOptions {
    */
   refreshBufferSeconds?: number;
   /**
-   * What `getAuthHeaders()` does when no token can be had: `"warn"` (default, the seed's
+   * What `getAuthHeaders()` does when no token can be had: `"warn"` (default, LiteLLM's Python
    * behaviour) logs one warning per failure episode and resolves `{}` so the request goes on
    * without the header; `"throw"` rejects.
    */
@@ -32,6 +32,12 @@ export interface ProxyAuthHandlerOptions {
   expiryMarginSeconds?: number;
   /** How long one credential call may take before it counts as a retryable failure. Default 30_000 ms. */
   credentialTimeoutMs?: number;
+  /**
+   * The longest a caller waits for a token, whatever the provider does (hangs, slow retries, a
+   * slow shared cache): retries are fitted inside it and each credential call is cut to what is
+   * left. A caller still waiting then gets a retryable `TokenAcquisitionError`. Default 15_000 ms.
+   */
+  maxTokenWaitMs?: number;
   /** Retry and backoff tuning. */
   retry?: RetryOptions;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random` (inject one in tests). */
@@ -67,6 +73,7 @@ export interface ResolvedHandlerOptions {
   logger: Logger;
   now: () => number;
   credentialTimeoutMs: number;
+  maxTokenWaitMs: number;
   retry: Required<RetryOptions>;
   random: () => number;
   sleep: (milliseconds: number) => Promise<void>;
@@ -161,11 +168,13 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     logger: logger as Logger,
     now: fn("now", given.now, Date.now),
     credentialTimeoutMs: number("credentialTimeoutMs", given.credentialTimeoutMs, 30_000, 1),
+    maxTokenWaitMs: number("maxTokenWaitMs", given.maxTokenWaitMs, 15_000, 1),
     retry: {
       attempts: number("retry.attempts", retry.attempts, 3, 1),
       baseDelayMs: number("retry.baseDelayMs", retry.baseDelayMs, 250),
       maxDelayMs: number("retry.maxDelayMs", retry.maxDelayMs, 60_000),
       maxBlockingDelayMs: number("retry.maxBlockingDelayMs", retry.maxBlockingDelayMs, 2_000),
+      maxRetryAfterSeconds: number("retry.maxRetryAfterSeconds", retry.maxRetryAfterSeconds, 60),
     },
     random: fn("random", given.random, Math.random),
     sleep: fn("sleep", given.sleep, defaultSleep),

@@ -617,3 +617,19 @@ describe("abort", () => {
     expect(credential.calls).toBe(1);
   });
 });
+
+describe("rule 11: log events carry scope, expiry and timings", () => {
+  it("says when a fetched token expires and when its refresh is due, never the token", async () => {
+    const handler = handlerWith(credentialFrom((n) => issued(n, 600)));
+    await handler.getToken();
+    const line = logger.lines.find((entry) => entry.message === "Token fetched");
+    expect(line?.meta).toEqual({
+      scope: "api://proxy/.default",
+      expiresOn: clock.seconds + 600,
+      // The default buffer: 60 s before expiry.
+      refreshAt: clock.seconds + 540,
+      durationMs: 0,
+    });
+    expect(JSON.stringify(logger.lines)).not.toContain(tokenString(1));
+  });
+});

@@ -6,6 +6,8 @@ import {
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
 } from "./proxy-auth-handler-options.js";
+import { redact } from "./redact.js";
+import { sharedCacheKey } from "./shared-cache-key.js";
 import { SharedTokenSource } from "./shared-token-source.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
 import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
@@ -35,7 +37,11 @@ const ignore = () => {};
  * @example
  * ```ts
  * const handler = new ProxyAuthHandler({
- *   credential: new GenericOAuth2Credential({ clientId, clientSecret, tokenUrl }),
+ *   credential: new GenericOAuth2Credential({
+ *     clientId: "litellm-client",
+ *     clientSecret: process.env.CLIENT_SECRET ?? "",
+ *     tokenUrl: "https://idp.example.com/oauth2/token",
+ *   }),
  *   scope: "litellm_proxy_api",
  * });
  * const headers = await handler.getAuthHeaders(); // { Authorization: "Bearer eyJ..." }
@@ -78,8 +84,7 @@ export class ProxyAuthHandler {
         : new SharedTokenSource({
             cache,
             // The scope is always part of the key: one identity, many scopes, many tokens.
-            key: async () =>
-              `${cacheKey ?? (await this.credential.cacheKey?.())}\u0000${this.scope}`,
+            key: () => sharedCacheKey(this.credential, cacheKey, this.scope),
             timeoutMs: this.#options.cacheTimeoutMs,
             waitMs: this.#options.cacheWaitMs,
             now: this.#now,
@@ -148,7 +153,7 @@ export class ProxyAuthHandler {
     if (this.#flight === undefined && failure !== undefined && now < failure.retryAt) {
       throw failure.error;
     }
-    return waitFor(this.#refresh(), signal);
+    return waitFor(this.#refresh(), signal, this.#options.maxTokenWaitMs, this.scope);
   }
 
   #refreshInBackground(now: number): void {
@@ -182,11 +187,13 @@ export class ProxyAuthHandler {
 
   /** Calls the credential, retrying transient failures while no usable token exists. */
   async #acquire(generation: number): Promise<ScheduledToken> {
-    const { logger, retry } = this.#options;
+    const { logger, retry, maxTokenWaitMs } = this.#options;
+    // Every attempt and every wait between attempts fits inside one bound.
+    const deadline = this.#now() + maxTokenWaitMs;
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
-        const accessToken = await this.#nextToken();
+        const accessToken = await this.#nextToken(deadline - startedAt);
         const now = this.#now();
         const token = scheduleToken(
           accessToken,
@@ -202,6 +209,7 @@ export class ProxyAuthHandler {
         logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
           scope: this.scope,
           expiresOn: token.accessToken.expiresOn,
+          refreshAt: token.refreshAt / 1000,
           durationMs: now - startedAt,
         });
         this.#everFetched = true;
@@ -221,7 +229,8 @@ export class ProxyAuthHandler {
           !serving &&
           retryable &&
           attempt < retry.attempts &&
-          delayMs <= retry.maxBlockingDelayMs
+          delayMs <= retry.maxBlockingDelayMs &&
+          now + delayMs < deadline
         ) {
           logger.debug?.("Token request failed; retrying", {
             scope: this.scope,
@@ -239,9 +248,9 @@ export class ProxyAuthHandler {
   }
 
   /** A validated token: from the credential, or through the shared cache when there is one. */
-  #nextToken(): Promise<AccessToken> {
+  #nextToken(budgetMs: number): Promise<AccessToken> {
     const fetchToken = async () =>
-      validateAccessToken(await this.#callCredential(), this.#now() / 1000);
+      validateAccessToken(await this.#callCredential(budgetMs), this.#now() / 1000);
     if (this.#shared === undefined) return fetchToken();
     return this.#shared.obtain(fetchToken, (shared) => this.#acceptShared(shared));
   }
@@ -267,9 +276,16 @@ export class ProxyAuthHandler {
     return usable ? token : undefined;
   }
 
-  /** Runs the credential with a timeout; its timer never keeps the process alive. */
-  #callCredential(): Promise<unknown> {
-    const { credential, credentialTimeoutMs } = this.#options;
+  /**
+   * Runs the credential with a timeout (`credentialTimeoutMs`, cut to what is left of the wait
+   * bound); its timer never keeps the process alive.
+   */
+  #callCredential(budgetMs: number): Promise<unknown> {
+    const { credential } = this.#options;
+    const credentialTimeoutMs = Math.max(
+      1,
+      Math.min(this.#options.credentialTimeoutMs, Math.ceil(budgetMs)),
+    );
     const controller = new AbortController();
     // Called synchronously (a throw becomes a rejection), so the request starts at once.
     const work = new Promise<unknown>((resolve) =>
@@ -319,7 +335,10 @@ function retryAfter(error: ProxyAuthError): number | undefined {
 /** Credentials may throw anything; callers always get a ProxyAuthError (the original as `cause`). */
 function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
   if (ProxyAuthError.isInstance(caught)) return caught;
-  const reason = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  // A third-party credential's message may carry a provider's text: bounded and redacted.
+  const reason = redact(
+    caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught),
+  );
   return new TokenAcquisitionError(
     `The credential failed to get a token for scope "${scope}" (${reason}).`,
     {
@@ -328,12 +347,29 @@ function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
   );
 }
 
-/** Waits for the shared flight, but lets this caller stop waiting when its signal aborts. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
+/**
+ * Waits for the shared flight, at most `maxWaitMs` (the flight goes on for others), and lets
+ * this caller stop waiting when its signal aborts.
+ */
+function waitFor<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  maxWaitMs: number,
+  scope: string,
+): Promise<T> {
+  const bounded = withTimeout(
+    promise,
+    maxWaitMs,
+    () =>
+      new TokenAcquisitionError(
+        `No token for scope "${scope}" within ${maxWaitMs} ms (maxTokenWaitMs); the identity provider or the token cache is too slow.`,
+        { retryable: true },
+      ),
+  );
+  if (signal === undefined) return bounded;
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    bounded.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }

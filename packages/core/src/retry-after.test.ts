@@ -17,4 +17,7 @@ describe("parseRetryAfterSeconds", () => {
     expect(parseRetryAfterSeconds("soon", now)).toBeUndefined();
     expect(parseRetryAfterSeconds("-5", now)).toBeUndefined();
   });
+  it("returns undefined for a number too large to be finite (a 400-digit value)", () => {
+    expect(parseRetryAfterSeconds("9".repeat(400), now)).toBeUndefined();
+  });
 });

@@ -3,7 +3,8 @@
  *
  * @param value - The header value (`null` or `undefined` when absent).
  * @param nowMs - The current time in milliseconds, for HTTP-dates. Default `Date.now()`.
- * @returns The delay in seconds (0 for a date in the past), or `undefined` when absent or unreadable.
+ * @returns The delay in seconds (0 for a date in the past), or `undefined` when absent,
+ *   unreadable or too large to be a number (a 400-digit value is not `Infinity`).
  *
  * @example
  * ```ts
@@ -16,7 +17,10 @@ export function parseRetryAfterSeconds(
 ): number | undefined {
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return Number.isFinite(seconds) ? seconds : undefined;
+  }
   // An HTTP-date names its day and month; V8 would otherwise read "-5" as the year -5.
   const date = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) return undefined;

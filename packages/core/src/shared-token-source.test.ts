@@ -56,7 +56,7 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
 }
 
 /** The key handlers with cacheKey "fleet-key" and scope "s" share under. */
-const SHARED_KEY = "fleet-key\u0000s";
+const SHARED_KEY = JSON.stringify(["fleet-key", "s"]);
 
 const issued = (n: number, lifetime = 3600): AccessToken => ({
   token: tokenString(n),

@@ -7,14 +7,15 @@ export interface GetTokenOptions {
 }
 
 /**
- * Anything with this method is a credential provider (the seed's `TokenCredential` protocol).
+ * Anything with this method is a credential provider (the `TokenCredential` protocol of LiteLLM's Python `litellm.proxy_auth`).
  * Implement it to plug any authentication mechanism into {@link ProxyAuthHandler}.
  *
  * @example
  * ```ts
  * const credential: TokenCredential = {
  *   async getToken(scope) {
- *     const jwt = await mySystem.getJwt(scope);
+ *     const response = await fetch(`https://tokens.internal.example/jwt?scope=${scope}`);
+ *     const jwt = await response.text();
  *     return { token: jwt, expiresOn: Math.floor(Date.now() / 1000) + 3600 };
  *   },
  * };

@@ -28,6 +28,17 @@ describe("scheduleToken", () => {
     expect(scheduleToken(token(3600, 3599), nowMs, 60, 5).refreshAt).toBe(at(3540));
   });
 
+  it("never refreshes sooner than min(30 s, half the remaining life) after obtaining", () => {
+    expect(scheduleToken(token(3600, -60), nowMs, 60, 5).refreshAt).toBe(at(30));
+    expect(scheduleToken(token(20, -60), nowMs, 60, 5).refreshAt).toBe(at(10));
+  });
+
+  it("freezes the scheduled token and the AccessToken it holds", () => {
+    const scheduled = scheduleToken(token(3600), nowMs, 60, 5);
+    expect(Object.isFrozen(scheduled)).toBe(true);
+    expect(Object.isFrozen(scheduled.accessToken)).toBe(true);
+  });
+
   it("with a zero buffer serves the token until expiry", () => {
     const scheduled = scheduleToken(token(100), nowMs, 0, 5);
     expect(scheduled.refreshAt).toBe(at(100));

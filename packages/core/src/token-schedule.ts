@@ -16,8 +16,11 @@ export interface ScheduledToken {
  *
  * The buffer is `min(refreshBufferSeconds, half the remaining lifetime)`, so a 60 s token is
  * refreshed after 30 s rather than on every call; a provider's `refreshAfter` can only bring
- * the refresh earlier. The margin (clock skew, transit) is capped at half the buffer, so a
- * freshly obtained token is always served for at least three quarters of its remaining life.
+ * the refresh earlier, never sooner than {@link refreshFloorMs} after the token was obtained (a
+ * credential that always says "refresh now" costs one call per floor, not one per request).
+ * The margin (clock skew, transit) is capped at half the buffer, so a freshly obtained token is
+ * always served for at least three quarters of its remaining life. The token is frozen: what
+ * callers are handed cannot change what the handler serves.
  */
 export function scheduleToken(
   accessToken: AccessToken,
@@ -31,12 +34,20 @@ export function scheduleToken(
   const usableUntil = expiresAt - marginMs;
   let refreshAt = expiresAt - bufferMs;
   if (accessToken.refreshAfter !== undefined) {
-    refreshAt = Math.min(refreshAt, accessToken.refreshAfter * 1000);
+    refreshAt = Math.max(
+      Math.min(refreshAt, accessToken.refreshAfter * 1000),
+      nowMs + refreshFloorMs(expiresAt - nowMs),
+    );
   }
-  return {
-    accessToken,
+  return Object.freeze({
+    accessToken: Object.freeze(accessToken),
     authorization: `Bearer ${accessToken.token}`,
     refreshAt: Math.min(refreshAt, usableUntil),
     usableUntil,
-  };
+  });
+}
+
+/** The shortest time between obtaining a token and refreshing it: `min(30 s, half its remaining life)`. */
+export function refreshFloorMs(remainingMs: number): number {
+  return Math.min(30_000, remainingMs / 2);
 }

@@ -14,6 +14,7 @@ function run(args: string[]) {
 const scenario = (load: string) => `
 ${load}
 const now = () => Math.floor(Date.now() / 1000);
+let offset = 0; // moved past the refresh floor (30 s after a token is obtained)
 let calls = 0;
 const credential = {
   getToken() {
@@ -23,8 +24,9 @@ const credential = {
     return new Promise(() => {});
   },
 };
-const handler = new ProxyAuthHandler({ credential, scope: "s", credentialTimeoutMs: 3_600_000, logger: { warn() {} }, random: () => 0 });
+const handler = new ProxyAuthHandler({ credential, scope: "s", now: () => Date.now() + offset, credentialTimeoutMs: 3_600_000, maxTokenWaitMs: 3_600_000, logger: { warn() {} }, random: () => 0 });
 await handler.getAuthHeaders();
+offset = 31_000;
 await handler.getAuthHeaders(); // background refresh 2 fails
 await new Promise((resolve) => setTimeout(resolve, 10));
 const headers = await handler.getAuthHeaders(); // background refresh 3 hangs forever

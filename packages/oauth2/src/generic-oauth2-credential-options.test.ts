@@ -1,7 +1,6 @@
-import { ConfigurationError } from "@proxy-auth/core";
+import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
 import { describe, expect, it } from "vitest";
 import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
-import { isLoopbackHost } from "./generic-oauth2-credential-options.js";
 
 const base = {
   clientId: "id",
@@ -56,14 +55,24 @@ describe("GenericOAuth2Credential options", () => {
   });
 
   it("accepts http for loopback hosts only", () => {
-    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "api.localhost"]) {
+    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]"]) {
       expect(isLoopbackHost(host)).toBe(true);
       expect(
         () => new GenericOAuth2Credential({ ...base, tokenUrl: `http://${host}:8080/token` }),
       ).not.toThrow();
     }
-    for (const host of ["localhost.example.com", "128.0.0.1", "0.0.0.0", "[::2]"]) {
+    // Names under .localhost are resolved by DNS on many systems: the secret could leave the machine.
+    for (const host of [
+      "localhost.example.com",
+      "128.0.0.1",
+      "0.0.0.0",
+      "[::2]",
+      "api.localhost",
+    ]) {
       expect(isLoopbackHost(host)).toBe(false);
+      expect(
+        () => new GenericOAuth2Credential({ ...base, tokenUrl: `http://${host}:8080/token` }),
+      ).toThrow(/must use https/);
     }
   });
 

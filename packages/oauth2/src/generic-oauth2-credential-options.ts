@@ -1,4 +1,4 @@
-import { ConfigurationError } from "@proxy-auth/core";
+import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
 
 /** Options of {@link GenericOAuth2Credential}. */
 export interface GenericOAuth2CredentialOptions {
@@ -16,7 +16,7 @@ export interface GenericOAuth2CredentialOptions {
    * `/.well-known/openid-configuration` (falling back to `/.well-known/oauth-authorization-server`).
    */
   issuer?: string;
-  /** How the client authenticates. Default `"client_secret_post"` (what the seed sends). */
+  /** How the client authenticates. Default `"client_secret_post"` (what LiteLLM's Python `proxy_auth` sends). */
   authMethod?: "client_secret_post" | "client_secret_basic";
   /** Sent as `audience` (Auth0 needs it). */
   audience?: string;
@@ -28,6 +28,11 @@ export interface GenericOAuth2CredentialOptions {
   timeoutMs?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * The largest token or discovery answer read, in bytes. A larger one is cancelled unread and
+   * fails with a non-retryable `TokenAcquisitionError`. Default 1_048_576 (1 MiB).
+   */
+  maxResponseBytes?: number;
   /** Clock in milliseconds, for `expiresOn`. Default `Date.now` (inject the handler's in tests). */
   now?: () => number;
 }
@@ -40,6 +45,7 @@ export interface ResolvedCredentialOptions {
   authMethod: "client_secret_post" | "client_secret_basic";
   params: [string, string][];
   timeoutMs: number;
+  maxResponseBytes: number;
   fetch: typeof fetch;
   now: () => number;
 }
@@ -118,6 +124,16 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
       'GenericOAuth2Credential: "timeoutMs" must be a positive number of milliseconds.',
     );
   }
+  const maxResponseBytes = given.maxResponseBytes ?? 1_048_576;
+  if (
+    typeof maxResponseBytes !== "number" ||
+    !Number.isInteger(maxResponseBytes) ||
+    maxResponseBytes < 1
+  ) {
+    throw new ConfigurationError(
+      'GenericOAuth2Credential: "maxResponseBytes" must be a whole number of bytes, at least 1.',
+    );
+  }
   const transport = given.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(
@@ -137,6 +153,7 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
     authMethod,
     params,
     timeoutMs,
+    maxResponseBytes,
     fetch: transport as typeof fetch,
     now: now as () => number,
   };
@@ -164,15 +181,5 @@ function endpointUrl(value: unknown, name: string): URL {
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
   throw new ConfigurationError(
     `GenericOAuth2Credential: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
-  );
-}
-
-/** Whether `hostname` (as `URL.hostname` spells it) can only be this machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
 }

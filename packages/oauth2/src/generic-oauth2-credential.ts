@@ -1,20 +1,24 @@
 import {
   type AccessToken,
+  ConfigurationError,
   type GetTokenOptions,
+  isLoopbackHost,
   jwtExpiry,
+  ProxyAuthError,
+  redact,
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
+import { boundedFetch } from "./bounded-fetch.js";
 import {
   type GenericOAuth2CredentialOptions,
-  isLoopbackHost,
   type ResolvedCredentialOptions,
   resolveCredentialOptions,
 } from "./generic-oauth2-credential-options.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 
-/** The seed's default lifetime when the provider says nothing about expiry. */
+/** LiteLLM's Python default lifetime when the provider says nothing about expiry. */
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /**
@@ -45,6 +49,9 @@ export class GenericOAuth2Credential implements TokenCredential {
   readonly #options: ResolvedCredentialOptions;
   readonly #client: oauth.Client;
   readonly #authentication: oauth.ClientAuth;
+  readonly #fetch: typeof fetch;
+  /** What this credential sends that must never come back out in an error. */
+  readonly #secrets: readonly string[];
   #server: Promise<oauth.AuthorizationServer> | undefined;
 
   /**
@@ -58,6 +65,11 @@ export class GenericOAuth2Credential implements TokenCredential {
     this.authMethod = authMethod;
     this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
+    this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
+    this.#secrets = [
+      clientSecret,
+      btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`),
+    ];
     this.#authentication =
       authMethod === "client_secret_basic"
         ? oauth.ClientSecretBasic(clientSecret)
@@ -94,7 +106,7 @@ export class GenericOAuth2Credential implements TokenCredential {
         params,
         {
           signal,
-          [oauth.customFetch]: this.#options.fetch,
+          [oauth.customFetch]: this.#fetch,
           [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
         },
       );
@@ -107,11 +119,12 @@ export class GenericOAuth2Credential implements TokenCredential {
     } catch (error) {
       // The body may have been cut off by the timeout or the caller.
       if (signal.aborted) throw noAnswer(error);
-      throw responseFailure(error, response, what);
+      throw responseFailure(error, response, what, this.#secrets);
     }
     if (result.token_type !== "bearer") {
+      const type = redact(String(result.token_type), { secrets: this.#secrets, maxLength: 40 });
       throw new TokenAcquisitionError(
-        `The ${what} issued a token of type "${result.token_type}"; only Bearer tokens are supported.`,
+        `The ${what} issued a token of type "${type}"; only Bearer tokens are supported.`,
         { status: response.status, retryable: false },
       );
     }
@@ -170,7 +183,7 @@ export class GenericOAuth2Credential implements TokenCredential {
         response = await oauth.discoveryRequest(issuer, {
           algorithm,
           signal,
-          [oauth.customFetch]: this.#options.fetch,
+          [oauth.customFetch]: this.#fetch,
           [oauth.allowInsecureRequests]: insecure,
         });
       } catch (error) {
@@ -183,10 +196,11 @@ export class GenericOAuth2Credential implements TokenCredential {
             retryable: false,
           });
         }
+        checkDiscoveredEndpoint(server.token_endpoint, what);
         return server;
       } catch (error) {
-        if (TokenAcquisitionError.isInstance(error)) throw error;
-        lastError = responseFailure(error, response, what);
+        if (ProxyAuthError.isInstance(error)) throw error;
+        lastError = responseFailure(error, response, what, this.#secrets);
         // Only a missing document is worth the other well-known path.
         if (response.status !== 404) break;
       }
@@ -198,6 +212,24 @@ export class GenericOAuth2Credential implements TokenCredential {
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The discovered token endpoint must meet the rule a configured `tokenUrl` meets (https, or
+ * http on a loopback host): the secret is sent there. Anything else is a configuration error,
+ * not a network failure to retry.
+ */
+function checkDiscoveredEndpoint(tokenEndpoint: string, what: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(tokenEndpoint);
+  } catch {}
+  if (url?.protocol === "https:") return;
+  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  const shown = url === undefined ? "an invalid URL" : `${url.protocol}//${url.host}`;
+  throw new ConfigurationError(
+    `GenericOAuth2Credential: the ${what} names a token_endpoint that is not https (${redact(shown, { maxLength: 200 })}); the client secret is sent only over https (http only to localhost, 127.0.0.0/8 and [::1]). Fix the provider's metadata or give "tokenUrl".`,
+  );
 }
 
 /** Names an endpoint without its query string (which could carry anything). */

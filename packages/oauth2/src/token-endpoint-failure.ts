@@ -1,9 +1,15 @@
-import { isRetryableStatus, parseRetryAfterSeconds, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  isRetryableStatus,
+  ProxyAuthError,
+  parseRetryAfterSeconds,
+  redact,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
 
 /**
  * A request that got no answer: the caller aborted (its reason is rethrown), the timeout fired,
- * or the connection failed (refused, reset, DNS).
+ * or the connection failed (refused, reset, DNS). Our own errors (an answer too large) pass.
  */
 export function requestFailure(
   error: unknown,
@@ -13,6 +19,7 @@ export function requestFailure(
   timeoutMs: number,
 ): unknown {
   if (callerSignal?.aborted) return callerSignal.reason;
+  if (ProxyAuthError.isInstance(error)) return error;
   if (timeout.aborted) {
     return new TokenAcquisitionError(`The ${what} did not answer within ${timeoutMs} ms.`, {
       retryable: true,
@@ -21,19 +28,22 @@ export function requestFailure(
   }
   const code = networkCode(error);
   return new TokenAcquisitionError(
-    `Could not reach the ${what}${code === undefined ? "" : ` (${code})`}: ${(error as Error)?.message ?? String(error)}.`,
+    `Could not reach the ${what}${code === undefined ? "" : ` (${code})`}: ${redact((error as Error)?.message ?? String(error))}.`,
     { retryable: true, cause: error },
   );
 }
 
 /**
  * A response that is not a usable token: an OAuth error (JSON body or `WWW-Authenticate`
- * challenge), a 5xx or 429, a body that is not JSON or lacks fields.
+ * challenge), a 5xx or 429, a body that is not JSON or lacks fields. Text from the response is
+ * bounded and redacted (the credential's `secrets`, token-shaped strings) and no part of the
+ * response is kept as `cause`: a hostile provider may echo the secret or send a token.
  */
 export function responseFailure(
   error: unknown,
   response: Response,
   what: string,
+  secrets: readonly string[],
 ): TokenAcquisitionError {
   const status = response.status;
   const retryAfterSeconds = parseRetryAfterSeconds(response.headers.get("retry-after"));
@@ -42,20 +52,20 @@ export function responseFailure(
     retryable: isRetryableStatus(status),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
+  const clean = (text: string, maxLength: number) => redact(text, { secrets, maxLength });
+  let refusal: { error?: string | undefined; description?: string | undefined } | undefined;
   if (error instanceof oauth.ResponseBodyError) {
-    const description = error.error_description ? `: ${error.error_description}` : "";
-    return new TokenAcquisitionError(
-      `The ${what} refused the request with HTTP ${status} ${error.error}${description}.`,
-      { ...common, oauthError: error.error, cause: error },
-    );
-  }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    refusal = { error: error.error, description: error.error_description };
+  } else if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const parameters = error.cause[0]?.parameters ?? {};
-    const oauthError = parameters.error;
-    const description = parameters.error_description ? `: ${parameters.error_description}` : "";
+    refusal = { error: parameters.error, description: parameters.error_description };
+  }
+  if (refusal !== undefined) {
+    const oauthError = refusal.error ? clean(refusal.error, 100) : undefined;
+    const description = refusal.description ? `: ${clean(refusal.description, 300)}` : "";
     return new TokenAcquisitionError(
       `The ${what} refused the request with HTTP ${status}${oauthError ? ` ${oauthError}` : ""}${description}.`,
-      { ...common, ...(oauthError === undefined ? {} : { oauthError }), cause: error },
+      { ...common, ...(oauthError === undefined ? {} : { oauthError }) },
     );
   }
   // oauth4webapi's other errors can hold the whole response body, token included, as `cause`:
@@ -65,7 +75,7 @@ export function responseFailure(
       retryAfterSeconds === undefined ? "" : ` and asked to retry after ${retryAfterSeconds} s`;
     return new TokenAcquisitionError(`The ${what} answered HTTP ${status}${wait}.`, common);
   }
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = clean(error instanceof Error ? error.message : String(error), 300);
   return new TokenAcquisitionError(`The ${what} returned an unusable answer (${reason}).`, common);
 }
 

@@ -109,7 +109,7 @@ export const DEFAULT_CLIENT: Readonly<Required<TestClient>> = Object.freeze({
  * @example
  * ```ts
  * const idp = await startIdentityProvider({ tokenLifetimeSeconds: 5 });
- * const credential = new GenericOAuth2Credential({ ...idp.client, tokenUrl: idp.tokenUrl });
+ * const credential = new GenericOAuth2Credential({ ...DEFAULT_CLIENT, tokenUrl: idp.tokenUrl });
  * await idp.close();
  * ```
  */

@@ -13,8 +13,10 @@ export interface Certificate {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ *
  * const certificate = await createSelfSignedCertificate();
- * writeFileSync(caFile, certificate.cert); // then start Node with NODE_EXTRA_CA_CERTS=caFile
+ * writeFileSync("ca.pem", certificate.cert); // then start Node with NODE_EXTRA_CA_CERTS=ca.pem
  * ```
  */
 export async function createSelfSignedCertificate(): Promise<Certificate> {
