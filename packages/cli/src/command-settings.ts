@@ -1,5 +1,4 @@
-import { ConfigurationError } from "@proxy-auth/core";
-import { isLoopbackHost } from "./loopback.js";
+import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
 
 type Environment = Record<string, string | undefined>;
 

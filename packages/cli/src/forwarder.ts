@@ -7,10 +7,15 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  isLoopbackHost,
+  type Logger,
+  type ProxyAuthHandler,
+} from "@proxy-auth/core";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
-import { hostOfHeader, isLoopbackHost } from "./loopback.js";
+import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 
 /** Options of {@link startForwarder}. */
 export interface ForwarderOptions {
@@ -243,7 +248,7 @@ export function checkListenAddress(host: string, localKey: string | undefined): 
   if (localKey !== undefined && localKey.length < 16) {
     throw new ConfigurationError("The local key must be at least 16 characters long.");
   }
-  if (!isLoopbackHost(host) && localKey === undefined) {
+  if (!isLoopbackAddress(host) && localKey === undefined) {
     throw new ConfigurationError(
       `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (--local-key or PROXY_AUTH_LOCAL_KEY) that clients must present.`,
     );

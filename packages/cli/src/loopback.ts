@@ -1,17 +1,15 @@
 import { isIP } from "node:net";
+import { isLoopbackHost } from "@proxy-auth/core";
 
 /**
- * Whether a host name or address (as `URL.hostname` or a `Host` header spells it, brackets
- * allowed) can only be this machine: `localhost`, `*.localhost`, 127.0.0.0/8, ::1.
+ * Whether an address to listen on (`127.0.0.1`, `::1`, `localhost`: no brackets) can only be
+ * reached from this machine, by core's loopback rule.
  */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (name === "localhost" || name.endsWith(".localhost")) return true;
-  if (isIP(name) === 4) return name.startsWith("127.");
-  return name === "::1" || name === "0:0:0:0:0:0:0:1";
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(isIP(address) === 6 ? `[${address}]` : address.toLowerCase());
 }
 
-/** The host name of a `Host` header (`name:port`, `[v6]:port`), or undefined when malformed. */
+/** The host name of a `Host` header (`name:port`, `[v6]:port`), as `URL.hostname` spells it. */
 export function hostOfHeader(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   try {
