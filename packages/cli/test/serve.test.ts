@@ -191,6 +191,22 @@ describe("proxy-auth serve with the openai package", () => {
     expect(serve.stderr()).toContain("replaying once with a fresh token");
   });
 
+  it("a body too large to hold streams through once: a 401 is passed on, not replayed", async () => {
+    await openai().chat.completions.create({
+      model: "gpt-4",
+      messages: [{ role: "user", content: "1" }],
+    });
+    deployment.proxy.revoke(deployment.proxy.requests[0]?.token as string);
+    const large = "x".repeat(1024 * 1024 + 1);
+    const error = await openai()
+      .chat.completions.create({ model: "gpt-4", messages: [{ role: "user", content: large }] })
+      .catch((caught: unknown) => caught);
+    expect((error as { status?: number }).status).toBe(401);
+    expect(deployment.proxy.requests).toHaveLength(2);
+    // The upstream got the whole body, streamed.
+    expect(JSON.stringify(deployment.proxy.requests[1]?.body)).toContain(large);
+  });
+
   it("a client that goes away cancels the upstream request", async () => {
     deployment.proxy.streamDelayMs = 200;
     const abort = new AbortController();

@@ -142,11 +142,16 @@ describe("proxy-auth token", () => {
     expect(ttl.stderr).toContain("--min-ttl must be a whole number");
   });
 
-  it("--help has examples; --version prints the version", async () => {
+  it("--help on every command has examples; --version prints the version", async () => {
     const help = await token(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Examples:");
     expect(help.stdout).toContain("--min-ttl");
+    for (const command of ["serve", "exec"]) {
+      const commandHelp = await runCli([command, "--help"], {});
+      expect(commandHelp.code).toBe(0);
+      expect(commandHelp.stdout).toContain("Examples:");
+    }
     const version = await runCli(["--version"], {});
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
