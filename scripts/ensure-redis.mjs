@@ -2,13 +2,18 @@
 // machine can (root with apt-get, as on CI); otherwise say what to install, and fail.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const found = spawnSync("redis-server", ["--version"], { stdio: "ignore" });
-if (found.status === 0) process.exit(0);
+// redis-cli too: startRedisCluster() assigns the slots with it (Debian's redis-server brings it).
+const found = ["redis-server", "redis-cli"].every(
+  (command) => spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0,
+);
+if (found) process.exit(0);
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
 if (isRoot && hasApt) {
-  console.log("redis-server is missing: installing Debian's redis-server package for the tests…");
+  console.log(
+    "redis-server or redis-cli is missing: installing Debian's redis-server package for the tests…",
+  );
   execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
   execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], {
     stdio: "inherit",
@@ -17,6 +22,6 @@ if (isRoot && hasApt) {
   process.exit(0);
 }
 console.error(
-  "The tests need redis-server (for @proxy-auth/cache-redis). Install it — apt-get install redis-server, brew install redis, or your system's package — and run the tests again.",
+  "The tests need redis-server and redis-cli (for @proxy-auth/cache-redis). Install them — apt-get install redis-server, brew install redis, or your system's package — and run the tests again.",
 );
 process.exit(1);

@@ -13,7 +13,7 @@ import { TokenCipher } from "./token-cipher.js";
 export interface RedisTokenCacheOptions {
   /** E.g. `"redis://127.0.0.1:6379"` (or `rediss://` for TLS). Give this or `client`. */
   url?: string;
-  /** An existing ioredis client (its options are yours; `close()` then leaves it open). */
+  /** An existing ioredis client, `Redis` or `Cluster` (its options are yours; `close()` then leaves it open). */
   client?: unknown;
   /** Encrypts tokens at rest (AES-256-GCM). Required unless `allowPlaintext` is true. */
   encryptionKey?: string | Uint8Array;

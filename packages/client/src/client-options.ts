@@ -1,4 +1,5 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
+import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 
 /** Per-call options of `completion()` and `embedding()`. */
 export interface RequestOptions {
@@ -14,8 +15,11 @@ export interface RequestOptions {
   maxRetries?: number;
 }
 
-/** Options of `createClient()`. */
-export interface ClientOptions {
+/**
+ * Options of `createClient()`. `header` and `scheme` ({@link AuthHeaderShape}) pick the header
+ * that carries the token (and a static `apiKey`); default `Authorization: Bearer`.
+ */
+export interface ClientOptions extends AuthHeaderShape {
   /** The proxy's base URL, e.g. `"https://my-proxy.example.com"` (or with `/v1`). */
   apiBase?: string;
   /** Adds `Authorization: Bearer <token>` to every request, refreshing tokens as needed. */
@@ -50,6 +54,7 @@ export interface CallSettings {
   url: (path: string) => string;
   proxyAuth: ProxyAuthHandler | undefined;
   apiKey: string | undefined;
+  authHeader: AuthHeader;
   headers: Record<string, string> | undefined;
   timeoutMs: number;
   maxRetries: number;
@@ -116,6 +121,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     );
   }
   checkHeaders(given.headers, `${where}: "headers"`);
+  resolveAuthHeader(given, where);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
   for (const name of ["fetch", "sleep", "random", "now"] as const) {
@@ -159,6 +165,7 @@ export function callSettings(
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
+    authHeader: resolveAuthHeader(client, where),
     headers:
       client.headers === undefined && call.headers === undefined
         ? undefined

@@ -1,8 +1,9 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
+import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
 
-/** Options of {@link createAuthFetch}. */
-export interface AuthFetchOptions {
+/** Options of {@link createAuthFetch}; `header` and `scheme` pick the header (default `Authorization: Bearer`). */
+export interface AuthFetchOptions extends AuthHeaderShape {
   /** The fetch to wrap. Default the global `fetch`. */
   fetch?: typeof fetch;
   /**
@@ -14,7 +15,8 @@ export interface AuthFetchOptions {
 
 /**
  * Wraps `fetch` so every request (or every request to `origins`) carries
- * `Authorization: Bearer <token>`, replacing any Authorization the caller set. After a 401 it
+ * `Authorization: Bearer <token>` (or the header and scheme given), replacing any value the
+ * caller set for that header. After a 401 it
  * invalidates that token and replays the request once with a fresh one, when the body can be
  * sent again (no body, a string, bytes, a Blob, form data, search params); a fresh token the
  * proxy refuses as well is not replaced again for 30 s (the proxy wants another scope or
@@ -44,6 +46,7 @@ export function createAuthFetch(
   }
   const origins =
     options.origins === undefined ? undefined : new Set(options.origins.map(originOf));
+  const shape = resolveAuthHeader(options, "createAuthFetch");
 
   const authFetch = async (
     input: string | URL | Request,
@@ -58,14 +61,17 @@ export function createAuthFetch(
       handler,
       init?.signal ?? (input instanceof Request ? input.signal : undefined),
     );
-    const response = await base(input, withAuthorization(input, init, first));
+    const response = await base(input, withAuthorization(input, init, first, shape));
     if (response.status !== 401 || first === undefined || !replayable) return response;
     if (isRefusedReplacement(handler, first, Date.now())) return response;
     handler.invalidate(first);
     const second = await authorize(handler, init?.signal ?? undefined);
     if (second === undefined) return response;
     await response.body?.cancel().catch(() => {});
-    const replayed = await base(spare ?? input, withAuthorization(spare ?? input, init, second));
+    const replayed = await base(
+      spare ?? input,
+      withAuthorization(spare ?? input, init, second, shape),
+    );
     if (replayed.status === 401) rememberRefusedReplacement(handler, second, Date.now());
     return replayed;
   };
@@ -89,12 +95,13 @@ function withAuthorization(
   input: string | URL | Request,
   init: RequestInit | undefined,
   token: string | undefined,
+  shape: AuthHeader,
 ): RequestInit | undefined {
   if (token === undefined) return init;
   const headers = new Headers(
     init?.headers ?? (input instanceof Request ? input.headers : undefined),
   );
-  headers.set("authorization", `Bearer ${token}`);
+  headers.set(shape.name, shape.value(token));
   return { ...init, headers };
 }
 

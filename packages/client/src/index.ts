@@ -1,3 +1,8 @@
+export {
+  type AuthHeader,
+  type AuthHeaderShape,
+  resolveAuthHeader,
+} from "./auth-header-shape.js";
 export type { ClientOptions, RequestOptions } from "./client-options.js";
 export { createApiKeyProvider } from "./create-api-key-provider.js";
 export { type AuthFetchOptions, createAuthFetch } from "./create-auth-fetch.js";

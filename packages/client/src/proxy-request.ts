@@ -49,7 +49,9 @@ export async function sendProxyRequest(
     const headers = mergeHeaders(
       { "content-type": "application/json", accept },
       settings.headers,
-      authorization.header === undefined ? undefined : { Authorization: authorization.header },
+      authorization.header === undefined
+        ? undefined
+        : { [settings.authHeader.name]: authorization.header },
     );
     const deadline = new Deadline(settings.timeoutMs, settings.signal);
     let response: Response;
@@ -123,14 +125,14 @@ export async function sendProxyRequest(
   }
 }
 
-/** The Authorization header for this attempt: the handler's token, else the static key. */
+/** The auth header's value for this attempt: the handler's token, else the static key. */
 async function authorize(settings: CallSettings): Promise<Authorization> {
-  const { proxyAuth, apiKey, signal } = settings;
-  const fallback = apiKey === undefined ? {} : { header: `Bearer ${apiKey}` };
+  const { proxyAuth, apiKey, signal, authHeader } = settings;
+  const fallback = apiKey === undefined ? {} : { header: authHeader.value(apiKey) };
   if (proxyAuth === undefined) return fallback;
   try {
     const { token } = await proxyAuth.getToken(signal === undefined ? undefined : { signal });
-    return { token, header: `Bearer ${token}` };
+    return { token, header: authHeader.value(token) };
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;

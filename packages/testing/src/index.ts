@@ -21,5 +21,11 @@ export {
   type RecordedProxyRequest,
   startMockProxy,
 } from "./mock-proxy.js";
+export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from "./redis-cluster.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { anthropicMessage, anthropicMessageEvents, lastMessageText } from "./anthropic-messages.js";
 import { type Fault, FaultQueue, readBody, respondWithFault, sleep } from "./fault.js";
 
 /** Options of {@link startMockProxy}. */
@@ -16,6 +17,13 @@ export interface MockProxyOptions {
   requiredScope?: string;
   /** Clock for `exp`/`nbf` checks in seconds. Default the system clock. */
   currentDate?: () => Date;
+  /**
+   * Where the token is read, as a gateway other than LiteLLM reads it: Cloudflare AI Gateway
+   * `{ header: "cf-aig-authorization" }`, Portkey `{ header: "x-portkey-api-key", scheme: null }`,
+   * Anthropic-style `{ header: "x-api-key", scheme: null }`. Default `Authorization` / `Bearer`;
+   * a `null` or `""` scheme means the bare token.
+   */
+  authHeader?: { header?: string; scheme?: string | null };
 }
 
 /** One request the proxy received. */
@@ -27,7 +35,7 @@ export interface RecordedProxyRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The parsed JSON body (undefined when it was not JSON). */
   body: unknown;
-  /** The bearer token, when one was sent. */
+  /** The token, when one was sent in the configured header. */
   token?: string;
   /** The verified claims, when the token was accepted. */
   claims?: JWTPayload;
@@ -67,7 +75,8 @@ export interface MockProxy {
  * (signature, `exp` with zero leeway, issuer and audience when configured) and answers 401 for a
  * missing, invalid or expired token and 403 for a missing required scope. It serves
  * `POST /chat/completions` (JSON, or SSE with `stream: true`) and `POST /embeddings`, with and
- * without the `/v1` prefix, and under Azure OpenAI's `/openai/deployments/{name}` paths.
+ * without the `/v1` prefix, and under Azure OpenAI's `/openai/deployments/{name}` paths; and
+ * Anthropic's `POST /v1/messages` (JSON, or Anthropic's streamed events), as LiteLLM does.
  *
  * @example
  * ```ts
@@ -80,6 +89,7 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
   const requests: RecordedProxyRequest[] = [];
   const revoked = new Set<string>();
   let rejected = 0;
+  const readToken = tokenReader(options.authHeader);
 
   const verify = async (token: string): Promise<JWTPayload> => {
     const { payload } = await jwtVerify(token, jwks, {
@@ -133,25 +143,29 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
     const route = url.pathname
       .replace(/^\/v1(?=\/)/, "")
       .replace(/^\/openai\/deployments\/[^/]+(?=\/)/, "");
-    if (request.method !== "POST" || (route !== "/chat/completions" && route !== "/embeddings")) {
+    const routes = ["/chat/completions", "/embeddings", "/messages"];
+    if (
+      request.method !== "POST" ||
+      !routes.includes(route) ||
+      (route === "/messages" && url.pathname !== "/v1/messages")
+    ) {
       reply(404, {
         error: { message: `No route for ${request.method} ${url.pathname}`, type: "not_found" },
       });
       return;
     }
-    const authorization = request.headers.authorization;
-    const match = /^Bearer (.+)$/i.exec(authorization ?? "");
-    if (match?.[1] === undefined) {
+    const token = readToken(request);
+    if (token === undefined) {
       reject(401, "missing bearer token");
       return;
     }
-    record.token = match[1];
-    if (revoked.has(match[1])) {
+    record.token = token;
+    if (revoked.has(token)) {
       reject(401, "token revoked");
       return;
     }
     try {
-      record.claims = await verify(match[1]);
+      record.claims = await verify(token);
     } catch (error) {
       reject(401, `invalid token (${(error as { code?: string }).code ?? "unverifiable"})`);
       return;
@@ -172,9 +186,10 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       reply(200, embeddingsResponse(body));
     } else if (body.stream === true) {
       record.status = 200;
-      record.streamClosedEarly = !(await streamChat(body, response, proxy.streamDelayMs));
+      const events = route === "/messages" ? anthropicMessageEvents(body) : chatEvents(body);
+      record.streamClosedEarly = !(await writeEvents(events, response, proxy.streamDelayMs));
     } else {
-      reply(200, chatResponse(body));
+      reply(200, route === "/messages" ? anthropicMessage(body) : chatResponse(body));
     }
   };
 
@@ -220,15 +235,25 @@ function parseJson(text: string): unknown {
   }
 }
 
-function lastUserMessage(body: Record<string, unknown>): string {
-  const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
-  const content = messages.at(-1)?.content;
-  return typeof content === "string" ? content : "";
+/** Reads the token from the configured header; undefined when it is missing or malformed. */
+function tokenReader(
+  shape: MockProxyOptions["authHeader"],
+): (request: IncomingMessage) => string | undefined {
+  const name = (shape?.header ?? "authorization").toLowerCase();
+  const scheme = shape?.scheme === undefined ? "Bearer" : (shape.scheme ?? "");
+  return (request) => {
+    const value = request.headers[name];
+    if (typeof value !== "string" || value.length === 0) return undefined;
+    if (scheme === "") return value;
+    const prefix = `${scheme.toLowerCase()} `;
+    if (!value.toLowerCase().startsWith(prefix) || value.length === prefix.length) return undefined;
+    return value.slice(prefix.length);
+  };
 }
 
 /** The answer is predictable so tests can check it: "Echo: <last user message>". */
 function chatResponse(body: Record<string, unknown>) {
-  const content = `Echo: ${lastUserMessage(body)}`;
+  const content = `Echo: ${lastMessageText(body)}`;
   return {
     id: `chatcmpl-${randomUUID()}`,
     object: "chat.completion",
@@ -245,32 +270,33 @@ function chatResponse(body: Record<string, unknown>) {
   };
 }
 
-/**
- * Streams the same answer word by word as server-sent events, ending with `[DONE]`.
- * Resolves false when the client closed the connection first.
- */
-async function streamChat(
-  body: Record<string, unknown>,
-  response: ServerResponse,
-  delayMs: number,
-): Promise<boolean> {
+/** The same answer word by word as server-sent chat completion chunks, ending with `[DONE]`. */
+function chatEvents(body: Record<string, unknown>): string[] {
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? "unknown");
-  const words = `Echo: ${lastUserMessage(body)}`.split(/(?<= )/);
-  response.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-  });
+  const words = `Echo: ${lastMessageText(body)}`.split(/(?<= )/);
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
-  const events = [
+  return [
     chunk({ role: "assistant", content: "" }, null),
     ...words.map((word) => chunk({ content: word }, null)),
     chunk({}, "stop"),
     "data: [DONE]\n\n",
   ];
+}
+
+/** Streams server-sent events, paced by `delayMs`. Resolves false when the client closed first. */
+async function writeEvents(
+  events: string[],
+  response: ServerResponse,
+  delayMs: number,
+): Promise<boolean> {
+  response.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
   for (const event of events) {
     if (response.destroyed) return false;
     response.write(event);

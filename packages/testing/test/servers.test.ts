@@ -158,6 +158,70 @@ describe("startMockProxy", () => {
     expect(proxy.rejected - rejectedBefore).toBe(4);
   });
 
+  it("serves Anthropic's /v1/messages (only under /v1), as a message and as Anthropic's events", async () => {
+    const bearer = await token();
+    const messages = {
+      model: "claude",
+      max_tokens: 64,
+      messages: [{ role: "user", content: [{ type: "text", text: "Hello there" }] }],
+    };
+    const message = (await (await call("/v1/messages", messages, bearer)).json()) as {
+      type: string;
+      content: { type: string; text: string }[];
+    };
+    expect(message.type).toBe("message");
+    expect(message.content).toEqual([{ type: "text", text: "Echo: Hello there" }]);
+    expect((await call("/messages", messages, bearer)).status).toBe(404);
+    const stream = await call("/v1/messages", { ...messages, stream: true }, bearer);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const events = (await stream.text())
+      .trim()
+      .split("\n\n")
+      .map((event) => {
+        const [name, data] = event.split("\n");
+        const parsed = JSON.parse(data?.slice("data: ".length) ?? "") as {
+          type: string;
+          delta?: { text?: string };
+        };
+        expect(name).toBe(`event: ${parsed.type}`);
+        return parsed;
+      });
+    expect(events[0]?.type).toBe("message_start");
+    expect(events.at(-1)?.type).toBe("message_stop");
+    const text = events
+      .filter((event) => event.type === "content_block_delta")
+      .map((event) => event.delta?.text)
+      .join("");
+    expect(text).toBe("Echo: Hello there");
+  });
+
+  it("reads the token from a configured header and scheme, and only from there", async () => {
+    const bearer = await token();
+    const shapes = [
+      { shape: { header: "cf-aig-authorization" }, good: `Bearer ${bearer}` },
+      { shape: { header: "x-portkey-api-key", scheme: null }, good: bearer },
+      { shape: { header: "x-api-key", scheme: "" }, good: bearer },
+    ];
+    for (const { shape, good } of shapes) {
+      const gateway = await startMockProxy({ jwksUrl: idp.jwksUrl, authHeader: shape });
+      try {
+        const send = (headers: Record<string, string>) =>
+          fetch(`${gateway.url}/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...headers },
+            body: JSON.stringify(chat),
+          });
+        expect((await send({ [shape.header]: good })).status).toBe(200);
+        expect(gateway.requests[0]?.token).toBe(bearer);
+        expect((await send({ authorization: `Bearer ${bearer}` })).status).toBe(401);
+        const wrongScheme = shape.scheme === undefined ? bearer : `Bearer ${bearer}`;
+        expect((await send({ [shape.header]: wrongScheme })).status).toBe(401);
+      } finally {
+        await gateway.close();
+      }
+    }
+  });
+
   it("injects faults before authentication", async () => {
     proxy.injectFault({ kind: "status", status: 429, retryAfter: 1 });
     const response = await call("/chat/completions", chat, await token());
