@@ -7,6 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
+import { type AuthHeaderShape, resolveAuthHeader } from "@proxy-auth/client";
 import {
   ConfigurationError,
   isLoopbackHost,
@@ -17,8 +18,12 @@ import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 
-/** Options of {@link startForwarder}. */
-export interface ForwarderOptions {
+/**
+ * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
+ * `@proxy-auth/client`) choose the header that carries the token: default
+ * `Authorization: Bearer <token>`.
+ */
+export interface ForwarderOptions extends AuthHeaderShape {
   /** Where tokens come from (use `onTokenError: "throw"`: a request without one is refused). */
   handler: Pick<ProxyAuthHandler, "getToken" | "invalidate">;
   /** Where requests go: `http(s)://host[:port][/base]`; a request for `/x` goes to `/base/x`. */
@@ -33,10 +38,6 @@ export interface ForwarderOptions {
    * by a web page of another origin are served.
    */
   localKey?: string;
-  /** The header that carries the token. Default `"Authorization"`. */
-  header?: string;
-  /** The scheme before the token. Default `"Bearer"`; `null` or `""` sends the bare token. */
-  scheme?: string | null;
   /** Request bodies up to this size are held, so a 401 can be replayed. Default 1 MiB. */
   replayLimitBytes?: number;
   /**
@@ -62,8 +63,6 @@ export interface Forwarder {
 }
 
 const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
-/** Token-carrying header names: an HTTP token (RFC 9110 §5.6.2). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Starts a local forwarder: every request to it goes to `target` with the token added. Bodies
@@ -87,14 +86,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const host = options.host ?? "127.0.0.1";
   const { localKey, handler, logger } = options;
   checkListenAddress(host, localKey);
-  const authHeader = (options.header ?? "Authorization").toLowerCase();
-  if (!HEADER_NAME.test(authHeader)) {
-    throw new ConfigurationError(`The header name "${options.header}" is not a valid header name.`);
-  }
-  const scheme = options.scheme ?? (options.scheme === null ? "" : "Bearer");
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/.test(scheme)) {
-    throw new ConfigurationError(`The scheme "${scheme}" is not a valid authentication scheme.`);
-  }
+  const shape = resolveAuthHeader(options, "proxy-auth serve");
+  const authHeader = shape.name.toLowerCase();
   const replayLimit = options.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const basePath = target.pathname.replace(/\/+$/, "");
@@ -142,7 +135,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         request.rawHeaders,
         request.headers.connection,
         authHeader,
-        scheme === "" ? token : `${scheme} ${token}`,
+        shape.value(token),
       );
       const upstream = await pool.request({
         path: basePath + path,
@@ -154,9 +147,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       return { token, upstream };
     };
     let { token, upstream } = await send();
+    // The target refused this token: the next request gets a fresh one, replayed or not.
+    if (upstream.statusCode === 401) handler.invalidate(token);
     if (upstream.statusCode === 401 && body.replayable) {
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
-      handler.invalidate(token);
       logger?.info?.("The target answered 401: replaying once with a fresh token", {
         method: request.method,
         path: pathOnly(path),

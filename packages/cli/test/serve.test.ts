@@ -205,6 +205,12 @@ describe("proxy-auth serve with the openai package", () => {
     expect(deployment.proxy.requests).toHaveLength(2);
     // The upstream got the whole body, streamed.
     expect(JSON.stringify(deployment.proxy.requests[1]?.body)).toContain(large);
+    // That token is not used again: the next request carries a fresh one at once.
+    await openai().chat.completions.create({
+      model: "gpt-4",
+      messages: [{ role: "user", content: "3" }],
+    });
+    expect(deployment.proxy.requests.map((request) => request.status)).toEqual([200, 401, 200]);
   });
 
   it("a client that goes away cancels the upstream request", async () => {
@@ -268,7 +274,10 @@ describe("proxy-auth serve: listening and stopping", () => {
     }
   });
 
-  it("--header/--scheme put the bare token in another header", async () => {
+  it("--header/--scheme put the bare token in another header; a malformed one is refused", async () => {
+    const malformed = await runCli(["serve", "--header", "x header"], deployment.environment);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('"header" must be a header name');
     const portkey = await startCli(
       ["serve", "--port", "0", "--header", "x-portkey-api-key", "--scheme", ""],
       deployment.environment,
