@@ -21,4 +21,4 @@ export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
-export { type ScheduledToken, scheduleToken } from "./token-schedule.js";
+export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./token-schedule.js";
