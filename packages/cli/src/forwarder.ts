@@ -74,7 +74,9 @@ const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
  * @example
  * ```ts
  * const forwarder = await startForwarder({ handler, target: "https://my-proxy.example.com" });
- * const openai = new OpenAI({ baseURL: forwarder.url, apiKey: "unused" });
+ * // Any client, in any language, now sends its requests to forwarder.url with no key of its own.
+ * await fetch(`${forwarder.url}/chat/completions`, { method: "POST", body: "{}" });
+ * await forwarder.close();
  * ```
  * @throws `ConfigurationError` for a non-loopback host without a local key, or a malformed option.
  */
