@@ -86,6 +86,8 @@ export function credentialFromEnvironment(environment: Environment): Environment
   const oauth2 = OAUTH2_VARIABLES.some((name) => variables[name] !== undefined);
   if (choice === "oauth2" || (choice === undefined && oauth2)) {
     const options = oauth2OptionsFromEnvironment(variables);
+    // privateKey, keyId and clientAssertion are GenericOAuth2Credential's options for clients
+    // without a static secret (API.md, "Credentials without a static secret").
     const credential = new GenericOAuth2Credential(options as GenericOAuth2CredentialOptions);
     const form =
       options.clientSecret !== undefined
