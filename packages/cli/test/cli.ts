@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import {
   DEFAULT_CLIENT,
   type IdentityProvider,
+  type IdentityProviderOptions,
   type MockProxy,
   startIdentityProvider,
   startMockProxy,
@@ -24,8 +25,11 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-export async function startDeployment(tokenLifetimeSeconds = 3600): Promise<Deployment> {
-  const idp = await startIdentityProvider({ tokenLifetimeSeconds });
+export async function startDeployment(
+  tokenLifetimeSeconds = 3600,
+  options: IdentityProviderOptions = {},
+): Promise<Deployment> {
+  const idp = await startIdentityProvider({ ...options, tokenLifetimeSeconds });
   const proxy = await startMockProxy({
     jwksUrl: idp.jwksUrl,
     issuer: idp.issuer,
