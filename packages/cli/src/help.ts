@@ -20,7 +20,7 @@ Usage:
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
 
 Examples:
-  curl -H "Authorization: Bearer $(proxy-auth token)" "$LITELLM_PROXY_API_BASE/v1/models"
+  curl -H @<(proxy-auth token --header) "$LITELLM_PROXY_API_BASE/v1/models"
   proxy-auth serve --port 4001        then point any OpenAI client at http://127.0.0.1:4001
   proxy-auth exec -- python agent.py  the script's openai client goes through the forwarder
 
@@ -48,7 +48,8 @@ $XDG_CACHE_HOME/proxy-auth (default ~/.cache/proxy-auth), mode 0600, never with 
 
 Examples:
   proxy-auth token
-  curl -H "$(proxy-auth token --header)" "$LITELLM_PROXY_API_BASE/chat/completions" ...
+  curl -H @<(proxy-auth token --header) "$LITELLM_PROXY_API_BASE/chat/completions" ...
+                       (-H @file keeps the token out of the process list)
   proxy-auth token --json --min-ttl 900
 
 ${CONFIGURATION}
