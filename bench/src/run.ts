@@ -9,7 +9,9 @@ import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
 import { footprint } from "./footprint.js";
+import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
+import { pythonProxyAuth } from "./python-proxy-auth.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
 import { soak } from "./soak.js";
@@ -33,7 +35,9 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
+  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
+  ["python-proxy-auth", () => pythonProxyAuth(smoke)],
   ["cli-forwarder", () => cliForwarder(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);

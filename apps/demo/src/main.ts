@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
 import { HELP, realDeployment } from "./configuration.js";
+import { metricsSummary } from "./telemetry.js";
 import { TimelineRecorder } from "./timeline-recorder.js";
 import { Trace } from "./trace.js";
 import {
@@ -116,6 +117,7 @@ try {
 } catch (error) {
   trace.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
+console.log(await metricsSummary());
 if (trace.timeline !== undefined && flags.timeline !== undefined) {
   trace.timeline.write(
     flags.timeline,

@@ -1,5 +1,6 @@
 import { litellm, ProxyRequestError } from "@proxy-auth/client";
 import { type AccessToken, ProxyAuthHandler, type TokenCredential } from "@proxy-auth/core";
+import { onEvent } from "./telemetry.js";
 import type { Trace } from "./trace.js";
 
 /** What every step needs. */
@@ -28,6 +29,7 @@ export async function completionStep(
     credential,
     scope: stage.scope,
     logger: trace.logger,
+    onEvent,
   });
   litellm.apiBase = stage.apiBase;
   const response = await litellm.completion(hello(stage.model));
@@ -136,6 +138,7 @@ export async function customCredentialStep(
     credential: new MyCustomCredential(),
     scope: stage.scope,
     logger: trace.logger,
+    onEvent,
   });
   const response = await litellm.completion(hello(stage.model));
   trace.request(
@@ -181,6 +184,7 @@ export async function outageStep(
       credential,
       scope: stage.scope,
       logger: trace.logger,
+      onEvent,
       retry: { attempts: 1 },
     });
     const warningsBefore = trace.warnings;

@@ -33,6 +33,16 @@ it("the embedded walkthrough runs to the end, exits 0, its summary adds up, and 
   expect(grants).toBe((first as number) + (refreshes as number));
   expect(rejected).toBe(1);
   expect(warnings).toBe(1);
+  const metrics =
+    /Metrics \(OpenTelemetry, in-memory reader\): (\d+) grants, (\d+) failures, (\d+) replays, p99 acquisition time (\d+) ms\./.exec(
+      stdout,
+    );
+  expect(metrics, stdout).not.toBeNull();
+  const [, metricGrants, failures, replays, p99] = (metrics as RegExpExecArray).map(Number);
+  expect(metricGrants).toBe(grants); // every grant the identity provider made was counted
+  expect(failures).toBe(1); // the outage step
+  expect(replays).toBe(0);
+  expect(p99).toBeGreaterThanOrEqual(150); // the embedded provider answers in 150 ms
   expect(stdout).toContain("Demo finished: everything behaved as expected.");
   const svg = readFileSync(timeline, "utf8");
   expect(isSvgDocument(svg)).toBe(true);

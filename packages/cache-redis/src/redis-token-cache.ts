@@ -36,12 +36,18 @@ export interface RedisTokenCache extends TokenCache {
 // Deletes the lock only if this holder still owns it (its lease may have passed to another).
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
+// The value and its remaining TTL in one round trip: the TTL is a duration Redis counts down,
+// which no process's clock can skew.
+const READ_SCRIPT = `return { redis.call("pttl", KEYS[1]), redis.call("get", KEYS[1]) }`;
+
 /**
  * A fleet-wide token cache on Redis: every handler in every process that shares the Redis, the
  * credential identity and the scope shares one token and one refresh. Keys are a SHA-256 of
  * the handler's cache key (which holds a hash of any secret, never the secret); tokens are
  * encrypted at rest unless you opt out; the refresh lock is `SET NX PX`, released only by its
- * holder, and expires if the holder dies.
+ * holder, and expires if the holder dies. A token's TTL is the remaining lifetime its writer
+ * stated, and readers get it back with `getEntry`, so clock skew between processes cannot make
+ * anyone serve an expired token.
  *
  * @example
  * ```ts
@@ -112,27 +118,42 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   if (client === undefined) redis.on("error", () => {}); // reported through failed commands instead
   const reported = new Set<string>();
   const name = (key: string) => createHash("sha256").update(key).digest("hex");
+  /** A stored value's token, or undefined (a miss, or a value that cannot be read, reported once). */
+  const open = (value: string | null, storedUnder: string): AccessToken | undefined => {
+    if (value === null) return undefined;
+    const opened = cipher.open(value, storedUnder);
+    if ("problem" in opened) {
+      if (!reported.has(opened.problem)) {
+        reported.add(opened.problem);
+        logger.warn(
+          `Token cache: ignoring the value under ${keyPrefix}token:… because ${opened.problem}; it will be replaced.`,
+        );
+      }
+      return undefined;
+    }
+    return opened.token;
+  };
 
   return {
     async get(key) {
       const storedUnder = `${keyPrefix}token:${name(key)}`;
-      const value = await redis.get(storedUnder);
-      if (value === null) return undefined;
-      const opened = cipher.open(value, storedUnder);
-      if ("problem" in opened) {
-        if (!reported.has(opened.problem)) {
-          reported.add(opened.problem);
-          logger.warn(
-            `Token cache: ignoring the value under ${keyPrefix}token:… because ${opened.problem}; it will be replaced.`,
-          );
-        }
-        return undefined;
-      }
-      return opened.token;
+      return open(await redis.get(storedUnder), storedUnder);
     },
-    async set(key, token: AccessToken) {
-      const ttl = Math.floor(token.expiresOn * 1000 - Date.now());
-      if (ttl <= 0) return;
+    async getEntry(key) {
+      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      const [remainingMs, value] = (await redis.eval(READ_SCRIPT, 1, storedUnder)) as [
+        number,
+        string | null,
+      ];
+      const token = open(value, storedUnder);
+      if (token === undefined || remainingMs === -2) return undefined;
+      // -1: a key without expiry (not written by us): the stated expiry alone bounds it.
+      return { token, remainingMs: remainingMs === -1 ? Number.POSITIVE_INFINITY : remainingMs };
+    },
+    async set(key, token: AccessToken, lifetimeMs?: number) {
+      // The TTL is the writer's remaining lifetime, a duration: no clock crosses processes.
+      const ttl = Math.floor(lifetimeMs ?? token.expiresOn * 1000 - Date.now());
+      if (!(ttl > 0)) return;
       const storedUnder = `${keyPrefix}token:${name(key)}`;
       await redis.set(storedUnder, cipher.seal(token, storedUnder), "PX", ttl);
     },

@@ -1,12 +1,19 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
+import { mergeHeaders } from "./merge-headers.js";
+import { type HeadersInput, headerRecord } from "./request-headers.js";
+import { type ResponseLimits, resolveLimits } from "./response-limits.js";
 
 /** Per-call options of `completion()` and `embedding()`. */
-export interface RequestOptions {
+export interface RequestOptions extends ResponseLimits {
   /** Overrides the configured base URL for this call. */
   apiBase?: string;
-  /** Extra headers. The injected `Authorization` wins over one given here, as in LiteLLM's Python SDK. */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers: a record, a `Headers` object or `[name, value]` pairs. The injected
+   * `Authorization` wins over one given here, as in LiteLLM's Python SDK. An invalid name or a
+   * value with a line break is a `ConfigurationError` at once.
+   */
+  headers?: HeadersInput;
   /** Timeout of one attempt, in milliseconds (for streams: the longest silence). Default 600_000. */
   timeoutMs?: number;
   /** Aborts the call; it rejects with the signal's reason. */
@@ -19,15 +26,15 @@ export interface RequestOptions {
  * Options of `createClient()`. `header` and `scheme` ({@link AuthHeaderShape}) pick the header
  * that carries the token (and a static `apiKey`); default `Authorization: Bearer`.
  */
-export interface ClientOptions extends AuthHeaderShape {
+export interface ClientOptions extends AuthHeaderShape, ResponseLimits {
   /** The proxy's base URL, e.g. `"https://my-proxy.example.com"` (or with `/v1`). */
   apiBase?: string;
   /** Adds `Authorization: Bearer <token>` to every request, refreshing tokens as needed. */
   proxyAuth?: ProxyAuthHandler;
   /** A static key: used without `proxyAuth`, or as the fallback when token retrieval fails in "warn" mode. */
   apiKey?: string;
-  /** Headers sent with every request. */
-  headers?: Record<string, string>;
+  /** Headers sent with every request: a record, a `Headers` object or `[name, value]` pairs. */
+  headers?: HeadersInput;
   /** Default timeout of one attempt, in milliseconds. Default 600_000. */
   timeoutMs?: number;
   /** Default retries of 408, 429, 5xx and network errors. Default 2. */
@@ -58,6 +65,7 @@ export interface CallSettings {
   headers: Record<string, string> | undefined;
   timeoutMs: number;
   maxRetries: number;
+  limits: Required<ResponseLimits>;
   signal: AbortSignal | undefined;
   fetch: typeof fetch;
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
@@ -96,6 +104,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     throw new ConfigurationError(`${where}: options must be an object.`);
   }
   const given = { ...(options as ClientOptions) };
+  given.headers = headerRecord(given.headers, `${where}: "headers"`);
   // Checked and trimmed once here, so calls need not parse it again.
   if (given.apiBase !== undefined) given.apiBase = baseUrl(given.apiBase, `${where}: "apiBase"`);
   if (given.proxyAuth !== undefined) {
@@ -110,6 +119,10 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   ) {
     throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
   }
+  if (given.apiKey !== undefined && /[\r\n\0]/.test(given.apiKey)) {
+    throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
+  }
+  resolveLimits(given, undefined, where);
   if (
     given.logger !== undefined &&
     (typeof given.logger !== "object" ||
@@ -120,7 +133,6 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
       `${where}: "logger" must be an object with a warn(message) method.`,
     );
   }
-  checkHeaders(given.headers, `${where}: "headers"`);
   resolveAuthHeader(given, where);
   checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
@@ -144,7 +156,8 @@ export function callSettings(
     );
   }
   const call = options ?? {};
-  checkHeaders(call.headers, `${where}: "headers"`);
+  const headers = headerRecord(call.headers, `${where}: "headers"`);
+  const limits = resolveLimits(client, call, where);
   checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
   checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
   const root =
@@ -167,11 +180,12 @@ export function callSettings(
     apiKey: client.apiKey,
     authHeader: resolveAuthHeader(client, where),
     headers:
-      client.headers === undefined && call.headers === undefined
+      client.headers === undefined && headers === undefined
         ? undefined
-        : { ...client.headers, ...call.headers },
+        : mergeHeaders(client.headers as Record<string, string> | undefined, headers),
     timeoutMs: call.timeoutMs ?? client.timeoutMs ?? 600_000,
     maxRetries: call.maxRetries ?? client.maxRetries ?? 2,
+    limits,
     signal: call.signal,
     fetch: transport,
     sleep: client.sleep ?? abortableSleep,
@@ -198,17 +212,6 @@ function baseUrl(value: unknown, name: string): string {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
   }
   return value.replace(/\/+$/, "");
-}
-
-function checkHeaders(value: unknown, name: string): void {
-  if (value === undefined) return;
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    Object.values(value).some((item) => typeof item !== "string")
-  ) {
-    throw new ConfigurationError(`${name} must be an object of string values.`);
-  }
 }
 
 function checkCount(value: unknown, name: string, minimum: number): void {

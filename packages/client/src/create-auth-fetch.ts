@@ -1,6 +1,7 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
+import { emitRequestEvent, errorCode } from "./request-events.js";
 
 /** Options of {@link createAuthFetch}; `header` and `scheme` pick the header (default `Authorization: Bearer`). */
 export interface AuthFetchOptions extends AuthHeaderShape {
@@ -65,6 +66,7 @@ export function createAuthFetch(
     if (response.status !== 401 || first === undefined || !replayable) return response;
     if (isRefusedReplacement(handler, first, Date.now())) return response;
     handler.invalidate(first);
+    emitRequestEvent(handler, { type: "request.replayed", scope: handler.scope });
     const second = await authorize(handler, init?.signal ?? undefined);
     if (second === undefined) return response;
     await response.body?.cancel().catch(() => {});
@@ -87,6 +89,12 @@ async function authorize(
     return (await handler.getToken(signal ? { signal } : undefined)).token;
   } catch (error) {
     if (signal?.aborted || handler.onTokenError === "throw") throw error;
+    emitRequestEvent(handler, {
+      type: "request.fallback",
+      scope: handler.scope,
+      fallback: "none",
+      code: errorCode(error),
+    });
     return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError, redact } from "@proxy-auth/core";
+import { ConfigurationError, type RequestOperation, redact } from "@proxy-auth/core";
 import { chatCompletionStream } from "./chat-completion-stream.js";
 import {
   type CallSettings,
@@ -10,6 +10,8 @@ import {
 import { warnIfPlainHttp } from "./plain-http-warning.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { readLimitedBody } from "./read-limited-body.js";
+import { RequestEvents } from "./request-events.js";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -76,23 +78,21 @@ export function bindCalls(
     checkRequest(request, "completion", "messages");
     const settings = settingsFor(options, "completion()");
     const stream = request.stream === true;
-    const sent = await sendProxyRequest(
+    return observedCall<ChatCompletion | AsyncIterable<ChatCompletionChunk>>(
       settings,
+      "chat",
       "/chat/completions",
       request,
-      stream ? "text/event-stream" : "application/json",
+      stream,
+      (sent) =>
+        stream ? chatCompletionStream(sent, settings) : readJson<ChatCompletion>(sent, settings),
     );
-    if (stream) {
-      return chatCompletionStream(sent.response, sent.deadline, settings.signal, sent.secrets);
-    }
-    return readJson<ChatCompletion>(sent, settings);
   }) as CompletionFunction;
   const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
     checkRequest(request, "embedding", "input");
     const settings = settingsFor(options, "embedding()");
-    return readJson<EmbeddingResponse>(
-      await sendProxyRequest(settings, "/embeddings", request, "application/json"),
-      settings,
+    return observedCall(settings, "embeddings", "/embeddings", request, false, (sent) =>
+      readJson<EmbeddingResponse>(sent, settings),
     );
   }) as EmbeddingFunction;
   return { completion, acompletion: completion, embedding, aembedding: embedding };
@@ -114,12 +114,55 @@ export function createClient(options: ClientOptions): ProxyClient {
   return bindCalls((call, where) => callSettings(client, call, where));
 }
 
+/**
+ * Sends the request and reads its answer; with a handler, its listeners hear of the call's
+ * replay, retries, fallback and end (see {@link RequestEvents}).
+ */
+async function observedCall<T>(
+  settings: CallSettings,
+  operation: RequestOperation,
+  path: string,
+  request: ChatCompletionRequest | EmbeddingRequest,
+  stream: boolean,
+  read: (sent: ProxyResponse) => T | Promise<T>,
+): Promise<T> {
+  const url = settings.url(path);
+  const events =
+    settings.proxyAuth === undefined
+      ? undefined
+      : new RequestEvents({
+          handler: settings.proxyAuth,
+          operation,
+          model: request.model,
+          stream,
+          url,
+          now: settings.now,
+        });
+  const accept = stream ? "text/event-stream" : "application/json";
+  try {
+    const sent = await sendProxyRequest(settings, path, request, accept, events);
+    const result = await read(sent);
+    events?.finished({ status: sent.response.status });
+    return result;
+  } catch (error) {
+    events?.finished({ error });
+    throw error;
+  }
+}
+
 async function readJson<T>(
   { response, deadline, secrets }: ProxyResponse,
   settings: CallSettings,
 ): Promise<T> {
   try {
-    const text = await response.text();
+    const limit = settings.limits.maxResponseBytes;
+    const { text, truncated } = await readLimitedBody(response, limit);
+    if (truncated) {
+      throw new ProxyRequestError(
+        `The proxy's answer is larger than maxResponseBytes (${limit} bytes); reading stopped there. Raise maxResponseBytes if such answers are expected.`,
+        { status: response.status, retryable: false },
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch {

@@ -22,6 +22,8 @@ export {
 } from "./litellm.js";
 export { mergeHeaders } from "./merge-headers.js";
 export { ProxyRequestError, type ProxyRequestErrorOptions } from "./proxy-request-error.js";
+export type { HeadersInput } from "./request-headers.js";
+export type { ResponseLimits } from "./response-limits.js";
 export type {
   ChatCompletion,
   ChatCompletionChunk,

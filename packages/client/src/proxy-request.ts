@@ -3,11 +3,13 @@ import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
+import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import {
   isRefusedReplacement,
   refusesFreshTokensMessage,
   rememberRefusedReplacement,
 } from "./refused-replacements.js";
+import type { RequestEvents } from "./request-events.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
 export interface ProxyResponse {
@@ -40,12 +42,13 @@ export async function sendProxyRequest(
   path: string,
   body: object,
   accept: string,
+  events?: RequestEvents,
 ): Promise<ProxyResponse> {
   const url = settings.url(path);
   const json = JSON.stringify(body);
   let replayed = false;
   for (let retries = 0; ; ) {
-    const authorization = await authorize(settings);
+    const authorization = await authorize(settings, events);
     const headers = mergeHeaders(
       { "content-type": "application/json", accept },
       settings.headers,
@@ -87,7 +90,9 @@ export async function sendProxyRequest(
             },
           );
       if (retries >= settings.maxRetries) throw failure;
-      await settings.sleep(backoffMs(++retries, settings.random), settings.signal);
+      const delay = backoffMs(++retries, settings.random);
+      events?.retried(undefined, retries, delay);
+      await settings.sleep(delay, settings.signal);
       continue;
     }
     const secrets = [authorization.token, settings.apiKey];
@@ -95,7 +100,11 @@ export async function sendProxyRequest(
 
     const status = response.status;
     const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
-    const text = await response.text().catch(() => "");
+    // Bounded: an error body is kept on the error, and may come back on every retry.
+    const limit = settings.limits.maxErrorBodyBytes;
+    const read = await readLimitedBody(response, limit).catch(
+      (): LimitedBody => ({ text: "", truncated: false }),
+    );
     deadline.clear();
     const { proxyAuth } = settings;
     if (status === 401 && authorization.token !== undefined && proxyAuth !== undefined) {
@@ -104,12 +113,13 @@ export async function sendProxyRequest(
         // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
         proxyAuth.invalidate(authorization.token);
         replayed = true;
+        events?.replayed();
         continue;
       }
       // A fresh token refused too: the proxy wants another scope or audience. Not replaced
       // again for a while, or every call would cost a grant.
       if (replayed) rememberRefusedReplacement(proxyAuth, authorization.token, now);
-      const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+      const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
       const said = proxyMessage(body);
       throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
         status,
@@ -117,16 +127,20 @@ export async function sendProxyRequest(
         retryable: false,
       });
     }
-    failure = errorFromResponse(status, text, url, authorization.failure, secrets);
+    failure = errorFromResponse(status, read, limit, url, authorization.failure, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
+    events?.retried(status, retries, delay);
     await settings.sleep(delay, settings.signal);
   }
 }
 
 /** The auth header's value for this attempt: the handler's token, else the static key. */
-async function authorize(settings: CallSettings): Promise<Authorization> {
+async function authorize(
+  settings: CallSettings,
+  events: RequestEvents | undefined,
+): Promise<Authorization> {
   const { proxyAuth, apiKey, signal, authHeader } = settings;
   const fallback = apiKey === undefined ? {} : { header: authHeader.value(apiKey) };
   if (proxyAuth === undefined) return fallback;
@@ -137,13 +151,15 @@ async function authorize(settings: CallSettings): Promise<Authorization> {
     if (signal?.aborted) throw signal.reason;
     if (proxyAuth.onTokenError === "throw") throw error;
     // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
+    events?.fallback(apiKey === undefined ? "none" : "api-key", error);
     return { ...fallback, failure: error };
   }
 }
 
 function errorFromResponse(
   status: number,
-  text: string,
+  { text, truncated }: LimitedBody,
+  limit: number,
   url: string,
   tokenFailure: unknown,
   secrets: (string | undefined)[],
@@ -151,7 +167,9 @@ function errorFromResponse(
   // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
   const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
   const said = proxyMessage(body);
-  const detail = said === undefined ? "." : `: ${said}`;
+  const detail =
+    (said === undefined ? "." : `: ${said}`) +
+    (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
   if (status === 401 && tokenFailure !== undefined) {
     const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
     return new ProxyRequestError(
@@ -180,7 +198,7 @@ function parse(text: string): unknown {
 }
 
 /** The proxy's own error message (LiteLLM: `{ error: { message } }`), shortened and redacted. */
-function proxyMessage(body: unknown): string | undefined {
+export function proxyMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error;
   const message =
     typeof error === "string"

@@ -14,11 +14,26 @@ export {
 export { jwtExpiry } from "./jwt-expiry.js";
 export type { Logger } from "./logger.js";
 export { isLoopbackHost } from "./loopback-host.js";
+export type {
+  ProxyAuthEvent,
+  ProxyAuthEventListener,
+  ProxyAuthRequestEvent,
+  RequestFallbackEvent,
+  RequestFinishedEvent,
+  RequestOperation,
+  RequestReplayedEvent,
+  RequestRetriedEvent,
+  TokenAcquiredEvent,
+  TokenEvent,
+  TokenFailedEvent,
+  TokenInvalidatedEvent,
+} from "./proxy-auth-event.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
 export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
 export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
+export type { TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
 export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./token-schedule.js";

@@ -1,6 +1,7 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
 
@@ -57,10 +58,20 @@ export interface ProxyAuthHandlerOptions {
   /** Timeout of one cache operation; a slower cache counts as down. Default 500 ms. */
   cacheTimeoutMs?: number;
   /**
-   * How long to wait for another process's refresh before getting a token directly (its lock
-   * lease is twice this). Default 5_000 ms.
+   * While another process refreshes the shared token, how often a waiting handler checks that
+   * the refresher is still alive (still holds its lock, whose lease covers one credential call:
+   * `credentialTimeoutMs` plus twice `cacheTimeoutMs`). Waiters keep waiting while the lease is
+   * held; when it lapses (the refresher died), one of them refreshes. Default 5_000 ms.
    */
   cacheWaitMs?: number;
+  /**
+   * Receives the handler's events (token acquired, failed, invalidated) and those of clients
+   * built on it (401 replays, retries, fallbacks, finished calls), for metrics and traces.
+   * Events never carry a token or a secret; the cached path emits none. The listener is called
+   * synchronously and never awaited; what it throws is logged once, never passed on.
+   * `@proxy-auth/opentelemetry`'s `createOpenTelemetryListener()` is one.
+   */
+  onEvent?: ProxyAuthEventListener;
 }
 
 /** Options after validation, with every default filled in. */
@@ -81,6 +92,7 @@ export interface ResolvedHandlerOptions {
   cacheKey: string | undefined;
   cacheTimeoutMs: number;
   cacheWaitMs: number;
+  onEvent: ProxyAuthEventListener | undefined;
 }
 
 const defaultSleep = (milliseconds: number) =>
@@ -182,6 +194,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     cacheKey: given.cacheKey as string | undefined,
     cacheTimeoutMs: number("cacheTimeoutMs", given.cacheTimeoutMs, 500, 1),
     cacheWaitMs: number("cacheWaitMs", given.cacheWaitMs, 5_000),
+    onEvent: fn<ProxyAuthEventListener | undefined>("onEvent", given.onEvent, undefined),
   };
 }
 

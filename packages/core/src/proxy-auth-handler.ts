@@ -1,6 +1,8 @@
 import { type AccessToken, validateAccessToken } from "./access-token.js";
 import { backoffDelayMs } from "./backoff.js";
-import { ProxyAuthError, TokenAcquisitionError } from "./errors.js";
+import { ConfigurationError, ProxyAuthError, TokenAcquisitionError } from "./errors.js";
+import { EventListeners } from "./event-listeners.js";
+import type { ProxyAuthEventListener, ProxyAuthRequestEvent } from "./proxy-auth-event.js";
 import {
   type ProxyAuthHandlerOptions,
   type ResolvedHandlerOptions,
@@ -66,6 +68,7 @@ export class ProxyAuthHandler {
   /** The last token invalidated: never taken back from a shared cache. */
   #rejectedToken: string | undefined;
   readonly #shared: SharedTokenSource | undefined;
+  readonly #events: EventListeners;
 
   /**
    * @param options - `credential` and `scope` are required; see {@link ProxyAuthHandlerOptions}.
@@ -77,6 +80,7 @@ export class ProxyAuthHandler {
     this.credential = this.#options.credential;
     this.scope = this.#options.scope;
     this.onTokenError = this.#options.onTokenError;
+    this.#events = new EventListeners(this.#options.logger, this.#options.onEvent);
     const { cache, cacheKey } = this.#options;
     this.#shared =
       cache === undefined
@@ -87,6 +91,8 @@ export class ProxyAuthHandler {
             key: () => sharedCacheKey(this.credential, cacheKey, this.scope),
             timeoutMs: this.#options.cacheTimeoutMs,
             waitMs: this.#options.cacheWaitMs,
+            // The refresh lock's lease covers a whole credential call and the publishing after it.
+            leaseMs: this.#options.credentialTimeoutMs + 2 * this.#options.cacheTimeoutMs,
             now: this.#now,
             sleep: this.#options.sleep,
             logger: this.#options.logger,
@@ -138,6 +144,31 @@ export class ProxyAuthHandler {
     this.#cached = undefined;
     this.#generation++;
     this.#options.logger.debug?.("Token invalidated", { scope: this.scope });
+    this.#events.emit({ type: "token.invalidated", scope: this.scope });
+  }
+
+  /**
+   * Adds a listener of this handler's events, as the `onEvent` option does (for instrumenting a
+   * handler made elsewhere). Returns a function that removes it.
+   *
+   * @example
+   * ```ts
+   * const stop = handler.subscribe((event) => console.log(event.type));
+   * ```
+   */
+  subscribe(listener: ProxyAuthEventListener): () => void {
+    if (typeof listener !== "function") {
+      throw new ConfigurationError("ProxyAuthHandler.subscribe() needs a function.");
+    }
+    return this.#events.add(listener);
+  }
+
+  /**
+   * Reports a request-level event (a 401 replay, a retry, a fallback, a finished call) to this
+   * handler's listeners: for clients and adapters built on the handler. Never throws.
+   */
+  emit(event: ProxyAuthRequestEvent): void {
+    this.#events.emit(event);
   }
 
   /** The slow path: the token is inside its refresh buffer, unusable or missing. */
@@ -193,7 +224,7 @@ export class ProxyAuthHandler {
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
-        const accessToken = await this.#nextToken(deadline - startedAt);
+        const { accessToken, source } = await this.#nextToken(deadline - startedAt);
         const now = this.#now();
         const token = scheduleToken(
           accessToken,
@@ -213,6 +244,14 @@ export class ProxyAuthHandler {
           durationMs: now - startedAt,
         });
         this.#everFetched = true;
+        this.#events.emit({
+          type: "token.acquired",
+          scope: this.scope,
+          source,
+          durationMs: now - startedAt,
+          expiresOn: token.accessToken.expiresOn,
+          attempt,
+        });
         return token;
       } catch (caught) {
         const error = asProxyAuthError(caught, this.scope);
@@ -225,6 +264,17 @@ export class ProxyAuthHandler {
         }
         const cached = this.#cached;
         const serving = cached !== undefined && now < cached.usableUntil;
+        const status = (error as TokenAcquisitionError).status;
+        this.#events.emit({
+          type: "token.failed",
+          scope: this.scope,
+          code: error.code,
+          ...(status === undefined ? {} : { status }),
+          retryable,
+          durationMs: now - startedAt,
+          servingCached: serving,
+          attempt,
+        });
         if (
           !serving &&
           retryable &&
@@ -248,11 +298,21 @@ export class ProxyAuthHandler {
   }
 
   /** A validated token: from the credential, or through the shared cache when there is one. */
-  #nextToken(budgetMs: number): Promise<AccessToken> {
+  async #nextToken(budgetMs: number): Promise<{
+    accessToken: AccessToken;
+    source: "credential" | "shared-cache";
+  }> {
     const fetchToken = async () =>
       validateAccessToken(await this.#callCredential(budgetMs), this.#now() / 1000);
-    if (this.#shared === undefined) return fetchToken();
-    return this.#shared.obtain(fetchToken, (shared) => this.#acceptShared(shared));
+    if (this.#shared === undefined) {
+      return { accessToken: await fetchToken(), source: "credential" };
+    }
+    let taken: AccessToken | undefined;
+    const accessToken = await this.#shared.obtain(fetchToken, (shared) => {
+      taken = this.#acceptShared(shared);
+      return taken;
+    });
+    return { accessToken, source: accessToken === taken ? "shared-cache" : "credential" };
   }
 
   /**

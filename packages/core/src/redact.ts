@@ -42,6 +42,7 @@ const CONTROL = /[\p{Cc}\u2028\u2029]+/gu;
  *
  * @example
  * ```ts
+ * const clientSecret = "s3cr3t-from-the-vault";
  * redact(`invalid_client: secret ${clientSecret} is wrong`, { secrets: [clientSecret] });
  * // "invalid_client: secret [redacted] is wrong"
  * ```

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   ControlledCredential,
+  credentialFrom,
   flush,
   recordingLogger,
   TestClock,
@@ -109,13 +110,16 @@ describe("a shared TokenCache", () => {
     expect(counts).toEqual(before);
   });
 
-  it("when the refresher dies holding the lock, a waiter gets its own token after cacheWaitMs", async () => {
+  it("when the refresher dies holding the lock, a waiter refreshes once its lease lapses", async () => {
     const cache = createMemoryTokenCache(clock.now);
-    await cache.acquireRefreshLock(SHARED_KEY, 60_000); // a refresher that never publishes
+    await cache.acquireRefreshLock(SHARED_KEY, 10_000); // a refresher that never publishes
+    const start = clock.time;
     const b = process_(cache, { cacheWaitMs: 1_000 });
     const waiting = b.handler.getToken();
-    await flush(30);
+    while (b.credential.calls === 0 && clock.time < start + 60_000) await flush(1);
     expect(b.credential.calls).toBe(1);
+    expect(clock.time - start).toBeGreaterThanOrEqual(10_000); // not before the lease lapsed
+    expect(clock.time - start).toBeLessThan(12_000); // found within one cacheWaitMs after
     b.credential.answer(issued(7));
     expect((await waiting).token).toBe(tokenString(7));
   });
@@ -216,5 +220,91 @@ describe("a shared TokenCache", () => {
     ).toThrow(/TokenCache/);
     const keyed = Object.assign(new ControlledCredential(), { cacheKey: () => "identity" });
     expect(() => new ProxyAuthHandler({ credential: keyed, scope: "s", cache })).not.toThrow();
+  });
+});
+
+describe("a slow identity provider", () => {
+  it("the lease covers the refresher's whole credential call: 8 processes, a 20 s grant, one grant", async () => {
+    const { cache } = instrumented(createMemoryTokenCache(clock.now));
+    const leases: number[] = [];
+    const recording: TokenCache = {
+      ...cache,
+      acquireRefreshLock: (key, leaseMs) => {
+        leases.push(leaseMs);
+        return cache.acquireRefreshLock(key, leaseMs);
+      },
+    };
+    const fleet = Array.from({ length: 8 }, () => process_(recording));
+    const start = clock.time;
+    const waiting = fleet.map((p) => p.handler.getToken());
+    await flush();
+    const refresher = fleet.find((p) => p.credential.calls === 1);
+    expect(refresher).toBeDefined();
+    // The provider takes 20 s, four times cacheWaitMs and twice the old 10 s lease.
+    while (clock.time < start + 20_000) await flush(1);
+    expect(fleet.reduce((sum, p) => sum + p.credential.calls, 0)).toBe(1);
+    refresher?.credential.answer(issued(1));
+    const tokens = await Promise.all(waiting);
+    expect(new Set(tokens.map((token) => token.token))).toEqual(new Set([tokenString(1)]));
+    expect(fleet.reduce((sum, p) => sum + p.credential.calls, 0)).toBe(1);
+    expect(Math.min(...leases)).toBeGreaterThanOrEqual(30_000); // credentialTimeoutMs, and more
+  });
+});
+
+describe("clock skew across the fleet", () => {
+  // Five processes whose clocks are off by 0, ±2 minutes and ±1 day share one cache whose
+  // durations run on true time (as Redis's TTLs do). Tokens live 300 s; each credential computes
+  // expiresOn from `expires_in` with its own process's clock, as GenericOAuth2Credential does.
+  it("no process serves a token past its real expiry, whoever published it", async () => {
+    const truth = clock;
+    const cache = createMemoryTokenCache(truth.now);
+    const realExpiry = new Map<string, number>();
+    let grants = 0;
+    const offsets = [0, 120_000, -120_000, 86_400_000, -86_400_000];
+    const fleet = offsets.map((offset) => {
+      const now = () => truth.time + offset;
+      const credential = credentialFrom(() => {
+        const token = tokenString(++grants);
+        realExpiry.set(token, truth.time + 300_000);
+        return { token, expiresOn: Math.floor(now() / 1000) + 300 };
+      });
+      return new ProxyAuthHandler({
+        credential,
+        scope: "s",
+        cache,
+        cacheKey: "fleet-key",
+        now,
+        logger,
+        sleep: async (milliseconds) => {
+          truth.time += milliseconds;
+          await flush(1);
+        },
+      });
+    });
+    const stale: string[] = [];
+    const start = truth.time;
+    while (truth.time < start + 3_000_000) {
+      for (const [index, handler] of fleet.entries()) {
+        const { token } = await handler.getToken();
+        const expiry = realExpiry.get(token) ?? 0;
+        if (expiry <= truth.time) stale.push(`process ${index} at ${truth.time - start} ms`);
+      }
+      truth.time += 1_000;
+      await flush(2);
+    }
+    expect(stale).toEqual([]);
+    // Every rotation shared by most of the fleet: far fewer grants than one per process.
+    expect(grants).toBeLessThan((3_000 / 240) * offsets.length);
+  });
+
+  it("a reader keeps the smaller of the stated expiry and the entry's remaining lifetime", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    // A writer a day ahead: its token says "expires tomorrow", its lifetime says 300 s.
+    await cache.set(SHARED_KEY, issued(5, 86_400 + 300), 300_000);
+    const reader = process_(cache);
+    const token = await reader.handler.getToken();
+    expect(token.token).toBe(tokenString(5));
+    expect(token.expiresOn).toBe(clock.seconds + 300);
+    expect(reader.credential.calls).toBe(0);
   });
 });

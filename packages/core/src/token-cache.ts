@@ -4,6 +4,17 @@ import type { AccessToken } from "./access-token.js";
 export type ReleaseLock = () => Promise<void>;
 
 /**
+ * A token read from a {@link TokenCache} with how long it has left, measured as a duration by
+ * the cache (a Redis key's TTL), so no process's wall clock is trusted for it.
+ */
+export interface TokenCacheEntry {
+  /** The token as stored; its `expiresOn` is the writer's clock's view. */
+  token: AccessToken;
+  /** Milliseconds the entry has left (the remaining lifetime the writer stored, counted down). */
+  remainingMs: number;
+}
+
+/**
  * Where handlers in many processes share one token and elect one refresher, so a fleet makes
  * one grant per rotation instead of one per process. `@proxy-auth/cache-redis` implements it on
  * Redis; {@link createMemoryTokenCache} in one process.
@@ -14,11 +25,24 @@ export type ReleaseLock = () => Promise<void>;
 export interface TokenCache {
   /** The token stored under `key`, or undefined (also for a value that cannot be read). */
   get(key: string): Promise<AccessToken | undefined>;
-  /** Stores `token` under `key` until it expires. */
-  set(key: string, token: AccessToken): Promise<void>;
+  /**
+   * Stores `token` under `key` until it expires. `lifetimeMs`, when given, is how long the token
+   * has left by the writer's clock: store it as a duration (a key TTL), not as an absolute time,
+   * so a writer whose clock is wrong cannot make others serve the token past its expiry.
+   */
+  set(key: string, token: AccessToken, lifetimeMs?: number): Promise<void>;
+  /**
+   * Optional: the token under `key` with its remaining lifetime as the cache measures it. When
+   * present, readers take the smaller of the token's stated expiry and this remaining lifetime
+   * (clock skew between processes cannot extend a token); without it, the stated expiry is
+   * trusted.
+   */
+  getEntry?(key: string): Promise<TokenCacheEntry | undefined>;
   /**
    * Tries to become the only refresher of `key` for `leaseMs` (the lease ends by itself if the
    * holder dies). Resolves a release function when elected, undefined when another holds it.
+   * Handlers ask for a lease that covers a whole credential call, and waiting handlers call this
+   * again from time to time: getting the lock is how they learn the refresher is gone.
    */
   acquireRefreshLock(key: string, leaseMs: number): Promise<ReleaseLock | undefined>;
 }
@@ -34,19 +58,28 @@ export interface TokenCache {
  * ```
  */
 export function createMemoryTokenCache(now: () => number = Date.now): TokenCache {
-  const tokens = new Map<string, AccessToken>();
+  // Each entry ends at a time of this cache's own clock, like a Redis key's TTL.
+  const tokens = new Map<string, { token: AccessToken; until: number }>();
   const locks = new Map<string, { owner: symbol; until: number }>();
+  const entry = (key: string): TokenCacheEntry | undefined => {
+    const stored = tokens.get(key);
+    if (stored === undefined) return undefined;
+    const remainingMs = stored.until - now();
+    if (remainingMs > 0) return { token: stored.token, remainingMs };
+    tokens.delete(key);
+    return undefined;
+  };
   return {
     async get(key) {
-      const token = tokens.get(key);
-      if (token !== undefined && token.expiresOn * 1000 <= now()) {
-        tokens.delete(key);
-        return undefined;
-      }
-      return token;
+      return entry(key)?.token;
     },
-    async set(key, token) {
-      tokens.set(key, token);
+    async getEntry(key) {
+      return entry(key);
+    },
+    async set(key, token, lifetimeMs) {
+      const until = now() + (lifetimeMs ?? token.expiresOn * 1000 - now());
+      // A value without a usable expiry stays until replaced: readers validate what they read.
+      tokens.set(key, { token, until: Number.isNaN(until) ? Number.POSITIVE_INFINITY : until });
     },
     async acquireRefreshLock(key, leaseMs) {
       const held = locks.get(key);

@@ -123,20 +123,18 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(JSON.stringify(body));
     };
-    const reject = (status: 401 | 403, reason: string) => {
+    // The real LiteLLM proxy's auth error: this body, and no WWW-Authenticate header.
+    const reject = (status: 401 | 403, reason: string, shown = reason) => {
       rejected++;
       record.rejection = reason;
-      reply(
-        status,
-        {
-          error: {
-            message: `Authentication Error: ${reason}`,
-            type: "auth_error",
-            code: String(status),
-          },
+      reply(status, {
+        error: {
+          message: `Authentication Error, ${shown}`,
+          type: "auth_error",
+          param: "None",
+          code: String(status),
         },
-        status === 401 ? { "www-authenticate": `Bearer error="invalid_token"` } : {},
-      );
+      });
     };
 
     // OpenAI-style paths, with or without /v1, and Azure OpenAI's per-deployment paths.
@@ -167,7 +165,13 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
     try {
       record.claims = await verify(token);
     } catch (error) {
-      reject(401, `invalid token (${(error as { code?: string }).code ?? "unverifiable"})`);
+      const code = (error as { code?: string }).code;
+      // LiteLLM's JWT auth words an expired token "Token Expired".
+      reject(
+        401,
+        `invalid token (${code ?? "unverifiable"})`,
+        code === "ERR_JWT_EXPIRED" ? "Token Expired" : undefined,
+      );
       return;
     }
     const granted = String(record.claims.scope ?? "").split(" ");

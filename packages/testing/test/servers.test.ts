@@ -144,6 +144,16 @@ describe("startMockProxy", () => {
       });
       expect(expired.status).toBe(401);
       expect(expiredProxy.requests[0]?.rejection).toContain("ERR_JWT_EXPIRED");
+      // As the real LiteLLM proxy answers (tests/litellm-interop checks it there).
+      expect(expired.headers.get("www-authenticate")).toBeNull();
+      expect(await expired.json()).toEqual({
+        error: {
+          message: "Authentication Error, Token Expired",
+          type: "auth_error",
+          param: "None",
+          code: "401",
+        },
+      });
       const audience = await fetch(`${wrongAudience.url}/embeddings`, {
         method: "POST",
         headers: { authorization: `Bearer ${await token()}`, "content-type": "application/json" },

@@ -64,6 +64,8 @@ beforeAll(async () => {
       "@azure/identity@^4.14.1",
       "typescript@~6.0.3",
       "@types/node@^20.19.0",
+      "@opentelemetry/api@~1.9.1",
+      "@opentelemetry/sdk-trace-base@^2.12.1",
     ],
     { cwd: app, encoding: "utf8", timeout: 240_000 },
   );
@@ -82,6 +84,7 @@ describe("the packed packages, installed with plain npm outside the workspace", 
       "@proxy-auth/client",
       "@proxy-auth/core",
       "@proxy-auth/oauth2",
+      "@proxy-auth/opentelemetry",
       "@proxy-auth/testing",
       "proxy-auth-file-token-credential",
     ]);
@@ -219,5 +222,55 @@ describe("the packed packages, installed with plain npm outside the workspace", 
     } finally {
       await idp.close();
     }
+  });
+
+  it("@proxy-auth/opentelemetry with @opentelemetry/api: no-op without an SDK (CJS), real spans with one (ESM)", async () => {
+    const servers = `
+      const idp = await startIdentityProvider();
+      const proxy = await startMockProxy({ jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience });
+      const handler = () => new ProxyAuthHandler({
+        credential: new GenericOAuth2Credential({ clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, tokenUrl: idp.tokenUrl }),
+        scope: "litellm_proxy_api",
+      });
+      const hello = { model: "gpt-4", messages: [{ role: "user", content: "Hello!" }] };`;
+    const noSdk = await node([
+      "--input-type=commonjs",
+      "-e",
+      `(async () => {
+        const { ProxyAuthHandler } = require("@proxy-auth/core");
+        const { GenericOAuth2Credential } = require("@proxy-auth/oauth2");
+        const { createClient } = require("@proxy-auth/client");
+        const { instrumentHandler } = require("@proxy-auth/opentelemetry");
+        const { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } = require("@proxy-auth/testing");
+        ${servers}
+        try {
+          const client = createClient({ apiBase: proxy.url, proxyAuth: instrumentHandler(handler()) });
+          console.log((await client.completion(hello)).choices[0].message.content);
+        } finally { await proxy.close(); await idp.close(); }
+      })().catch((error) => { console.error(error); process.exit(1); });`,
+    ]);
+    expect(noSdk.stdout.trim()).toBe("Echo: Hello!");
+    const withSdk = await node([
+      "--input-type=module",
+      "-e",
+      `import { trace } from "@opentelemetry/api";
+        import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+        import { ProxyAuthHandler } from "@proxy-auth/core";
+        import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
+        import { createClient } from "@proxy-auth/client";
+        import { createOpenTelemetryListener } from "@proxy-auth/opentelemetry";
+        import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
+        // The global provider: the package must share the application's copy of @opentelemetry/api.
+        const exporter = new InMemorySpanExporter();
+        trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+        ${servers}
+        try {
+          const proxyAuth = handler();
+          proxyAuth.subscribe(createOpenTelemetryListener());
+          await createClient({ apiBase: proxy.url, proxyAuth }).completion(hello);
+          console.log(exporter.getFinishedSpans().map((span) => span.name + ":" + span.attributes["gen_ai.request.model"]).join(","));
+        } finally { await proxy.close(); await idp.close(); }`,
+    ]);
+    expect(withSdk.stdout.trim()).toBe("proxy_auth.acquire_token:undefined,chat gpt-4:gpt-4");
   });
 });

@@ -93,6 +93,7 @@ const PUBLISHED = [
   "@proxy-auth/cache-redis",
   "@proxy-auth/cli",
   "@proxy-auth/testing",
+  "@proxy-auth/opentelemetry",
 ];
 
 /**

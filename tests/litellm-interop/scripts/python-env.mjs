@@ -1,0 +1,118 @@
+// The pinned Python environment of the LiteLLM interop suite: finds a Python 3.10+ with venv,
+// and installs python/requirements.txt into .venv (ignored), reused while the requirements
+// file and the Python version are unchanged.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const packageRoot = join(here, "..");
+export const requirementsFile = join(packageRoot, "python", "requirements.txt");
+export const venvDir = join(packageRoot, ".venv");
+const stampFile = join(venvDir, "requirements.sha256");
+
+/** The platform the hashes in requirements.txt were taken on (binary wheels differ elsewhere). */
+const LOCKED_FOR = "cp311-linux-x86_64";
+
+/**
+ * A usable Python, or why there is none: `{ python, version, tag }` or `{ reason }`.
+ * `PROXY_AUTH_PYTHON` names the interpreter; default `python3`.
+ */
+export function findPython() {
+  const python = process.env.PROXY_AUTH_PYTHON ?? "python3";
+  const probe = spawnSync(
+    python,
+    [
+      "-c",
+      "import sys, venv, ensurepip, platform; print(sys.version_info[0], sys.version_info[1], platform.system().lower(), platform.machine())",
+    ],
+    { encoding: "utf8" },
+  );
+  if (probe.error) return { reason: `${python} was not found (${probe.error.code})` };
+  if (probe.status !== 0) {
+    return {
+      reason: `${python} has no venv/ensurepip module (on Debian: apt-get install python3-venv)`,
+    };
+  }
+  const [major, minor, system, machine] = probe.stdout.trim().split(" ");
+  const version = `${major}.${minor}`;
+  if (Number(major) < 3 || (Number(major) === 3 && Number(minor) < 10)) {
+    return { reason: `${python} is Python ${version}; the suite needs 3.10 or later` };
+  }
+  return { python, version, tag: `cp${major}${minor}-${system}-${machine}` };
+}
+
+/** The venv's interpreter and `litellm` command. */
+export const venvPython = join(venvDir, "bin", "python");
+export const venvLitellm = join(venvDir, "bin", "litellm");
+
+/**
+ * Makes .venv match requirements.txt: reused when its stamp matches, rebuilt otherwise.
+ * Returns how long the install took in ms (0 when reused).
+ */
+export function ensureVenv({ python, tag }, log = console.log) {
+  const requirements = readFileSync(requirementsFile);
+  const stamp = createHash("sha256").update(requirements).update(tag).digest("hex");
+  if (
+    existsSync(stampFile) &&
+    readFileSync(stampFile, "utf8") === stamp &&
+    existsSync(venvLitellm)
+  ) {
+    return 0;
+  }
+  const started = Date.now();
+  log(`litellm-interop: installing the pinned Python environment into ${venvDir} …`);
+  rmSync(venvDir, { recursive: true, force: true });
+  execFileSync(python, ["-m", "venv", venvDir], { stdio: "inherit" });
+  let file = requirementsFile;
+  if (tag !== LOCKED_FOR) {
+    // The hashes are those of the cp311 Linux x86_64 wheels; elsewhere keep the exact versions.
+    log(
+      `litellm-interop: Python ${tag} is not ${LOCKED_FOR}: installing exact versions without hashes`,
+    );
+    file = join(venvDir, "requirements-unhashed.txt");
+    writeFileSync(
+      file,
+      requirements
+        .toString("utf8")
+        .replace(/ \\\n\s+--hash=\S+/g, "")
+        .replace(/^#.*\n/gm, ""),
+    );
+  }
+  execFileSync(
+    venvPython,
+    [
+      "-m",
+      "pip",
+      "install",
+      // -qq: errors only (this machine's pip config adds local indexes it warns about per package).
+      "-qq",
+      "--disable-pip-version-check",
+      "--no-deps",
+      "--only-binary=:all:",
+      ...(file === requirementsFile ? ["--require-hashes"] : []),
+      "-r",
+      file,
+    ],
+    { stdio: ["ignore", "inherit", "inherit"], timeout: 600_000 },
+  );
+  writeFileSync(stampFile, stamp);
+  const took = Date.now() - started;
+  log(`litellm-interop: Python environment ready in ${(took / 1000).toFixed(1)} s`);
+  return took;
+}
+
+/** The litellm version installed in .venv. */
+export function litellmVersion() {
+  return execFileSync(
+    venvPython,
+    ["-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+    { encoding: "utf8" },
+  ).trim();
+}
+
+/** The script that drives LiteLLM's Python `litellm.proxy_auth` for the side-by-side bench. */
+export const driverScript = join(packageRoot, "python", "proxy_auth_driver.py");
