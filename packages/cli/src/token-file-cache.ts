@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { type AccessToken, validateAccessToken } from "@proxy-auth/core";
@@ -112,6 +112,37 @@ export class TokenFileCache {
     }
   }
 
+  /**
+   * Tries to become the one process that gets a new token for `key`, so runs started together
+   * make one grant: resolves a release function, or undefined while another live process holds
+   * the lock. A lock whose process is gone, or older than `staleMs`, is taken over.
+   *
+   * @throws when the directory cannot be made private or the lock file cannot be written.
+   */
+  async lock(key: string, staleMs = 30_000): Promise<(() => Promise<void>) | undefined> {
+    await this.#privateDirectory();
+    const path = join(this.directory, `${key}.lock`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, String(process.pid), { mode: 0o600, flag: "wx" });
+        return () => unlink(path).catch(() => {});
+      } catch (error) {
+        if ((error as { code?: string }).code !== "EEXIST") throw error;
+      }
+      if (!(await isStaleLock(path, staleMs, this.#now()))) return undefined;
+      await unlink(path).catch(() => {});
+    }
+    return undefined;
+  }
+
+  /** Whether the lock for `key` is still there. */
+  async locked(key: string): Promise<boolean> {
+    return lstat(join(this.directory, `${key}.lock`)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Makes the directory, or checks the existing one is the user's own, and closes it to others. */
   async #privateDirectory(): Promise<void> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
@@ -120,6 +151,21 @@ export class TokenFileCache {
       throw new Error(`${this.directory} is not a directory of this user`);
     }
     if ((stat.mode & 0o077) !== 0) await chmod(this.directory, 0o700);
+  }
+}
+
+/** A lock left by a process that is gone (or too old to trust its process id). */
+async function isStaleLock(path: string, staleMs: number, now: number): Promise<boolean> {
+  try {
+    const stat = await lstat(path);
+    if (now - stat.mtimeMs > staleMs) return true;
+    const pid = Number((await readFile(path, "utf8")).slice(0, 16));
+    if (!Number.isInteger(pid) || pid <= 0) return true;
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // ESRCH: no such process. EPERM: it exists (another user's): not stale.
+    return (error as { code?: string }).code !== "EPERM";
   }
 }
 

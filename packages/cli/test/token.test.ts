@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_CLIENT } from "@proxy-auth/testing";
@@ -117,6 +118,28 @@ describe("proxy-auth token", () => {
       expect(await proxyAccepts(run.stdout.trim())).toBe(200);
       expect(JSON.parse(readFileSync(path, "utf8")).token).toBe(run.stdout.trim());
     }
+  });
+
+  it("runs started together make one grant; a lock left by a dead process is taken over", async () => {
+    deployment.idp.latencyMs = 1000; // the first run's grant is still in flight when the others look
+    const grants = deployment.idp.tokensIssued;
+    try {
+      const runs = await Promise.all([token(), token(), token(), token()]);
+      expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0]);
+      expect(new Set(runs.map((run) => run.stdout)).size).toBe(1);
+      expect(deployment.idp.tokensIssued - grants).toBe(1);
+    } finally {
+      deployment.idp.latencyMs = 0;
+    }
+    const [file] = cacheFiles();
+    const lock = join(deployment.cacheDirectory, (file as string).replace(".json", ".lock"));
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid;
+    writeFileSync(lock, String(gone));
+    writeFileSync(join(deployment.cacheDirectory, file as string), "");
+    const afterCrash = await token();
+    expect(afterCrash.code).toBe(0);
+    expect(deployment.idp.tokensIssued - grants).toBe(2);
+    expect(cacheFiles()).toEqual([file]); // the dead process's lock was taken over and released
   });
 
   it("a wrong secret: exit 1 with the provider's error, no secret, nothing on stdout", async () => {
