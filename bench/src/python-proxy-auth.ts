@@ -52,7 +52,7 @@ interface RunResult {
  * start, rotation under load, the provider failing during a refresh, and the cost per call.
  */
 export async function pythonProxyAuth(smoke: boolean): Promise<Section> {
-  const title = "9. Side by side with LiteLLM's Python proxy_auth";
+  const title = "10. Side by side with LiteLLM's Python proxy_auth";
   const found = findPython();
   if ("reason" in found) {
     return {

@@ -35,8 +35,8 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["footprint", () => footprint()],
   ["soak", () => soak(smoke)],
   ["fleet", () => fleet(smoke)],
-  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["outage", () => outage(smoke)],
+  ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
   ["cli-forwarder", () => cliForwarder(smoke)],
 ];
