@@ -89,7 +89,7 @@ export async function cliForwarder(smoke: boolean): Promise<Section> {
     };
     const added = percentile(latency.through, 50) - percentile(latency.direct, 50);
     return {
-      title: "proxy-auth command: forwarder latency and cached tokens",
+      title: "11. The proxy-auth command: forwarder latency and cached tokens",
       description: `${requests.toLocaleString("en")} chat completions and ${streams} streamed ones, one at a time, alternating direct (token from a ProxyAuthHandler in the same process) and through \`proxy-auth serve\` (its own process, undici connection pool), after a warm-up; the JWT-checking proxy runs in a third process. Then ${tokens.runs} \`proxy-auth token\` runs in a row with an empty cache. Target: under 1 ms added at p50 on loopback.`,
       table: [
         ["measure", "direct p50 / p99", "through serve p50 / p99", "added p50 / p99"],
