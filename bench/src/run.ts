@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
 import { checkCharts } from "./check-charts.js";
+import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
@@ -39,6 +40,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
   ["private-key-jwt", () => privateKeyJwt(smoke)],
+  ["cli-forwarder", () => cliForwarder(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

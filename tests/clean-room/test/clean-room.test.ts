@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { DEFAULT_CLIENT, startIdentityProvider } from "@proxy-auth/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -79,6 +80,7 @@ describe("the packed packages, installed with plain npm outside the workspace", 
     expect(published.map(({ name }) => name).sort()).toEqual([
       "@proxy-auth/azure",
       "@proxy-auth/cache-redis",
+      "@proxy-auth/cli",
       "@proxy-auth/client",
       "@proxy-auth/core",
       "@proxy-auth/oauth2",
@@ -255,6 +257,37 @@ describe("the packed packages, installed with plain npm outside the workspace", 
         const { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } = require("@proxy-auth/testing");`)} })().catch((error) => { console.error(error); process.exit(1); });`,
     ]);
     expect(cjs.stdout.trim()).toBe("Echo: Hello! 0");
+  });
+
+  it("installs the proxy-auth command: --help, and token against a real identity provider", async () => {
+    const bin = join(app, "node_modules", ".bin", "proxy-auth");
+    const help = await run(bin, ["--help"], { cwd: app, encoding: "utf8" });
+    expect(help.stdout).toContain("proxy-auth token");
+    const idp = await startIdentityProvider();
+    try {
+      const home = join(room, "home");
+      const { stdout, stderr } = await run(bin, ["token", "--json"], {
+        cwd: app,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: home,
+          XDG_CACHE_HOME: join(home, "cache"),
+          PROXY_AUTH_SCOPE: "litellm_proxy_api",
+          PROXY_AUTH_TOKEN_URL: idp.tokenUrl,
+          PROXY_AUTH_CLIENT_ID: DEFAULT_CLIENT.clientId,
+          PROXY_AUTH_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+        },
+      });
+      expect(stderr).toBe("");
+      const printed = JSON.parse(stdout) as { token: string; tokenType: string };
+      expect(printed.token).toMatch(/^eyJ/);
+      expect(printed.tokenType).toBe("Bearer");
+      expect(idp.tokensIssued).toBe(1);
+    } finally {
+      await idp.close();
+    }
   });
 
   it("@proxy-auth/opentelemetry with @opentelemetry/api: no-op without an SDK (CJS), real spans with one (ESM)", async () => {
