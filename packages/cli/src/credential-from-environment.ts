@@ -1,7 +1,11 @@
 import { AzureADCredential } from "@proxy-auth/azure";
 import { ConfigurationError, type TokenCredential } from "@proxy-auth/core";
-import { GenericOAuth2Credential, type GenericOAuth2CredentialOptions } from "@proxy-auth/oauth2";
-import { readSecretFile, readSecretFileSync } from "./read-secret-file.js";
+import {
+  clientAssertionFromFile,
+  GenericOAuth2Credential,
+  type GenericOAuth2CredentialOptions,
+} from "@proxy-auth/oauth2";
+import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
 export const CREDENTIAL_ENVIRONMENT_HELP = `A generic OAuth2 client (client_credentials) → GenericOAuth2Credential:
@@ -37,15 +41,9 @@ export interface EnvironmentCredential {
  * The options {@link credentialFromEnvironment} gives `GenericOAuth2Credential`: one of
  * `clientSecret`, `privateKey` (+ `keyId`) or `clientAssertion`.
  */
-export type OAuth2EnvironmentOptions = Omit<GenericOAuth2CredentialOptions, "clientSecret"> & {
-  /** From `PROXY_AUTH_CLIENT_SECRET`. */
-  clientSecret?: string;
+export type OAuth2EnvironmentOptions = GenericOAuth2CredentialOptions & {
   /** The PEM text of `PROXY_AUTH_PRIVATE_KEY_FILE`. */
   privateKey?: string;
-  /** From `PROXY_AUTH_KEY_ID`. */
-  keyId?: string;
-  /** Reads `PROXY_AUTH_CLIENT_ASSERTION_FILE` anew on every call. */
-  clientAssertion?: () => Promise<string>;
 };
 
 /** Environment variables by name, as `process.env` has them. */
@@ -86,9 +84,7 @@ export function credentialFromEnvironment(environment: Environment): Environment
   const oauth2 = OAUTH2_VARIABLES.some((name) => variables[name] !== undefined);
   if (choice === "oauth2" || (choice === undefined && oauth2)) {
     const options = oauth2OptionsFromEnvironment(variables);
-    // privateKey, keyId and clientAssertion are GenericOAuth2Credential's options for clients
-    // without a static secret (API.md, "Credentials without a static secret").
-    const credential = new GenericOAuth2Credential(options as GenericOAuth2CredentialOptions);
+    const credential = new GenericOAuth2Credential(options);
     const form =
       options.clientSecret !== undefined
         ? "client secret"
@@ -168,10 +164,10 @@ export function oauth2OptionsFromEnvironment(environment: Environment): OAuth2En
     if (keyId !== undefined) options.keyId = keyId;
   }
   if (assertionFile !== undefined) {
-    // Fail now on a path that cannot be read; read it again for every request (it rotates).
+    // Fail now on a path that cannot be read; oauth2's token source reads it again for every
+    // request (it rotates), with its own size limit and errors.
     readSecretFileSync(assertionFile, "PROXY_AUTH_CLIENT_ASSERTION_FILE");
-    options.clientAssertion = () =>
-      readSecretFile(assertionFile, "PROXY_AUTH_CLIENT_ASSERTION_FILE");
+    options.clientAssertion = clientAssertionFromFile(assertionFile);
   }
   return options;
 }

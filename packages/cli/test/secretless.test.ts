@@ -13,7 +13,11 @@ beforeAll(async () => {
     keyClients: [
       {
         clientId: "key-client",
-        jwks: { keys: [{ ...publicKey.export({ format: "jwk" }), kid: "cli-key", alg: "RS256", use: "sig" }] },
+        jwks: {
+          keys: [
+            { ...publicKey.export({ format: "jwk" }), kid: "cli-key", alg: "RS256", use: "sig" },
+          ],
+        },
       },
     ],
     federatedClients: [{ clientId: "workload-client", subject: SUBJECT }],
@@ -49,14 +53,25 @@ it("PROXY_AUTH_PRIVATE_KEY_FILE (+ KEY_ID): private_key_jwt", async () => {
 
 it("PROXY_AUTH_CLIENT_ASSERTION_FILE: the file's current JWT; an expired one is refused (exit 1)", async () => {
   const file = join(deployment.environment.HOME as string, "assertion.jwt");
-  const environment = { ...base, PROXY_AUTH_CLIENT_ID: "workload-client", PROXY_AUTH_CLIENT_ASSERTION_FILE: file };
-  writeFileSync(file, await deployment.idp.cluster.sign({ sub: SUBJECT, aud: deployment.idp.issuer }));
+  const environment = {
+    ...base,
+    PROXY_AUTH_CLIENT_ID: "workload-client",
+    PROXY_AUTH_CLIENT_ASSERTION_FILE: file,
+  };
+  writeFileSync(
+    file,
+    await deployment.idp.cluster.sign({ sub: SUBJECT, aud: deployment.idp.issuer }),
+  );
   const result = await runCli(["token", "--no-cache"], environment);
   expect(result.stderr).toBe("");
   expect(await accepted(result.stdout.trim())).toBe(200);
   writeFileSync(
     file,
-    await deployment.idp.cluster.sign({ sub: SUBJECT, aud: deployment.idp.issuer, expiresInSeconds: -60 }),
+    await deployment.idp.cluster.sign({
+      sub: SUBJECT,
+      aud: deployment.idp.issuer,
+      expiresInSeconds: -60,
+    }),
   );
   const expired = await runCli(["token", "--no-cache"], environment);
   expect(expired.code).toBe(1);
