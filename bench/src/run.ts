@@ -7,6 +7,7 @@ import { checkCharts } from "./check-charts.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
+import { fleetScale } from "./fleet-scale.js";
 import { footprint } from "./footprint.js";
 import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
@@ -37,6 +38,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["outage", () => outage(smoke)],
   ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
+  ["fleet-scale", () => fleetScale(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

@@ -86,7 +86,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
     await store.set("oauth2:identity\u0000scope", token("eyJ.SECRET-TOKEN.sig", 120));
     const keys = await raw.keys("*");
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^proxy-auth:token:[0-9a-f]{64}$/);
+    expect(keys[0]).toMatch(/^proxy-auth:token:\{[0-9a-f]{64}\}$/);
     const stored = (await raw.get(keys[0] as string)) as string;
     expect(stored.startsWith("v2.aes-256-gcm:")).toBe(true);
     expect(stored).not.toContain("SECRET-TOKEN");
@@ -131,7 +131,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
     // Someone who can write to Redis but has no encryption key moves X's token under A's key.
     const store = cache();
     const redisKey = (key: string) =>
-      `proxy-auth:token:${createHash("sha256").update(key).digest("hex")}`;
+      `proxy-auth:token:{${createHash("sha256").update(key).digest("hex")}}`;
     await store.set("identity-X", token("token-of-X"));
     const sealed = (await raw.get(redisKey("identity-X"))) as string;
     await raw.set(redisKey("identity-A"), sealed);
@@ -149,7 +149,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
 
   it("a value in the first format (v1, not bound to its key) is a miss, re-fetched", async () => {
     const store = cache();
-    const key = `proxy-auth:token:${createHash("sha256").update("k").digest("hex")}`;
+    const key = `proxy-auth:token:{${createHash("sha256").update("k").digest("hex")}}`;
     await raw.set(key, `v1.aes-256-gcm:${Buffer.alloc(64).toString("base64")}`);
     expect(await store.get("k")).toBeUndefined();
     expect(store.lines[0]).toMatch(/older format/);

@@ -36,3 +36,4 @@ export { isRetryableStatus } from "./retryable-status.js";
 export type { TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
+export type { TokenCacheClaim } from "./token-cache.js";
