@@ -1,28 +1,38 @@
 // One process of the fleet-at-scale benchmark: HANDLERS handlers sharing one ioredis client
 // (one createRedisTokenCache), each with its own credential call counter feeding one in-process
 // "identity provider" (a LATENCY_MS pause, then a fresh token of LIFETIME_MS). Every handler asks
-// for its headers every 100 ms until START_AT + DURATION_MS. Prints one JSON line: the grants
-// made inside the window, requests without a token, and per token the first and last time one of
+// for its headers every 100 ms until START_AT + DURATION_MS. Prints one JSON line: the commands
+// the client sent per 100 ms of the window, the tokens granted inside it, requests without a
+// token, and per token the first and last time one of
 // this process's handlers switched to it.
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { createRedisTokenCache } from "@proxy-auth/cache-redis";
 import { ProxyAuthHandler } from "@proxy-auth/core";
 
 const { REDIS_URL, HANDLERS, LATENCY_MS, LIFETIME_MS, DURATION_MS, START_AT } = process.env;
 const startAt = Number(START_AT);
 const until = startAt + Number(DURATION_MS);
-const cache = createRedisTokenCache({
-  url: REDIS_URL,
-  allowPlaintext: true,
-  commandTimeoutMs: 2_000,
-});
-const grants = [];
+// The process's one ioredis client (ioredis as @proxy-auth/cache-redis resolves it), counting
+// the commands it sends (round trips; a script is one) in 100 ms bins of the window.
+const { Redis } = createRequire(import.meta.resolve("@proxy-auth/cache-redis"))("ioredis");
+const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 0, commandTimeout: 2_000 });
+const sent = {};
+const send = client.sendCommand.bind(client);
+client.sendCommand = (...args) => {
+  const bin = Math.floor((Date.now() - startAt) / 100);
+  if (bin >= 0 && Date.now() < until) sent[bin] = (sent[bin] ?? 0) + 1;
+  return send(...args);
+};
+const cache = createRedisTokenCache({ client, allowPlaintext: true });
+const granted = [];
 const credential = {
   async getToken() {
     await new Promise((resolve) => setTimeout(resolve, Number(LATENCY_MS)));
-    grants.push(Date.now());
+    const token = `fleet-${randomUUID()}`;
+    if (Date.now() >= startAt && Date.now() < until) granted.push(`Bearer ${token}`);
     return {
-      token: `fleet-${randomUUID()}`,
+      token,
       expiresOn: (Date.now() + Number(LIFETIME_MS)) / 1000,
     };
   },
@@ -68,10 +78,12 @@ while (Date.now() < until) {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
 }
 await cache.close();
+await client.quit();
 console.log(
   JSON.stringify({
-    grants: grants.filter((at) => at >= startAt && at < until).length,
+    sent,
+    granted,
     withoutToken,
-    switches: Object.values(switches),
+    switches,
   }),
 );

