@@ -134,12 +134,12 @@ export function createMemoryTokenCache(now: () => number = Date.now): TokenCache
     },
   };
   function lock(key: string, leaseMs: number): ReleaseLock | undefined {
-      const held = locks.get(key);
-      if (held !== undefined && held.until > now()) return undefined;
-      const owner = Symbol(key);
-      locks.set(key, { owner, until: now() + leaseMs });
-      return async () => {
-        if (locks.get(key)?.owner === owner) locks.delete(key);
-      };
+    const held = locks.get(key);
+    if (held !== undefined && held.until > now()) return undefined;
+    const owner = Symbol(key);
+    locks.set(key, { owner, until: now() + leaseMs });
+    return async () => {
+      if (locks.get(key)?.owner === owner) locks.delete(key);
+    };
   }
 }
