@@ -303,3 +303,80 @@ describe("clock skew between processes sharing Redis", () => {
     expect(await store.getEntry?.("missing")).toBeUndefined();
   });
 });
+
+describe("the fleet at scale: one round trip per attempt, a notification for waiters", () => {
+  /** Scripts Redis has run since the last RESETSTAT. */
+  const evals = async () => {
+    const stats = await raw.info("commandstats");
+    return Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  };
+
+  it("getOrLock: a newer token, else the lock when free, else neither — one script each", async () => {
+    const writer = cache();
+    const reader = cache();
+    await writer.set("k", token("eyJ.first"));
+    await raw.config("RESETSTAT");
+    // A token other than the one the reader knows: taken, no lock.
+    expect((await reader.getOrLock?.("k", 10_000, undefined))?.entry?.token.token).toBe(
+      "eyJ.first",
+    );
+    expect(await raw.keys("proxy-auth:lock:*")).toEqual([]);
+    // The reader now holds "eyJ.first": the same stored token gets it the lock instead.
+    const elected = await reader.getOrLock?.("k", 10_000, "eyJ.first");
+    expect(elected?.entry).toBeUndefined();
+    expect(typeof elected?.release).toBe("function");
+    // The writer knows it too (it wrote it): the lock is held, so neither.
+    expect(await writer.getOrLock?.("k", 10_000, "eyJ.first")).toEqual({});
+    expect(await evals()).toBe(3); // one script per attempt
+    await elected?.release?.();
+    await writer.set("k", token("eyJ.second"));
+    expect((await writer.getOrLock?.("k", 10_000, "eyJ.first"))?.entry?.token.token).toBe(
+      "eyJ.second",
+    );
+  });
+
+  it("a process that never saw the token it holds still gets the lock past it (two scripts)", async () => {
+    await cache().set("k", token("eyJ.held"));
+    const stranger = cache();
+    const claim = await stranger.getOrLock?.("k", 10_000, "eyJ.held");
+    expect(claim?.entry).toBeUndefined();
+    expect(typeof claim?.release).toBe("function");
+  });
+
+  it("token and lock share one Redis Cluster slot (a hash tag)", async () => {
+    const store = cache();
+    await store.set("k", token("eyJ.slot"));
+    await store.acquireRefreshLock("k", 10_000);
+    const keys = await raw.keys("*");
+    const tags = new Set(keys.map((key) => /\{([0-9a-f]{64})\}$/.exec(key)?.[1]));
+    expect(keys).toHaveLength(2);
+    expect(tags.size).toBe(1);
+  });
+
+  it("waitForToken wakes when another process stores a token (pub/sub), or at its timeout", async () => {
+    const waiter = cache();
+    const writer = cache();
+    const started = Date.now();
+    await waiter.waitForToken?.("k", 100); // nothing stored: its timeout ends it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    let woken = false;
+    const waiting = waiter.waitForToken?.("k", 30_000).then(() => (woken = true));
+    // The subscription is made on the first wait; store until the waiter hears it.
+    for (let i = 0; i < 100 && !woken; i++) {
+      await writer.set("k", token(`eyJ.${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waiting;
+    expect(woken).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("a cold fleet of 20 handlers on one client: one grant, the waiters woken by the publish", async () => {
+    const shared = cache();
+    const fleet = Array.from({ length: 20 }, () => handler(shared));
+    const before = idp.tokensIssued;
+    const tokens = await Promise.all(fleet.map((h) => h.getToken()));
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(idp.tokensIssued - before).toBe(1);
+  });
+});
