@@ -47,9 +47,10 @@ if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, ""
 return { -2, "", 0 }`;
 
 // Stores a token and tells the waiting processes, in one round trip. KEYS: token; ARGV: the
-// sealed value, its TTL, the channel.
+// sealed value, its TTL, the channel ("" for none).
 const STORE_SCRIPT = `redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
-return redis.call("publish", ARGV[3], "stored")`;
+if ARGV[3] ~= "" then redis.call("publish", ARGV[3], "stored") end
+return 1`;
 
 // The value and its remaining TTL in one round trip: the TTL is a duration Redis counts down,
 // which no process's clock can skew.
@@ -209,7 +210,12 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       entry: { token, remainingMs: remainingMs === -1 ? Number.POSITIVE_INFINITY : remainingMs },
     };
   };
-  const notifications = new StoredNotifications(redis);
+  // On a Redis Cluster client, waiters back off without notifications: ioredis's cluster
+  // subscriber churns its connections while a node is down.
+  const notifications =
+    (redis as { isCluster?: boolean }).isCluster === true
+      ? undefined
+      : new StoredNotifications(redis);
 
   return {
     async get(key) {
@@ -234,7 +240,7 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       const { token: storedUnder, channel } = names(key);
       const value = cipher.seal(token, storedUnder);
       remember(storedUnder, token, value);
-      await redis.eval(STORE_SCRIPT, 1, storedUnder, value, ttl, channel);
+      await redis.eval(STORE_SCRIPT, 1, storedUnder, value, ttl, notifications ? channel : "");
     },
     async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
       return lockFor(names(key).lock, leaseMs);
@@ -242,11 +248,12 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     getOrLock(key, leaseMs, known) {
       return claim(key, leaseMs, known, true);
     },
-    waitForToken(key, timeoutMs) {
-      return notifications.next(names(key).channel, timeoutMs);
-    },
+    ...(notifications && {
+      waitForToken: (key: string, timeoutMs: number) =>
+        notifications.next(names(key).channel, timeoutMs),
+    }),
     async close() {
-      notifications.close();
+      notifications?.close();
       if (client === undefined) await redis.quit().catch(() => redis.disconnect());
     },
   };
