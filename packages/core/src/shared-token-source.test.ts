@@ -316,19 +316,26 @@ describe("a fleet at scale", () => {
   /** A memory cache counting each handler-facing call (`getOrLock` is one attempt, one round trip). */
   function counting(inner: TokenCache) {
     const calls = { attempts: 0, reads: 0, locks: 0, sets: 0 };
+    const counted =
+      <A extends unknown[], R>(name: keyof typeof calls, call: (...args: A) => R) =>
+      (...args: A): R => {
+        calls[name]++;
+        return call(...args);
+      };
+    const memory = inner as Required<TokenCache>;
     const cache: TokenCache = {
-      get: (key) => (calls.reads++, inner.get(key)),
-      getEntry: (key) => (
-        calls.reads++, (inner.getEntry as NonNullable<TokenCache["getEntry"]>)(key)
+      get: counted("reads", (key: string) => memory.get(key)),
+      getEntry: counted("reads", (key: string) => memory.getEntry(key)),
+      set: counted("sets", (key: string, token: AccessToken, lifetimeMs?: number) =>
+        memory.set(key, token, lifetimeMs),
       ),
-      set: (key, token, lifetimeMs) => (calls.sets++, inner.set(key, token, lifetimeMs)),
-      acquireRefreshLock: (key, lease) => (calls.locks++, inner.acquireRefreshLock(key, lease)),
-      getOrLock: (key, lease, known) => (
-        calls.attempts++,
-        (inner.getOrLock as NonNullable<TokenCache["getOrLock"]>)(key, lease, known)
+      acquireRefreshLock: counted("locks", (key: string, lease: number) =>
+        memory.acquireRefreshLock(key, lease),
       ),
-      waitForToken: (key, ms) =>
-        (inner.waitForToken as NonNullable<TokenCache["waitForToken"]>)(key, ms),
+      getOrLock: counted("attempts", (key: string, lease: number, known?: string) =>
+        memory.getOrLock(key, lease, known),
+      ),
+      waitForToken: (key, ms) => memory.waitForToken(key, ms),
     };
     /** Every call that reaches the cache for a token or the lock. */
     const total = () => calls.attempts + calls.reads + calls.locks;
