@@ -167,7 +167,6 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
       const rotations = granted
         .map((token) => byToken.get(token))
         .filter((range) => range !== undefined);
-      if (process.env.FLEET_SCALE_BINS) console.error(handlers, JSON.stringify(bins));
       outcomes.push({
         handlers,
         processes,

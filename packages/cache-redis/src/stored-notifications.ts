@@ -1,10 +1,14 @@
 import type { Redis } from "ioredis";
 
+/** How long the subscriber connection stays open after its last waiter, for the next one. */
+const IDLE_MS = 1_000;
+
 /**
  * Tells processes waiting for a token that one was stored: a second connection (subscribers
- * cannot send other commands), opened on the first wait and subscribed to each key's channel as
- * it is first waited on. Best effort: a lost message or a broken connection only means the
- * waiter's own timeout ends its wait.
+ * cannot send other commands), opened when a wait begins, subscribed to each key's channel as
+ * it is first waited on, and closed a second after the last waiter is gone (so it never keeps a
+ * process alive that is otherwise done). Best effort: a lost message or a broken connection
+ * only means the waiter's own timeout ends its wait.
  */
 export class StoredNotifications {
   readonly #redis: Redis;
@@ -12,6 +16,7 @@ export class StoredNotifications {
   readonly #subscribed = new Set<string>();
   readonly #waiters = new Map<string, Set<() => void>>();
   #closed = false;
+  #idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(redis: Redis) {
     this.#redis = redis;
@@ -32,6 +37,7 @@ export class StoredNotifications {
         clearTimeout(timer);
         waiters.delete(done);
         if (waiters.size === 0) this.#waiters.delete(channel);
+        if (this.#waiters.size === 0) this.#closeWhenIdle();
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
@@ -43,11 +49,24 @@ export class StoredNotifications {
   /** Ends the subscriber connection and every wait. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#idle);
     for (const waiters of [...this.#waiters.values()]) for (const done of [...waiters]) done();
     this.#subscriber?.disconnect();
   }
 
+  #closeWhenIdle(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#waiters.size > 0) return;
+      this.#subscriber?.disconnect();
+      this.#subscriber = undefined;
+      this.#subscribed.clear();
+    }, IDLE_MS);
+    this.#idle.unref();
+  }
+
   #connect(): Redis {
+    clearTimeout(this.#idle);
     if (this.#subscriber !== undefined) return this.#subscriber;
     const subscriber = this.#redis.duplicate();
     subscriber.on("error", () => {}); // a broken subscription only leaves the waiters' timeouts

@@ -369,6 +369,15 @@ describe("the fleet at scale: one round trip per attempt, a notification for wai
     await waiting;
     expect(woken).toBe(true);
     expect(Date.now() - started).toBeLessThan(10_000);
+    // Nobody waits any more: the subscriber connection closes by itself (it must not keep a
+    // process alive whose own client is closed elsewhere).
+    const subscribers = async () =>
+      String(await raw.client("LIST"))
+        .split("\n")
+        .filter((line: string) => / sub=[1-9]/.test(line));
+    expect(await subscribers()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await subscribers()).toHaveLength(0);
   });
 
   it("a cold fleet of 20 handlers on one client: one grant, the waiters woken by the publish", async () => {
