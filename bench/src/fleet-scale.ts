@@ -219,7 +219,7 @@ export async function fleetScale(smoke: boolean): Promise<Section> {
   } as ChartOption;
   const svg = renderSvg(chartOption, { width: 900, height: 420 });
   return {
-    title: "11. The fleet at internet scale: one Redis for thousands of handlers",
+    title: "13. The fleet at internet scale: one Redis for thousands of handlers",
     description: `N handlers in a few processes (each process shares one ioredis client among its handlers) against one real redis-server and an in-process credential answering in ${LATENCY_MS} ms with ${lifetimeMs / 1000}-second tokens; every handler asks for its headers every 100 ms for ${durationMs / 1000} s after all have their first token. Commands sent are counted in each process's client by ${SAMPLE_MS} ms; Redis calls are INFO commandstats deltas over the window (the sampler's INFO calls excluded), their peak the highest rate between two samples ${SAMPLE_MS} ms apart. Targets: at most 1.5 commands per handler per rotation and a peak of at most 2 commands per handler per second, at every N; about 1 grant per rotation; no call without a token.`,
     table: [
       [

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachedHeaders } from "./cached-headers.js";
 import { checkCharts } from "./check-charts.js";
+import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
@@ -11,6 +12,7 @@ import { fleetScale } from "./fleet-scale.js";
 import { footprint } from "./footprint.js";
 import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
+import { privateKeyJwt } from "./private-key-jwt.js";
 import { pythonProxyAuth } from "./python-proxy-auth.js";
 import { render, renderTable, type Section } from "./report.js";
 import { rotationUnderLoad } from "./rotation-under-load.js";
@@ -38,6 +40,8 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["outage", () => outage(smoke)],
   ["observability-overhead", () => observabilityOverhead(smoke)],
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
+  ["private-key-jwt", () => privateKeyJwt(smoke)],
+  ["cli-forwarder", () => cliForwarder(smoke)],
   ["fleet-scale", () => fleetScale(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);

@@ -1,6 +1,5 @@
-import { AzureADCredential } from "@proxy-auth/azure";
+import { CREDENTIAL_ENVIRONMENT_HELP, credentialFromEnvironment } from "@proxy-auth/cli";
 import type { TokenCredential } from "@proxy-auth/core";
-import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 
 /** Where the demo gets tokens and sends requests when pointed at a real deployment. */
 export interface RealDeployment {
@@ -21,7 +20,7 @@ Usage: pnpm demo [--help] [--timeline FILE.svg]
 
 Without configuration, the demo starts an embedded OpenID provider and a JWT-checking
 LiteLLM-style proxy on 127.0.0.1 (tokens live a few seconds, so you can watch refreshes) and
-walks through the seed: generic OAuth2 → completion, embedding, a streamed completion, a custom
+walks through LiteLLM's proxy_auth documentation: generic OAuth2 → completion, embedding, a streamed completion, a custom
 credential, the useLitellmProxy form, and a provider outage. It exits 0 when everything behaved
 as expected.
 
@@ -30,10 +29,8 @@ Against your own identity provider and proxy, set:
   PROXY_AUTH_SCOPE           the scope, e.g. api://my-litellm-proxy/.default
   PROXY_AUTH_MODEL           the chat model (default gpt-4)
   PROXY_AUTH_EMBEDDING_MODEL an embedding model (optional)
-and either a generic OAuth2 client:
-  PROXY_AUTH_TOKEN_URL, PROXY_AUTH_CLIENT_ID, PROXY_AUTH_CLIENT_SECRET
-or Entra ID through DefaultAzureCredential:
-  AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or any other DefaultAzureCredential source)
+and the credential, as for the proxy-auth command:
+${CREDENTIAL_ENVIRONMENT_HELP}
 `;
 
 /** The real deployment named by the environment, or undefined for the embedded one. */
@@ -52,26 +49,7 @@ export function realDeployment(given: NodeJS.ProcessEnv): RealDeployment | undef
     model: environment.PROXY_AUTH_MODEL ?? "gpt-4",
     embeddingModel: environment.PROXY_AUTH_EMBEDDING_MODEL,
   };
-  const {
-    PROXY_AUTH_TOKEN_URL: tokenUrl,
-    PROXY_AUTH_CLIENT_ID: clientId,
-    PROXY_AUTH_CLIENT_SECRET: clientSecret,
-  } = environment;
-  if (tokenUrl !== undefined && clientId !== undefined && clientSecret !== undefined) {
-    return {
-      ...common,
-      credential: new GenericOAuth2Credential({ clientId, clientSecret, tokenUrl }),
-      credentialName: "GenericOAuth2Credential",
-    };
-  }
-  if (environment.AZURE_TENANT_ID !== undefined || environment.AZURE_CLIENT_ID !== undefined) {
-    return {
-      ...common,
-      credential: new AzureADCredential(),
-      credentialName: "AzureADCredential (DefaultAzureCredential)",
-    };
-  }
-  throw new Error(
-    "Set PROXY_AUTH_TOKEN_URL, PROXY_AUTH_CLIENT_ID and PROXY_AUTH_CLIENT_SECRET, or the AZURE_* variables (see --help).",
-  );
+  // The same rules as the proxy-auth command: one module turns an environment into a credential.
+  const { credential, description } = credentialFromEnvironment(environment);
+  return { ...common, credential, credentialName: description };
 }

@@ -20,9 +20,16 @@ import {
 const TOKEN_LIFETIME_SECONDS = 4;
 
 async function embedded(trace: Trace): Promise<void> {
+  // A client without a secret: the provider holds only its public key (private_key_jwt).
+  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+  const publicJwk = { ...(await crypto.subtle.exportKey("jwk", keys.publicKey)), kid: "demo-key" };
   const idp = await startIdentityProvider({
     tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS,
     latencyMs: 150,
+    keyClients: [{ clientId: "demo-key-client", jwks: { keys: [publicJwk] } }],
   });
   const proxy = await startMockProxy({
     jwksUrl: idp.jwksUrl,
@@ -48,6 +55,16 @@ async function embedded(trace: Trace): Promise<void> {
     });
   try {
     await completionStep(stage, credential(), "Generic OAuth2 (client_credentials)");
+    await completionStep(
+      stage,
+      new GenericOAuth2Credential({
+        clientId: "demo-key-client",
+        privateKey: keys.privateKey,
+        keyId: "demo-key",
+        tokenUrl: idp.tokenUrl,
+      }),
+      "Generic OAuth2 with private_key_jwt (no client secret)",
+    );
     await embeddingStep(stage);
     await streamingStep(stage);
     await refreshStep(stage, 6);

@@ -48,6 +48,9 @@ it("the embedded walkthrough runs to the end, exits 0, its summary adds up, and 
   expect(isSvgDocument(svg)).toBe(true);
   // A tick per grant, and the legend's symbol.
   expect(countMarks(svg, lifecycleColors.grant)).toBe((grants as number) + 1);
+  expect(stdout).toMatch(
+    /private_key_jwt \(no client secret\) → litellm\.completion\(\)[\s\S]*?200/,
+  );
   expect(stdout).toContain('200 from model "vertex_ai/gemini-2.0-flash-001"');
   expect(stdout).toMatch(/401, explained: .*no token could be obtained/);
   expect(stdout).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token printed

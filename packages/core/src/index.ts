@@ -36,3 +36,4 @@ export { isRetryableStatus } from "./retryable-status.js";
 export type { TokenCacheClaim, TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
+export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./token-schedule.js";

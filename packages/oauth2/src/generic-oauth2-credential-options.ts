@@ -1,11 +1,45 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
+import {
+  type AssertionSource,
+  type ClientAuthentication,
+  resolveClientAuthentication,
+} from "./client-authentication.js";
 
 /** Options of {@link GenericOAuth2Credential}. */
 export interface GenericOAuth2CredentialOptions {
   /** The OAuth2 client id (required). */
   clientId: string;
-  /** The OAuth2 client secret (required). Kept private: never logged, serialised or inspected. */
-  clientSecret: string;
+  /**
+   * The OAuth2 client secret. Give exactly one of `clientSecret`, `privateKey` and
+   * `clientAssertion`. Kept private: never logged, serialised or inspected.
+   */
+  clientSecret?: string;
+  /**
+   * `private_key_jwt` (RFC 7523): the client's private key, as PKCS#8 PEM, a private JWK or a
+   * `CryptoKey` (RSA, EC P-256/P-384/P-521, Ed25519). Each token request carries a fresh signed
+   * assertion (unique `jti`, 60 s lifetime, `aud` the token endpoint). Kept private.
+   */
+  privateKey?: string | JsonWebKey | CryptoKey;
+  /** The assertion's `kid` header: the key id registered with the provider (default the JWK's `kid`). */
+  keyId?: string;
+  /**
+   * The JWS algorithm of the assertion. Default from the key: RS256 for RSA, ES256/ES384/ES512
+   * for EC, EdDSA for Ed25519. PS256 for Entra certificates.
+   */
+  signingAlgorithm?: string;
+  /**
+   * The PEM certificate of `privateKey`: adds its SHA-256 thumbprint as the `x5t#S256` header,
+   * which Entra ID uses to find a certificate credential.
+   */
+  certificate?: string;
+  /** The assertion's `aud`. Default the token endpoint URL (Entra, Okta, Keycloak); Auth0 wants `https://<tenant>/`. */
+  assertionAudience?: string;
+  /**
+   * A function returning an externally issued JWT (a Kubernetes service-account token, a CI
+   * job's OIDC token), sent as the `jwt-bearer` `client_assertion`. Called for every token
+   * request, so a rotated token is picked up: see `clientAssertionFromFile`.
+   */
+  clientAssertion?: AssertionSource;
   /**
    * The token endpoint (required unless `issuer` is given). https; http only for loopback hosts
    * (`localhost`, `127.0.0.0/8`, `[::1]`).
@@ -16,8 +50,11 @@ export interface GenericOAuth2CredentialOptions {
    * `/.well-known/openid-configuration` (falling back to `/.well-known/oauth-authorization-server`).
    */
   issuer?: string;
-  /** How the client authenticates. Default `"client_secret_post"` (what LiteLLM's Python `proxy_auth` sends). */
-  authMethod?: "client_secret_post" | "client_secret_basic";
+  /**
+   * How the client authenticates with `clientSecret`. Default `"client_secret_post"` (what
+   * LiteLLM's Python `proxy_auth` sends). `"private_key_jwt"` is implied by `privateKey`.
+   */
+  authMethod?: "client_secret_post" | "client_secret_basic" | "private_key_jwt";
   /** Sent as `audience` (Auth0 needs it). */
   audience?: string;
   /** RFC 8707 `resource` indicator(s). */
@@ -40,9 +77,8 @@ export interface GenericOAuth2CredentialOptions {
 /** Options after validation. */
 export interface ResolvedCredentialOptions {
   clientId: string;
-  clientSecret: string;
+  authentication: ClientAuthentication;
   endpoint: { tokenUrl: URL } | { issuer: URL };
-  authMethod: "client_secret_post" | "client_secret_basic";
   params: [string, string][];
   timeoutMs: number;
   maxResponseBytes: number;
@@ -54,6 +90,8 @@ const RESERVED_PARAMS = new Set([
   "grant_type",
   "client_id",
   "client_secret",
+  "client_assertion",
+  "client_assertion_type",
   "scope",
   "audience",
   "resource",
@@ -72,7 +110,7 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
   }
   const given = options as Partial<Record<keyof GenericOAuth2CredentialOptions, unknown>>;
   const clientId = requiredString(given.clientId, "clientId");
-  const clientSecret = requiredString(given.clientSecret, "clientSecret");
+  const authentication = resolveClientAuthentication(given, "GenericOAuth2Credential");
   if (given.tokenUrl !== undefined && given.issuer !== undefined) {
     throw new ConfigurationError(
       'GenericOAuth2Credential: give either "tokenUrl" or "issuer", not both.',
@@ -85,12 +123,6 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
   else {
     throw new ConfigurationError(
       'GenericOAuth2Credential: "tokenUrl" is required, e.g. "https://your-idp.example.com/oauth2/token" (or give "issuer" for discovery).',
-    );
-  }
-  const authMethod = given.authMethod ?? "client_secret_post";
-  if (authMethod !== "client_secret_post" && authMethod !== "client_secret_basic") {
-    throw new ConfigurationError(
-      'GenericOAuth2Credential: "authMethod" must be "client_secret_post" or "client_secret_basic".',
     );
   }
   const params: [string, string][] = [];
@@ -148,9 +180,8 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
   }
   return {
     clientId,
-    clientSecret,
+    authentication,
     endpoint,
-    authMethod,
     params,
     timeoutMs,
     maxResponseBytes,
@@ -159,27 +190,30 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
   };
 }
 
-function requiredString(value: unknown, name: string): string {
+/** @throws ConfigurationError unless `value` is a non-empty string. */
+export function requiredString(
+  value: unknown,
+  name: string,
+  owner = "GenericOAuth2Credential",
+): string {
   if (typeof value !== "string" || value.length === 0) {
-    throw new ConfigurationError(
-      `GenericOAuth2Credential: "${name}" is required and must be a non-empty string.`,
-    );
+    throw new ConfigurationError(`${owner}: "${name}" is required and must be a non-empty string.`);
   }
   return value;
 }
 
 /** https anywhere; http only where the traffic cannot leave the machine. */
-function endpointUrl(value: unknown, name: string): URL {
-  const text = requiredString(value, name);
+export function endpointUrl(value: unknown, name: string, owner = "GenericOAuth2Credential"): URL {
+  const text = requiredString(value, name, owner);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`GenericOAuth2Credential: "${name}" is not a valid URL.`);
+    throw new ConfigurationError(`${owner}: "${name}" is not a valid URL.`);
   }
   if (url.protocol === "https:") return url;
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
   throw new ConfigurationError(
-    `GenericOAuth2Credential: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
+    `${owner}: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
   );
 }

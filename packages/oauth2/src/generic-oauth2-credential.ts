@@ -11,6 +11,7 @@ import {
 } from "@proxy-auth/core";
 import * as oauth from "oauth4webapi";
 import { boundedFetch } from "./bounded-fetch.js";
+import type { ClientAuthMethod } from "./client-authentication.js";
 import {
   type GenericOAuth2CredentialOptions,
   type ResolvedCredentialOptions,
@@ -41,39 +42,29 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
 export class GenericOAuth2Credential implements TokenCredential {
   /** The OAuth2 client id. */
   readonly clientId: string;
-  /** How the client authenticates at the token endpoint. */
-  readonly authMethod: "client_secret_post" | "client_secret_basic";
+  /** How the client authenticates at the token endpoint (`client_assertion`: a federated JWT). */
+  readonly authMethod: ClientAuthMethod;
   /** The token endpoint, or the issuer it is discovered from. */
   readonly endpoint: string;
 
   readonly #options: ResolvedCredentialOptions;
   readonly #client: oauth.Client;
-  readonly #authentication: oauth.ClientAuth;
   readonly #fetch: typeof fetch;
-  /** What this credential sends that must never come back out in an error. */
-  readonly #secrets: readonly string[];
   #server: Promise<oauth.AuthorizationServer> | undefined;
 
   /**
-   * @param options - `clientId`, `clientSecret` and `tokenUrl` (or `issuer`) are required.
+   * @param options - `clientId`, `tokenUrl` (or `issuer`) and one of `clientSecret`,
+   * `privateKey` or `clientAssertion` are required.
    * @throws ConfigurationError for missing or malformed options (never echoing the secret).
    */
   constructor(options: GenericOAuth2CredentialOptions) {
     this.#options = resolveCredentialOptions(options);
-    const { clientId, clientSecret, authMethod, endpoint } = this.#options;
+    const { clientId, authentication, endpoint } = this.#options;
     this.clientId = clientId;
-    this.authMethod = authMethod;
+    this.authMethod = authentication.method;
     this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
     this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
-    this.#secrets = [
-      clientSecret,
-      btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`),
-    ];
-    this.#authentication =
-      authMethod === "client_secret_basic"
-        ? oauth.ClientSecretBasic(clientSecret)
-        : oauth.ClientSecretPost(clientSecret);
   }
 
   /**
@@ -96,13 +87,17 @@ export class GenericOAuth2Credential implements TokenCredential {
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
       requestFailure(error, what, callerSignal, timeout, timeoutMs);
+    const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
+      tokenUrl.href,
+      signal,
+    );
     const sentAt = this.#options.now() / 1000;
     let response: Response;
     try {
       response = await oauth.clientCredentialsGrantRequest(
         server,
         this.#client,
-        this.#authentication,
+        clientAuth,
         params,
         {
           signal,
@@ -119,10 +114,10 @@ export class GenericOAuth2Credential implements TokenCredential {
     } catch (error) {
       // The body may have been cut off by the timeout or the caller.
       if (signal.aborted) throw noAnswer(error);
-      throw responseFailure(error, response, what, this.#secrets);
+      throw responseFailure(error, response, what, secrets);
     }
     if (result.token_type !== "bearer") {
-      const type = redact(String(result.token_type), { secrets: this.#secrets, maxLength: 40 });
+      const type = redact(String(result.token_type), { secrets, maxLength: 40 });
       throw new TokenAcquisitionError(
         `The ${what} issued a token of type "${type}"; only Bearer tokens are supported.`,
         { status: response.status, retryable: false },
@@ -137,12 +132,12 @@ export class GenericOAuth2Credential implements TokenCredential {
 
   /**
    * What identifies this credential's tokens, for a shared `TokenCache`: a SHA-256 over the
-   * endpoint, client id, extra parameters and a hash of the secret — never the secret itself.
+   * endpoint, client id, extra parameters and a hash of the secret or key — never the secret itself.
    */
   async cacheKey(): Promise<string> {
-    const { clientId, clientSecret, params, authMethod } = this.#options;
-    const secret = await sha256(clientSecret);
-    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authMethod, params, secret]))}`;
+    const { clientId, authentication, params } = this.#options;
+    const secret = await authentication.fingerprint();
+    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authentication.method, params, secret]))}`;
   }
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
@@ -200,7 +195,7 @@ export class GenericOAuth2Credential implements TokenCredential {
         return server;
       } catch (error) {
         if (ProxyAuthError.isInstance(error)) throw error;
-        lastError = responseFailure(error, response, what, this.#secrets);
+        lastError = responseFailure(error, response, what, this.#options.authentication.secrets);
         // Only a missing document is worth the other well-known path.
         if (response.status !== 404) break;
       }

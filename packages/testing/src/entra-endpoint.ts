@@ -3,13 +3,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { type EntraAssertionClient, verifyEntraAssertion } from "./entra-client-assertion.js";
 import { type Fault, FaultQueue, readBody, respondWithFault, rewriteBody } from "./fault.js";
 import { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";
 
-/** An app registration known to the Entra-like endpoint. */
-export interface EntraClient {
+/**
+ * An app registration known to the Entra-like endpoint: with a client secret, or (see
+ * {@link EntraAssertionClient}) a certificate or a federated credential.
+ */
+export interface EntraClient extends EntraAssertionClient {
   clientId: string;
-  clientSecret: string;
+  /** The client secret; absent for apps that authenticate with a certificate or federation. */
+  clientSecret?: string;
 }
 
 /** Options of {@link startEntraEndpoint}. */
@@ -28,8 +33,12 @@ export interface EntraEndpointOptions {
 export interface RecordedEntraRequest {
   /** The tenant segment of the path (`adfs`, a GUID, `organizations`…). */
   tenant: string;
-  /** The form parameters, without `client_secret`. */
+  /** The form parameters, without `client_secret` and `client_assertion`. */
   params: Record<string, string>;
+  /** How the app authenticated: `secret`, `certificate` or `federated` (when it did). */
+  authMethod?: "secret" | "certificate" | "federated";
+  /** The `sub` of a federated assertion, or the `x5t#S256` / `x5t` of a certificate one. */
+  assertionIdentity?: string;
   /** The status answered (0 for a reset or hang). */
   status: number;
 }
@@ -57,10 +66,11 @@ export interface EntraEndpoint {
 }
 
 /** The app registered when no `clients` option is given. */
-export const DEFAULT_ENTRA_CLIENT: Readonly<EntraClient> = Object.freeze({
-  clientId: "00000000-0000-0000-0000-00000000c11e",
-  clientSecret: "proxy-auth-entra-test-secret",
-});
+export const DEFAULT_ENTRA_CLIENT: Readonly<{ clientId: string; clientSecret: string }> =
+  Object.freeze({
+    clientId: "00000000-0000-0000-0000-00000000c11e",
+    clientSecret: "proxy-auth-entra-test-secret",
+  });
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/;
 const DISCOVERY_PATH = /^\/([^/]+)(?:\/v2\.0)?\/\.well-known\/openid-configuration$/;
@@ -139,7 +149,11 @@ export async function startEntraEndpoint(
     }
     const tenant = token[1];
     const form = new URLSearchParams(await readBody(request));
-    const { client_secret: secret, ...params } = Object.fromEntries(form);
+    const {
+      client_secret: secret,
+      client_assertion: assertion,
+      ...params
+    } = Object.fromEntries(form);
     const record: RecordedEntraRequest = { tenant, params, status: 0 };
     requests.push(record);
     const fault = faults.take();
@@ -157,7 +171,24 @@ export async function startEntraEndpoint(
       });
       return;
     }
-    if (client === undefined || client.clientSecret !== secret) {
+    const verified =
+      client === undefined
+        ? undefined
+        : assertion !== undefined
+          ? await verifyEntraAssertion(
+              client,
+              assertion,
+              params.client_assertion_type,
+              `${base}${path}`,
+            )
+          : client.clientSecret !== undefined && client.clientSecret === secret
+            ? { method: "secret" as const, identity: undefined }
+            : undefined;
+    if (verified !== undefined) {
+      record.authMethod = verified.method;
+      if (verified.identity !== undefined) record.assertionIdentity = verified.identity;
+    }
+    if (client === undefined || verified === undefined) {
       record.status = 401;
       json(response, 401, {
         error: "invalid_client",

@@ -1,9 +1,19 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair } from "jose";
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from "jose";
 import type Provider from "oidc-provider";
 import { type Fault, FaultQueue, respondWithFault, rewriteBody, sleep } from "./fault.js";
+import {
+  type FederatedClient,
+  FederatedClientAuthentication,
+} from "./federated-client-authentication.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
+import { createTestIssuer, type TestIssuer } from "./test-issuer.js";
+import {
+  type ExchangeSubjects,
+  registerTokenExchange,
+  TOKEN_EXCHANGE_GRANT,
+} from "./token-exchange-grant.js";
 
 /** A client registered with the test identity provider. */
 export interface TestClient {
@@ -11,6 +21,24 @@ export interface TestClient {
   clientSecret: string;
   /** How the client authenticates at the token endpoint. Default `"client_secret_post"`. */
   authMethod?: "client_secret_post" | "client_secret_basic";
+  /** Grants the client may use. Default `["client_credentials"]` (add `TOKEN_EXCHANGE_GRANT`). */
+  grantTypes?: string[];
+}
+
+/** A client that authenticates with `private_key_jwt`: assertions signed by one of its keys. */
+export interface KeyClient {
+  clientId: string;
+  /** Its public keys (with `kid` for rotation by key id). */
+  jwks: { keys: JWK[] };
+  /** Grants the client may use. Default `["client_credentials"]`. */
+  grantTypes?: string[];
+}
+
+/** A client without authentication (`none`), for token exchange by a public client. */
+export interface PublicClient {
+  clientId: string;
+  /** Grants the client may use. Default `[TOKEN_EXCHANGE_GRANT]`. */
+  grantTypes?: string[];
 }
 
 /** Options of {@link startIdentityProvider}. */
@@ -28,14 +56,42 @@ export interface IdentityProviderOptions {
   audience?: string;
   /** Latency added to every token request, in milliseconds. Default 0; change later with `latencyMs`. */
   latencyMs?: number;
+  /** Clients that authenticate with `private_key_jwt`. */
+  keyClients?: KeyClient[];
+  /** Clients that authenticate with a JWT of a trusted issuer (federation). */
+  federatedClients?: FederatedClient[];
+  /** Clients without authentication (token exchange only, by default). */
+  publicClients?: PublicClient[];
+  /**
+   * Issuers whose JWTs serve as federated client assertions and as token-exchange subject and
+   * actor tokens. Default one new {@link TestIssuer}, exposed as `cluster`.
+   */
+  trustedIssuers?: TestIssuer[];
 }
 
 /** One token request the provider received (the client secret is never recorded). */
 export interface RecordedTokenRequest {
-  /** The form parameters, without `client_secret`. */
+  /** The form parameters, without `client_secret`, `client_assertion`, `subject_token` and `actor_token`. */
   params: Record<string, string>;
   /** How the client authenticated. */
-  authMethod: "client_secret_post" | "client_secret_basic" | "none";
+  authMethod:
+    | "client_secret_post"
+    | "client_secret_basic"
+    | "private_key_jwt"
+    | "federated"
+    | "none";
+  /** Header and claims of the client assertion (`private_key_jwt` or federated), when there was one. */
+  assertion?: {
+    alg?: string;
+    kid?: string;
+    "x5t#S256"?: string;
+    iss?: string;
+    sub?: string;
+    aud?: unknown;
+    jti?: string;
+  };
+  /** The `sub` of the token-exchange subject and actor tokens, when there were some. */
+  exchange?: { subject?: string; actor?: string };
   /** The fault applied to this request, if any. */
   fault?: Fault;
   /** The HTTP status answered (0 when the connection was reset or left hanging). */
@@ -52,6 +108,8 @@ export interface IdentityProvider {
   readonly jwksUrl: string;
   /** The default audience of issued tokens. */
   readonly audience: string;
+  /** The first trusted issuer (a stand-in for a Kubernetes cluster or a CI system). */
+  readonly cluster: TestIssuer;
   /** Every token request so far, oldest first. */
   readonly tokenRequests: readonly RecordedTokenRequest[];
   /** Token requests answered with a token. */
@@ -74,20 +132,20 @@ export interface IdentityProvider {
   close(): Promise<void>;
 }
 
-let loaded: Promise<typeof Provider> | undefined;
+let loaded: Promise<typeof import("oidc-provider")> | undefined;
 
 /**
  * Loads oidc-provider on first use. On Node 20 it prints "Unsupported runtime" when imported;
  * it works there (our tests show it), so that one known line is held back.
  */
-function loadProvider(): Promise<typeof Provider> {
+function loadProvider(): Promise<typeof import("oidc-provider")> {
   loaded ??= (async () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
       if (!String(args[0]).startsWith("oidc-provider WARNING: Unsupported runtime")) warn(...args);
     };
     try {
-      return (await import("oidc-provider")).default;
+      return await import("oidc-provider");
     } finally {
       console.warn = warn;
     }
@@ -96,7 +154,7 @@ function loadProvider(): Promise<typeof Provider> {
 }
 
 /** The client registered when no `clients` option is given. */
-export const DEFAULT_CLIENT: Readonly<Required<TestClient>> = Object.freeze({
+export const DEFAULT_CLIENT: Readonly<Required<Omit<TestClient, "grantTypes">>> = Object.freeze({
   clientId: "proxy-auth-test-client",
   clientSecret: "proxy-auth-test-secret",
   authMethod: "client_secret_post",
@@ -116,7 +174,7 @@ export const DEFAULT_CLIENT: Readonly<Required<TestClient>> = Object.freeze({
 export async function startIdentityProvider(
   options: IdentityProviderOptions = {},
 ): Promise<IdentityProvider> {
-  const clients = options.clients ?? [DEFAULT_CLIENT];
+  const clients: TestClient[] = options.clients ?? [DEFAULT_CLIENT];
   const scopes = options.scopes ?? ["litellm_proxy_api", "openid"];
   const audience = options.audience ?? "https://litellm-proxy.test";
   let lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
@@ -136,18 +194,64 @@ export async function startIdentityProvider(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const OpenIdProvider = await loadProvider();
+  const trustedIssuers = options.trustedIssuers ?? [await createTestIssuer()];
+  const acceptedAudiences = () => [issuer, `${issuer}/token`];
+  const federation = new FederatedClientAuthentication(
+    options.federatedClients ?? [],
+    trustedIssuers,
+    acceptedAudiences,
+  );
+  const exchangeSubjects: ExchangeSubjects = new WeakMap();
+  const registration = { redirect_uris: [], response_types: [], scope: scopes.join(" ") };
+  const { default: OpenIdProvider, errors } = await loadProvider();
   const provider: Provider = new OpenIdProvider(issuer, {
     adapter: createMemoryAdapter(),
-    clients: clients.map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      grant_types: ["client_credentials"],
-      redirect_uris: [],
-      response_types: [],
-      token_endpoint_auth_method: client.authMethod ?? "client_secret_post",
-      scope: scopes.join(" "),
-    })),
+    clients: [
+      ...clients.map((client) => ({
+        ...registration,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        grant_types: client.grantTypes ?? ["client_credentials"],
+        token_endpoint_auth_method: client.authMethod ?? "client_secret_post",
+      })),
+      ...(options.keyClients ?? []).map((client) => ({
+        ...registration,
+        client_id: client.clientId,
+        jwks: client.jwks,
+        grant_types: client.grantTypes ?? ["client_credentials"],
+        token_endpoint_auth_method: "private_key_jwt" as const,
+      })),
+      ...(options.federatedClients ?? []).map((client) => ({
+        ...registration,
+        client_id: client.clientId,
+        client_secret: federation.secrets.get(client.clientId),
+        grant_types: client.grantTypes ?? ["client_credentials"],
+        token_endpoint_auth_method: "client_secret_post" as const,
+      })),
+      ...(options.publicClients ?? []).map((client) => ({
+        ...registration,
+        client_id: client.clientId,
+        grant_types: client.grantTypes ?? [TOKEN_EXCHANGE_GRANT],
+        token_endpoint_auth_method: "none" as const,
+      })),
+    ],
+    enabledJWA: {
+      clientAuthSigningAlgValues: [
+        ...(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const),
+        ...(["ES256", "ES384", "ES512", "Ed25519", "EdDSA"] as const),
+      ],
+    },
+    formats: {
+      customizers: {
+        // Exchanged tokens speak for their subject (and name their actor).
+        jwt: async (_ctx, token, jwt) => {
+          const exchanged = exchangeSubjects.get(token);
+          if (exchanged === undefined) return;
+          jwt.payload.sub = exchanged.sub;
+          if (exchanged.act !== undefined) jwt.payload.act = exchanged.act;
+        },
+      },
+    },
     jwks: { keys: [jwk] },
     ttl: { ClientCredentials: () => lifetimeSeconds },
     scopes,
@@ -168,6 +272,15 @@ export async function startIdentityProvider(
     },
   });
   provider.on("server_error", () => {});
+  registerTokenExchange(provider, {
+    issuers: trustedIssuers,
+    audiences: acceptedAudiences,
+    defaultResource: audience,
+    scopes,
+    lifetimeSeconds: () => lifetimeSeconds,
+    subjects: exchangeSubjects,
+    errors,
+  });
 
   // Before oidc-provider: count, delay and inject faults. After it: record and rewrite.
   provider.use(async (ctx, next) => {
@@ -185,13 +298,32 @@ export async function startIdentityProvider(
       return;
     }
     await next();
-    const { client_secret: _secret, ...params } = (ctx.oidc?.body ?? {}) as Record<string, string>;
+    const {
+      client_secret: _secret,
+      client_assertion: assertion,
+      subject_token: subjectToken,
+      actor_token: actorToken,
+      ...params
+    } = (ctx.oidc?.body ?? {}) as Record<string, string>;
     record.params = params;
+    const federated = federation.outcome(ctx.req);
     record.authMethod = basic
       ? "client_secret_basic"
-      : _secret !== undefined
-        ? "client_secret_post"
-        : "none";
+      : federated !== undefined
+        ? "federated"
+        : assertion !== undefined
+          ? "private_key_jwt"
+          : _secret !== undefined
+            ? "client_secret_post"
+            : "none";
+    if (assertion !== undefined) record.assertion = describeJwt(assertion);
+    if (federated?.subject !== undefined) record.assertion = { sub: federated.subject };
+    if (subjectToken !== undefined || actorToken !== undefined) {
+      record.exchange = {
+        ...(subjectToken === undefined ? {} : { subject: describeJwt(subjectToken).sub }),
+        ...(actorToken === undefined ? {} : { actor: describeJwt(actorToken).sub }),
+      };
+    }
     record.status = ctx.status;
     if (ctx.status === 200) {
       issued++;
@@ -199,13 +331,24 @@ export async function startIdentityProvider(
     }
   });
 
-  server.on("request", provider.callback());
+  const handle = provider.callback();
+  server.on("request", (request, response) => {
+    if (request.method !== "POST" || !request.url?.startsWith("/token")) {
+      handle(request, response);
+      return;
+    }
+    federation.rewrite(request).then(
+      (replay) => handle(replay, response),
+      () => response.destroy(),
+    );
+  });
 
   const current: IdentityProvider = {
     issuer,
     tokenUrl: `${issuer}/token`,
     jwksUrl: `${issuer}/jwks`,
     audience,
+    cluster: trustedIssuers[0] as TestIssuer,
     tokenRequests: requests,
     get tokensIssued() {
       return issued;
@@ -244,4 +387,19 @@ export async function startIdentityProvider(
       }),
   };
   return current;
+}
+
+/** The non-secret parts of a JWT, for the request log. */
+function describeJwt(token: string): NonNullable<RecordedTokenRequest["assertion"]> {
+  try {
+    const { alg, kid, "x5t#S256": thumbprint } = decodeProtectedHeader(token);
+    const { iss, sub, aud, jti } = decodeJwt(token);
+    return Object.fromEntries(
+      Object.entries({ alg, kid, "x5t#S256": thumbprint, iss, sub, aud, jti }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
+  } catch {
+    return {};
+  }
 }

@@ -1,3 +1,4 @@
+export type { EntraAssertionClient } from "./entra-client-assertion.js";
 export {
   DEFAULT_ENTRA_CLIENT,
   type EntraClient,
@@ -7,6 +8,8 @@ export {
   startEntraEndpoint,
 } from "./entra-endpoint.js";
 export type { Fault } from "./fault.js";
+export type { FederatedClient } from "./federated-client-authentication.js";
+export type { KeyClient, PublicClient } from "./identity-provider.js";
 export {
   DEFAULT_CLIENT,
   type IdentityProvider,
@@ -29,3 +32,10 @@ export {
 } from "./redis-cluster.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";
+export {
+  createTestIssuer,
+  type TestIssuer,
+  type TestIssuerClaims,
+  type TestIssuerOptions,
+} from "./test-issuer.js";
+export { TOKEN_EXCHANGE_GRANT } from "./token-exchange-grant.js";

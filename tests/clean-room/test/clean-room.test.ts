@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { DEFAULT_CLIENT, startIdentityProvider } from "@proxy-auth/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -79,6 +80,7 @@ describe("the packed packages, installed with plain npm outside the workspace", 
     expect(published.map(({ name }) => name).sort()).toEqual([
       "@proxy-auth/azure",
       "@proxy-auth/cache-redis",
+      "@proxy-auth/cli",
       "@proxy-auth/client",
       "@proxy-auth/core",
       "@proxy-auth/oauth2",
@@ -154,6 +156,72 @@ describe("the packed packages, installed with plain npm outside the workspace", 
     expect(result.stdout).toBe("");
   });
 
+  it("type-checks the credential forms without a static secret (strict, NodeNext)", async () => {
+    copyFileSync(
+      fileURLToPath(new URL("../fixtures/without-secrets.ts", import.meta.url)),
+      join(app, "without-secrets.ts"),
+    );
+    writeFileSync(
+      join(app, "tsconfig.without-secrets.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          noEmit: true,
+          types: ["node"],
+        },
+        files: ["without-secrets.ts"],
+      }),
+    );
+    const result = await node([
+      join(app, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      join(app, "tsconfig.without-secrets.json"),
+    ]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+    expect(result.stdout).toBe("");
+  });
+
+  it("runs private_key_jwt, a federated assertion and token exchange for real (ESM)", async () => {
+    const { stdout } = await node([
+      "--input-type=module",
+      "-e",
+      `import { ProxyAuthHandler } from "@proxy-auth/core";
+      import { GenericOAuth2Credential, TokenExchangeCredential } from "@proxy-auth/oauth2";
+      import { startIdentityProvider, TOKEN_EXCHANGE_GRANT } from "@proxy-auth/testing";
+      const keys = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+      const jwk = { ...(await crypto.subtle.exportKey("jwk", keys.publicKey)), kid: "k" };
+      const idp = await startIdentityProvider({
+        keyClients: [{ clientId: "key", jwks: { keys: [jwk] } }],
+        federatedClients: [{ clientId: "workload", subject: "sa" }],
+        publicClients: [{ clientId: "public", grantTypes: [TOKEN_EXCHANGE_GRANT] }],
+      });
+      const assertion = () => idp.cluster.sign({ sub: "sa", aud: idp.issuer });
+      try {
+        const credentials = [
+          new GenericOAuth2Credential({ clientId: "key", privateKey: keys.privateKey, keyId: "k", signingAlgorithm: "Ed25519", tokenUrl: idp.tokenUrl }),
+          new GenericOAuth2Credential({ clientId: "workload", clientAssertion: assertion, tokenUrl: idp.tokenUrl }),
+          new TokenExchangeCredential({ clientId: "public", subjectToken: assertion, tokenUrl: idp.tokenUrl }),
+        ];
+        for (const credential of credentials) {
+          const handler = new ProxyAuthHandler({ credential, scope: "litellm_proxy_api" });
+          const { Authorization } = await handler.getAuthHeaders();
+          console.log(Authorization.startsWith("Bearer ey"));
+        }
+        console.log(idp.tokenRequests.map((request) => request.authMethod).join(","));
+      } finally {
+        await idp.close();
+      }`,
+    ]);
+    expect(stdout.trim().split("\n")).toEqual([
+      "true",
+      "true",
+      "true",
+      "private_key_jwt,federated,none",
+    ]);
+  });
+
   it("runs the seed's flow for real: installed testing servers, oauth2 credential, client (ESM and CJS)", async () => {
     const flow = (load: string) => `
       ${load}
@@ -189,6 +257,37 @@ describe("the packed packages, installed with plain npm outside the workspace", 
         const { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } = require("@proxy-auth/testing");`)} })().catch((error) => { console.error(error); process.exit(1); });`,
     ]);
     expect(cjs.stdout.trim()).toBe("Echo: Hello! 0");
+  });
+
+  it("installs the proxy-auth command: --help, and token against a real identity provider", async () => {
+    const bin = join(app, "node_modules", ".bin", "proxy-auth");
+    const help = await run(bin, ["--help"], { cwd: app, encoding: "utf8" });
+    expect(help.stdout).toContain("proxy-auth token");
+    const idp = await startIdentityProvider();
+    try {
+      const home = join(room, "home");
+      const { stdout, stderr } = await run(bin, ["token", "--json"], {
+        cwd: app,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: home,
+          XDG_CACHE_HOME: join(home, "cache"),
+          PROXY_AUTH_SCOPE: "litellm_proxy_api",
+          PROXY_AUTH_TOKEN_URL: idp.tokenUrl,
+          PROXY_AUTH_CLIENT_ID: DEFAULT_CLIENT.clientId,
+          PROXY_AUTH_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+        },
+      });
+      expect(stderr).toBe("");
+      const printed = JSON.parse(stdout) as { token: string; tokenType: string };
+      expect(printed.token).toMatch(/^eyJ/);
+      expect(printed.tokenType).toBe("Bearer");
+      expect(idp.tokensIssued).toBe(1);
+    } finally {
+      await idp.close();
+    }
   });
 
   it("@proxy-auth/opentelemetry with @opentelemetry/api: no-op without an SDK (CJS), real spans with one (ESM)", async () => {

@@ -91,6 +91,7 @@ const PUBLISHED = [
   "@proxy-auth/azure",
   "@proxy-auth/client",
   "@proxy-auth/cache-redis",
+  "@proxy-auth/cli",
   "@proxy-auth/testing",
   "@proxy-auth/opentelemetry",
 ];

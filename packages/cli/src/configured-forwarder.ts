@@ -1,0 +1,54 @@
+import { ProxyAuthHandler } from "@proxy-auth/core";
+import {
+  type CommandContext,
+  isPlainHttpOverNetwork,
+  scopeSetting,
+  targetSetting,
+} from "./command-settings.js";
+import { credentialFromEnvironment } from "./credential-from-environment.js";
+import { checkListenAddress, type Forwarder, startForwarder } from "./forwarder.js";
+import { createStderrLogger } from "./stderr-logger.js";
+
+/** The flags `serve` and `exec` share. */
+export interface ForwarderFlags {
+  target?: string | undefined;
+  scope?: string | undefined;
+  header?: string | undefined;
+  scheme?: string | undefined;
+  verbose?: boolean | undefined;
+}
+
+/**
+ * Reads the configuration, gets a first token (so a wrong configuration fails now, exit 1,
+ * rather than on the first request) and starts the forwarder.
+ */
+export async function startConfiguredForwarder(
+  flags: ForwarderFlags,
+  listen: { host: string; port: number; localKey?: string | undefined },
+  context: CommandContext,
+): Promise<{ forwarder: Forwarder; target: URL; description: string }> {
+  const { environment, stderr } = context;
+  const scope = scopeSetting(flags.scope, environment);
+  const target = targetSetting(flags.target, environment);
+  checkListenAddress(listen.host, listen.localKey);
+  const { credential, description } = credentialFromEnvironment(environment);
+  const logger = createStderrLogger(stderr, flags.verbose === true);
+  if (isPlainHttpOverNetwork(target)) {
+    logger.warn(
+      `${target.origin} is plain http: the token crosses the network unencrypted. Use https.`,
+    );
+  }
+  const handler = new ProxyAuthHandler({ credential, scope, onTokenError: "throw", logger });
+  await handler.getToken();
+  const forwarder = await startForwarder({
+    handler,
+    target,
+    host: listen.host,
+    port: listen.port,
+    ...(listen.localKey === undefined ? {} : { localKey: listen.localKey }),
+    ...(flags.header === undefined ? {} : { header: flags.header }),
+    ...(flags.scheme === undefined ? {} : { scheme: flags.scheme }),
+    logger,
+  });
+  return { forwarder, target, description };
+}

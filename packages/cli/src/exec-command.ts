@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { constants } from "node:os";
+import { parseArgs } from "node:util";
+import { ConfigurationError } from "@proxy-auth/core";
+import type { CommandContext } from "./command-settings.js";
+import { startConfiguredForwarder } from "./configured-forwarder.js";
+import { EXEC_HELP } from "./help.js";
+import { parseCommandLine } from "./parse-command-line.js";
+
+/** Signals passed on to the command. */
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** The command is gone: requests still in flight are its own and can stop at once. */
+const AFTER_EXIT_GRACE_MS = 1000;
+
+/**
+ * `proxy-auth exec -- COMMAND [ARG...]`: the forwarder on a free loopback port, guarded by a
+ * key made for this run, for the lifetime of COMMAND; resolves COMMAND's exit status.
+ */
+export async function execCommand(args: string[], context: CommandContext): Promise<number> {
+  const separator = args.indexOf("--");
+  const help = args.slice(0, separator === -1 ? undefined : separator).some(isHelp);
+  if (separator === -1 && !help) throw noCommand();
+  const { values: flags } = parseCommandLine("exec", () =>
+    parseArgs({
+      args: separator === -1 ? args : args.slice(0, separator),
+      strict: true,
+      options: {
+        target: { type: "string" },
+        header: { type: "string" },
+        scheme: { type: "string" },
+        scope: { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
+  if (flags.help) {
+    context.stdout.write(EXEC_HELP);
+    return 0;
+  }
+  const [command, ...commandArgs] = separator === -1 ? [] : args.slice(separator + 1);
+  if (command === undefined) throw noCommand();
+  const localKey = `proxy-auth-${randomBytes(24).toString("base64url")}`;
+  const { forwarder } = await startConfiguredForwarder(
+    flags,
+    { host: "127.0.0.1", port: 0, localKey },
+    context,
+  );
+  const {
+    PROXY_AUTH_CLIENT_SECRET: _secret,
+    PROXY_AUTH_LOCAL_KEY: _key,
+    ...inherited
+  } = context.environment;
+  const child = spawn(command, commandArgs, {
+    stdio: "inherit",
+    env: {
+      ...inherited,
+      OPENAI_BASE_URL: forwarder.url,
+      OPENAI_API_BASE: forwarder.url,
+      LITELLM_PROXY_API_BASE: forwarder.url,
+      OPENAI_API_KEY: localKey,
+      LITELLM_PROXY_API_KEY: localKey,
+    },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.once("error", (error) => {
+        context.stderr.write(
+          `proxy-auth: cannot run ${command}: ${(error as { code?: string }).code ?? error.message}\n`,
+        );
+        resolve(127);
+      });
+      child.once("exit", (code, signal) => {
+        resolve(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+      });
+    });
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+    await forwarder.close({ timeoutMs: AFTER_EXIT_GRACE_MS });
+  }
+}
+
+const isHelp = (argument: string) => argument === "--help" || argument === "-h";
+
+const noCommand = () =>
+  new ConfigurationError(
+    "Name the command after --, e.g. proxy-auth exec -- python app.py (see proxy-auth exec --help).",
+  );

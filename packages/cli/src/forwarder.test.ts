@@ -1,0 +1,59 @@
+import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Forwarder, startForwarder } from "./forwarder.js";
+
+const CHUNK = Buffer.alloc(1024 * 1024, 120);
+const TOTAL_CHUNKS = 48;
+
+/** An upstream that writes 48 MiB as fast as its client takes it, and says how far it got. */
+const writer = { written: 0, waitingForDrain: false, finished: false };
+const upstream = createServer(async (_request, response) => {
+  response.writeHead(200, { "content-type": "application/octet-stream" });
+  for (let index = 0; index < TOTAL_CHUNKS; index++) {
+    writer.written += CHUNK.length;
+    if (!response.write(CHUNK)) {
+      writer.waitingForDrain = true;
+      await new Promise((resolve) => response.once("drain", resolve));
+      writer.waitingForDrain = false;
+    }
+  }
+  response.end();
+  writer.finished = true;
+});
+let forwarder: Forwarder;
+beforeAll(async () => {
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  // Our own seam: the handler is stubbed; the transport and both servers are real.
+  const handler = { getToken: async () => ({ token: "t", expiresOn: 2e9 }), invalidate() {} };
+  forwarder = await startForwarder({ handler, target });
+});
+afterAll(async () => {
+  await forwarder.close({ timeoutMs: 0 });
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+it("respects backpressure: a client that reads nothing holds the upstream back", async () => {
+  const response = await new Promise<IncomingMessage>((resolve) => {
+    httpRequest(`${forwarder.url}/download`, resolve).end();
+  });
+  response.pause();
+  // Wait until the upstream is blocked, then check it stays blocked with most of the body unsent:
+  // a forwarder that buffered would take the whole body at once.
+  for (let stillFor = 0; stillFor < 25; ) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stillFor = writer.waitingForDrain ? stillFor + 1 : 0;
+    expect(writer.finished).toBe(false);
+  }
+  expect(writer.written).toBeLessThan((TOTAL_CHUNKS / 2) * CHUNK.length);
+  let received = 0;
+  response.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  response.resume();
+  await new Promise((resolve) => response.once("end", resolve));
+  expect(received).toBe(TOTAL_CHUNKS * CHUNK.length);
+  expect(writer.finished).toBe(true);
+});

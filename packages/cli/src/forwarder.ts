@@ -1,0 +1,319 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
+import { type AuthHeaderShape, resolveAuthHeader } from "@proxy-auth/client";
+import {
+  ConfigurationError,
+  isLoopbackHost,
+  type Logger,
+  type ProxyAuthHandler,
+} from "@proxy-auth/core";
+import { Pool } from "undici";
+import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
+import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
+
+/**
+ * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
+ * `@proxy-auth/client`) choose the header that carries the token: default
+ * `Authorization: Bearer <token>`.
+ */
+export interface ForwarderOptions extends AuthHeaderShape {
+  /** Where tokens come from (use `onTokenError: "throw"`: a request without one is refused). */
+  handler: Pick<ProxyAuthHandler, "getToken" | "invalidate">;
+  /** Where requests go: `http(s)://host[:port][/base]`; a request for `/x` goes to `/base/x`. */
+  target: string | URL;
+  /** The address to listen on. Default `"127.0.0.1"`; anything but loopback needs `localKey`. */
+  host?: string;
+  /** The port. Default 0: a free one (see {@link Forwarder.url}). */
+  port?: number;
+  /**
+   * A key clients must present (`Authorization: Bearer KEY`, `x-api-key: KEY` or `api-key: KEY`),
+   * at least 16 characters. Without it, only requests addressed to a loopback name and not sent
+   * by a web page of another origin are served.
+   */
+  localKey?: string;
+  /** Request bodies up to this size are held, so a 401 can be replayed. Default 1 MiB. */
+  replayLimitBytes?: number;
+  /**
+   * How long the target may take to send its headers, and may stay silent while sending the
+   * body, in milliseconds. Default 600_000 (models can think for minutes).
+   */
+  timeoutMs?: number;
+  /** Where events go: refusals, replays and failures; with `debug`, one line per request. */
+  logger?: Logger;
+}
+
+/** A running forwarder. */
+export interface Forwarder {
+  /** Where clients send requests: `http://HOST:PORT`. */
+  readonly url: string;
+  /** Requests being answered now. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, lets the requests in flight finish for at most `timeoutMs`
+   * (default 10_000), then ends whatever is left. Resolves the number of requests cut off.
+   */
+  close(options?: { timeoutMs?: number }): Promise<number>;
+}
+
+const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
+
+/**
+ * Starts a local forwarder: every request to it goes to `target` with the token added. Bodies
+ * stream both ways (server-sent events arrive as the target sends them) with backpressure; a
+ * client that goes away cancels the upstream request; a 401 is answered by one replay with a
+ * fresh token when the body was small enough to hold. Upstream requests go through an undici
+ * connection pool (keep-alive).
+ *
+ * @example
+ * ```ts
+ * const forwarder = await startForwarder({ handler, target: "https://my-proxy.example.com" });
+ * // Any client, in any language, now sends its requests to forwarder.url with no key of its own.
+ * await fetch(`${forwarder.url}/chat/completions`, { method: "POST", body: "{}" });
+ * await forwarder.close();
+ * ```
+ * @throws `ConfigurationError` for a non-loopback host without a local key, or a malformed option.
+ */
+export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
+  const target = new URL(options.target);
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    throw new ConfigurationError("startForwarder: target must be an http or https URL.");
+  }
+  const host = options.host ?? "127.0.0.1";
+  const { localKey, handler, logger } = options;
+  checkListenAddress(host, localKey);
+  const shape = resolveAuthHeader(options, "proxy-auth serve");
+  const authHeader = shape.name.toLowerCase();
+  const replayLimit = options.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT;
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const basePath = target.pathname.replace(/\/+$/, "");
+  const pool = new Pool(target.origin, {
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: 10_000 },
+  });
+  const keyDigest = localKey === undefined ? undefined : digest(localKey);
+  let inFlight = 0;
+  let closing = false;
+  const idle = new Set<() => void>();
+
+  const admit = (request: IncomingMessage): [number, string] | undefined => {
+    if (closing) return [503, "The forwarder is shutting down."];
+    if (!request.url?.startsWith("/")) return [400, "Only origin-form request targets are served."];
+    if (keyDigest !== undefined) {
+      return presentsKey(request.headers, keyDigest)
+        ? undefined
+        : [401, "Send the forwarder's local key as your API key (Authorization: Bearer KEY)."];
+    }
+    // Without a key, a page in a browser must not reach the token (DNS rebinding, CSRF).
+    const hostName = hostOfHeader(request.headers.host);
+    if (hostName === undefined || !isLoopbackHost(hostName)) {
+      return [403, "Requests must be addressed to a loopback name (127.0.0.1, localhost)."];
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !isLoopbackOrigin(origin)) {
+      return [403, "Requests from web pages of other origins are refused."];
+    }
+    return undefined;
+  };
+
+  const forward = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const startedAt = performance.now();
+    const path = request.url as string;
+    const abort = new AbortController();
+    response.once("close", () => {
+      if (!response.writableFinished) abort.abort(new Error("the client went away"));
+    });
+    const body = await requestBody(request, replayLimit);
+    const send = async () => {
+      const { token } = await handler.getToken({ signal: abort.signal });
+      const headers = upstreamHeaders(
+        request.rawHeaders,
+        request.headers.connection,
+        authHeader,
+        shape.value(token),
+      );
+      const upstream = await pool.request({
+        path: basePath + path,
+        method: request.method as "GET",
+        headers,
+        body: body.replayable ? body.bytes : request,
+        signal: abort.signal,
+      });
+      return { token, upstream };
+    };
+    let { token, upstream } = await send();
+    // The target refused this token: the next request gets a fresh one, replayed or not.
+    if (upstream.statusCode === 401) handler.invalidate(token);
+    if (upstream.statusCode === 401 && body.replayable) {
+      await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      logger?.info?.("The target answered 401: replaying once with a fresh token", {
+        method: request.method,
+        path: pathOnly(path),
+      });
+      ({ token, upstream } = await send());
+    }
+    response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
+    response.flushHeaders();
+    await pipeline(upstream.body, response);
+    logger?.debug?.(`${request.method} ${pathOnly(path)} → ${upstream.statusCode}`, {
+      durationMs: Math.round(performance.now() - startedAt),
+    });
+  };
+
+  const server = createServer((request, response) => {
+    const refusal = admit(request);
+    if (refusal !== undefined) {
+      logger?.warn(`Refused ${request.method} ${pathOnly(request.url ?? "")}: ${refusal[1]}`);
+      reply(response, refusal[0], refusal[1]);
+      request.resume();
+      return;
+    }
+    inFlight++;
+    forward(request, response)
+      .catch((error: unknown) => {
+        if (response.destroyed && !response.writableFinished) return; // the client went away
+        const [status, message] = failure(error);
+        logger?.warn(`${request.method} ${pathOnly(request.url ?? "")} failed: ${message}`);
+        if (response.headersSent) response.destroy();
+        else reply(response, status, message);
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) for (const resolve of idle) resolve();
+      });
+  });
+  // Clients that neither send a request nor close are dropped.
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    get inFlight() {
+      return inFlight;
+    },
+    close: async ({ timeoutMs: graceMs = 10_000 } = {}) => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let resolveIdle: () => void = () => {};
+        const drained = new Promise<void>((resolve) => {
+          resolveIdle = resolve;
+          idle.add(resolve);
+        });
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          drained,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, graceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        idle.delete(resolveIdle);
+      }
+      const cutOff = inFlight;
+      server.closeAllConnections();
+      await closed;
+      await pool.destroy();
+      return cutOff;
+    },
+  };
+}
+
+/**
+ * Anything but loopback needs a local key of at least 16 characters.
+ *
+ * @throws `ConfigurationError` saying what to add.
+ */
+export function checkListenAddress(host: string, localKey: string | undefined): void {
+  if (localKey !== undefined && localKey.length < 16) {
+    throw new ConfigurationError("The local key must be at least 16 characters long.");
+  }
+  if (!isLoopbackAddress(host) && localKey === undefined) {
+    throw new ConfigurationError(
+      `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (--local-key or PROXY_AUTH_LOCAL_KEY) that clients must present.`,
+    );
+  }
+}
+
+/** The request body: held in memory when small enough to replay, else streamed once. */
+async function requestBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<{ replayable: true; bytes: Buffer | null } | { replayable: false }> {
+  const length =
+    request.headers["content-length"] === undefined
+      ? undefined
+      : Number(request.headers["content-length"]);
+  const chunked = request.headers["transfer-encoding"] !== undefined;
+  if (!chunked && (length === undefined || length === 0)) return { replayable: true, bytes: null };
+  if (chunked || length === undefined || !(length <= limit)) return { replayable: false };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    // Node checks Content-Length itself; this only guards the arithmetic.
+    if (size > limit) throw new Error("the request body is larger than its Content-Length");
+    chunks.push(chunk as Buffer);
+  }
+  return { replayable: true, bytes: Buffer.concat(chunks) };
+}
+
+function presentsKey(headers: IncomingHttpHeaders, expected: Buffer): boolean {
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
+  const candidates = [bearer, headers["x-api-key"], headers["api-key"]];
+  return candidates.some(
+    (candidate) => typeof candidate === "string" && timingSafeEqual(digest(candidate), expected),
+  );
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Paths are logged without their query (it could carry anything). */
+function pathOnly(path: string): string {
+  return path.split("?")[0] ?? "";
+}
+
+/** What to answer when forwarding failed before the response began. */
+function failure(error: unknown): [number, string] {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "TOKEN_ACQUISITION_FAILED" || code === "INVALID_TOKEN") {
+    return [502, `proxy-auth could not obtain a token: ${message}`];
+  }
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
+    return [504, `The target did not answer in time (${code}).`];
+  }
+  return [502, `The target could not be reached${typeof code === "string" ? ` (${code})` : ""}.`];
+}
+
+/** An OpenAI-style error body, so clients show the message. */
+function reply(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify({ error: { message, type: "proxy_auth_forwarder_error" } }));
+}

@@ -1,0 +1,10 @@
+export {
+  CREDENTIAL_ENVIRONMENT_HELP,
+  credentialFromEnvironment,
+  type Environment,
+  type EnvironmentCredential,
+  type OAuth2EnvironmentOptions,
+  oauth2OptionsFromEnvironment,
+} from "./credential-from-environment.js";
+export { type Forwarder, type ForwarderOptions, startForwarder } from "./forwarder.js";
+export { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";

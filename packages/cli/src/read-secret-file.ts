@@ -1,0 +1,40 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { ConfigurationError } from "@proxy-auth/core";
+
+/** Keys and assertions are a few kilobytes; anything larger is not one. */
+const MAX_BYTES = 64 * 1024;
+
+/**
+ * The trimmed text of a key or assertion file, read when the configuration is made. At most
+ * 64 KiB is read, whatever the path names.
+ *
+ * @param variable - The variable that named the file, for the message (never the contents).
+ * @throws `ConfigurationError` when it cannot be read, is empty or too large.
+ */
+export function readSecretFileSync(path: string, variable: string): string {
+  const buffer = Buffer.alloc(MAX_BYTES + 1);
+  let length = 0;
+  try {
+    const descriptor = openSync(path, "r");
+    try {
+      for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+        read = readSync(descriptor, buffer, length, buffer.length - length, null);
+      }
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch (error) {
+    throw new ConfigurationError(`${variable}: cannot read ${path} (${code(error)}).`);
+  }
+  const bytes = buffer.subarray(0, length);
+  if (bytes.length > MAX_BYTES) {
+    throw new ConfigurationError(`${variable}: ${path} is larger than ${MAX_BYTES} bytes.`);
+  }
+  const text = bytes.toString("utf8").trim();
+  if (text.length === 0) throw new ConfigurationError(`${variable}: ${path} is empty.`);
+  return text;
+}
+
+function code(error: unknown): string {
+  return (error as { code?: string }).code ?? String(error);
+}

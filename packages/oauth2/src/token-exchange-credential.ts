@@ -1,0 +1,154 @@
+import {
+  type AccessToken,
+  type GetTokenOptions,
+  isLoopbackHost,
+  jwtExpiry,
+  redact,
+  TokenAcquisitionError,
+  type TokenCredential,
+} from "@proxy-auth/core";
+import * as oauth from "oauth4webapi";
+import { boundedFetch } from "./bounded-fetch.js";
+import { callAssertionSource } from "./client-authentication.js";
+import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
+import {
+  type ResolvedTokenExchangeOptions,
+  resolveTokenExchangeOptions,
+  type TokenExchangeCredentialOptions,
+} from "./token-exchange-credential-options.js";
+
+const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const OWNER = "TokenExchangeCredential";
+/** The seed's default lifetime when the provider says nothing about expiry. */
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * RFC 8693 token exchange: a workload's token (Kubernetes, a CI job, Google Cloud) or a
+ * signed-in user's token in, a token for the proxy out — Keycloak, Okta, Auth0 and custom
+ * gateways. Use it as the `credential` of a `ProxyAuthHandler`, which caches and refreshes.
+ *
+ * @example
+ * ```ts
+ * const handler = new ProxyAuthHandler({
+ *   credential: new TokenExchangeCredential({
+ *     tokenUrl: "https://keycloak.example.com/realms/ai/protocol/openid-connect/token",
+ *     subjectToken: clientAssertionFromFile("/var/run/secrets/tokens/litellm"),
+ *     clientId: "litellm-caller",
+ *     audience: "litellm-proxy",
+ *   }),
+ *   scope: "litellm_proxy_api",
+ * });
+ * ```
+ */
+export class TokenExchangeCredential implements TokenCredential {
+  /** The token endpoint. */
+  readonly endpoint: string;
+  /** The exchanging client's id, when one is configured. */
+  readonly clientId: string | undefined;
+  /** How the exchanging client authenticates (`none`, a secret, or `private_key_jwt`). */
+  readonly authMethod: string;
+
+  readonly #options: ResolvedTokenExchangeOptions;
+  readonly #client: oauth.Client;
+  readonly #fetch: typeof fetch;
+
+  /**
+   * @param options - `tokenUrl` and `subjectToken` are required.
+   * @throws ConfigurationError for missing or malformed options (never echoing a secret).
+   */
+  constructor(options: TokenExchangeCredentialOptions) {
+    this.#options = resolveTokenExchangeOptions(options);
+    this.endpoint = this.#options.tokenUrl.href;
+    this.clientId = this.#options.clientId;
+    this.authMethod = this.#options.authentication.method;
+    // oauth4webapi needs a client id even when none is sent: the no-client ClientAuth below
+    // leaves it out of the request.
+    this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
+    this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
+  }
+
+  /**
+   * Exchanges the current subject token for a token for `scope` (sent when non-empty).
+   *
+   * @throws `TokenAcquisitionError` with `status`, `oauthError` (`invalid_grant` when the
+   * subject or actor token is rejected), `retryable` and `retryAfterSeconds` where known. An
+   * aborted `signal` rejects with its reason.
+   */
+  async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
+    const callerSignal = options?.signal;
+    callerSignal?.throwIfAborted();
+    const { tokenUrl, timeoutMs, authentication } = this.#options;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
+    const { subjectToken, actorToken } = this.#options;
+    const subject = await callAssertionSource(subjectToken, signal, "subjectToken", OWNER, "token");
+    const actor =
+      actorToken === undefined
+        ? undefined
+        : await callAssertionSource(actorToken, signal, "actorToken", OWNER, "token");
+    const params = new URLSearchParams(this.#options.params);
+    params.set("subject_token", subject);
+    if (actor !== undefined) params.set("actor_token", actor);
+    if (scope) params.set("scope", scope);
+    // Without a client id there is no client identification at all: the subject token is the proof.
+    const { auth: clientAuth, secrets } =
+      this.#options.clientId === undefined
+        ? { auth: () => {}, secrets: [] as string[] }
+        : await authentication.forRequest(tokenUrl.href, signal);
+    const server: oauth.AuthorizationServer = {
+      issuer: tokenUrl.origin,
+      token_endpoint: tokenUrl.href,
+    };
+    const what = `token endpoint ${tokenUrl.origin}${tokenUrl.pathname}`;
+    secrets.push(subject);
+    if (actor !== undefined) secrets.push(actor);
+    const sentAt = this.#options.now() / 1000;
+    let response: Response;
+    try {
+      response = await oauth.genericTokenEndpointRequest(
+        server,
+        this.#client,
+        clientAuth,
+        GRANT_TYPE,
+        params,
+        {
+          signal,
+          [oauth.customFetch]: this.#fetch,
+          [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
+        },
+      );
+    } catch (error) {
+      throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+    }
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
+    } catch (error) {
+      if (signal.aborted) throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      const failure = responseFailure(error, response, what, secrets);
+      if (failure.oauthError === "invalid_grant") {
+        throw new TokenAcquisitionError(
+          `${failure.message} The ${actor === undefined ? "subject token was" : "subject or actor token was"} rejected.`,
+          {
+            oauthError: "invalid_grant",
+            retryable: false,
+            ...(failure.status === undefined ? {} : { status: failure.status }),
+          },
+        );
+      }
+      throw failure;
+    }
+    if (result.token_type !== "bearer") {
+      const type = redact(String(result.token_type), { secrets, maxLength: 40 });
+      throw new TokenAcquisitionError(
+        `The ${what} issued a token of type "${type}"; only Bearer access tokens are supported.`,
+        { status: response.status, retryable: false },
+      );
+    }
+    const expiresOn =
+      result.expires_in !== undefined
+        ? sentAt + result.expires_in
+        : (jwtExpiry(result.access_token) ?? sentAt + DEFAULT_LIFETIME_SECONDS);
+    return { token: result.access_token, expiresOn, tokenType: "Bearer" };
+  }
+}

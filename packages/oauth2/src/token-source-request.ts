@@ -1,0 +1,68 @@
+import {
+  CredentialUnavailableError,
+  isRetryableStatus,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
+import { boundedFetch } from "./bounded-fetch.js";
+
+/** Options every network token source accepts. */
+export interface TokenSourceOptions {
+  /** Timeout for one request, in milliseconds. Default 10_000. */
+  timeoutMs?: number;
+  /** Transport injection. Default the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** The most a token source reads: JWTs are a few kilobytes. */
+export const TOKEN_SOURCE_LIMIT_BYTES = 64 * 1024;
+
+/** Connection failures that mean "there is no such server here", not "try again". */
+const ABSENT = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNREACH"]);
+
+/**
+ * GETs `url` with a timeout (and the caller's signal) and returns the body as text, reading at
+ * most {@link TOKEN_SOURCE_LIMIT_BYTES}. Failures are typed and name `what` and the endpoint
+ * (without its query), never the body or the headers sent. With `absent`, a server that does
+ * not exist here is a `CredentialUnavailableError` ending with that hint.
+ */
+export async function requestTokenText(
+  url: URL,
+  headers: Record<string, string>,
+  what: string,
+  options: TokenSourceOptions & { signal?: AbortSignal; absent?: string },
+): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal =
+    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const where = `${url.origin}${url.pathname}`;
+  const transport = boundedFetch(options.fetch ?? globalThis.fetch, TOKEN_SOURCE_LIMIT_BYTES);
+  try {
+    const response = await transport(url, { headers, signal, redirect: "error" });
+    if (!response.ok) {
+      throw new TokenAcquisitionError(`${what}: ${where} answered HTTP ${response.status}.`, {
+        status: response.status,
+        retryable: isRetryableStatus(response.status),
+      });
+    }
+    return await response.text();
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (TokenAcquisitionError.isInstance(error)) throw error;
+    if (timeout.aborted) {
+      throw new TokenAcquisitionError(`${what}: ${where} did not answer within ${timeoutMs} ms.`, {
+        retryable: true,
+      });
+    }
+    const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+    const named = typeof code === "string" ? ` (${code})` : "";
+    if (options.absent !== undefined && typeof code === "string" && ABSENT.has(code)) {
+      throw new CredentialUnavailableError(
+        `${what}: no server at ${where}${named}.${options.absent}`,
+      );
+    }
+    throw new TokenAcquisitionError(`${what}: could not reach ${where}${named}.`, {
+      retryable: true,
+    });
+  }
+}
