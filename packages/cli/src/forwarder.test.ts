@@ -26,7 +26,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   // Our own seam: the handler is stubbed; the transport and both servers are real.
-  const handler = { getToken: async () => ({ token: "t", expiresOn: 2e9 }), invalidate() {} };
+  const handler = { authorize: async () => ({ token: "t" }), invalidate() {} };
   forwarder = await startForwarder({ handler, target });
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import {
   type Logger,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
+import { authorizedSend } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
@@ -25,7 +26,7 @@ import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
  */
 export interface ForwarderOptions extends AuthHeaderShape {
   /** Where tokens come from (use `onTokenError: "throw"`: a request without one is refused). */
-  handler: Pick<ProxyAuthHandler, "getToken" | "invalidate">;
+  handler: Pick<ProxyAuthHandler, "authorize" | "invalidate">;
   /** Where requests go: `http(s)://host[:port][/base]`; a request for `/x` goes to `/base/x`. */
   target: string | URL;
   /** The address to listen on. Default `"127.0.0.1"`; anything but loopback needs `localKey`. */
@@ -131,33 +132,36 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
     });
     const body = await requestBody(request, replayLimit);
-    const send = async () => {
-      const { token } = await handler.getToken({ signal: abort.signal });
-      const headers = upstreamHeaders(
-        request.rawHeaders,
-        request.headers.connection,
-        authHeader,
-        shape.value(token),
-      );
-      const upstream = await pool.request({
-        path: basePath + path,
-        method: request.method as "GET",
-        headers,
-        body: body.replayable ? body.bytes : request,
-        signal: abort.signal,
-      });
-      return { token, upstream };
-    };
-    let { token, upstream } = await send();
-    // The target refused this token: the next request gets a fresh one, replayed or not.
-    if (upstream.statusCode === 401) handler.invalidate(token);
-    if (upstream.statusCode === 401 && body.replayable) {
+    const { response: upstream, tokenError } = await authorizedSend({
+      handler,
+      headerValue: shape.value,
+      signal: abort.signal,
+      replayable: body.replayable,
+      send: (header) =>
+        pool.request({
+          path: basePath + path,
+          method: request.method as "GET",
+          headers: upstreamHeaders(
+            request.rawHeaders,
+            request.headers.connection,
+            authHeader,
+            header,
+          ),
+          body: body.replayable ? body.bytes : request,
+          signal: abort.signal,
+        }),
+      status: (upstream) => upstream.statusCode,
+      discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
+      onReplay: () =>
+        logger?.info?.("The target answered 401: replaying once with a fresh token", {
+          method: request.method,
+          path: pathOnly(path),
+        }),
+    });
+    if (upstream.statusCode === 401 && tokenError !== undefined) {
+      // Sent without a token (a handler with onTokenError "warn"): the token failure is the cause.
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
-      logger?.info?.("The target answered 401: replaying once with a fresh token", {
-        method: request.method,
-        path: pathOnly(path),
-      });
-      ({ token, upstream } = await send());
+      throw tokenError;
     }
     response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
     response.flushHeaders();

@@ -44,3 +44,21 @@ export class ProxyRequestError extends ProxyAuthError {
     Object.defineProperty(this, "body", { value: options.body, enumerable: false });
   }
 }
+
+/**
+ * The error for a request that went without a token (`onTokenError: "warn"`) and got a 401: the
+ * token failure (such as `invalid_client` at the token endpoint) is the message and the
+ * `cause`, not the proxy's "missing bearer token".
+ */
+export function tokenFailureError(
+  origin: string,
+  status: number,
+  body: unknown,
+  tokenFailure: unknown,
+): ProxyRequestError {
+  const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
+  return new ProxyRequestError(
+    `The proxy at ${origin} answered ${status} because no token could be obtained, so the request went without one: ${reason}`,
+    { status, body, retryable: false, cause: tokenFailure },
+  );
+}

@@ -1,14 +1,16 @@
-import { isRetryableStatus, parseRetryAfterSeconds, redact } from "@proxy-auth/core";
+import {
+  isRetryableStatus,
+  ProxyAuthError,
+  parseRetryAfterSeconds,
+  redact,
+} from "@proxy-auth/core";
+import { type AuthorizedResponse, authorizedSend } from "@proxy-auth/core/internal";
 import type { CallSettings } from "./client-options.js";
 import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
-import { ProxyRequestError } from "./proxy-request-error.js";
+import { ProxyRequestError, tokenFailureError } from "./proxy-request-error.js";
 import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
-import {
-  isRefusedReplacement,
-  refusesFreshTokensMessage,
-  rememberRefusedReplacement,
-} from "./refused-replacements.js";
+import { refusesFreshTokensMessage } from "./refused-fresh-tokens.js";
 import type { RequestEvents } from "./request-events.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
@@ -21,14 +23,6 @@ export interface ProxyResponse {
 
 /** The longest proxy body kept on an error (after redaction). */
 const ERROR_BODY_CHARACTERS = 16_384;
-
-interface Authorization {
-  /** The token sent, when it came from the handler (to invalidate it on a 401). */
-  token?: string;
-  header?: string;
-  /** Why no token could be had ("warn" mode), to explain a later 401. */
-  failure?: unknown;
-}
 
 /** Retry-After values above this are not waited for: the error goes to the caller. */
 const LONGEST_RETRY_AFTER_SECONDS = 60;
@@ -46,33 +40,49 @@ export async function sendProxyRequest(
 ): Promise<ProxyResponse> {
   const url = settings.url(path);
   const json = JSON.stringify(body);
+  const { proxyAuth, apiKey, authHeader } = settings;
   let replayed = false;
   for (let retries = 0; ; ) {
-    const authorization = await authorize(settings, events);
-    const headers = mergeHeaders(
-      { "content-type": "application/json", accept },
-      settings.headers,
-      authorization.header === undefined
-        ? undefined
-        : { [settings.authHeader.name]: authorization.header },
-    );
-    const deadline = new Deadline(settings.timeoutMs, settings.signal);
-    let response: Response;
+    // Each send gets its own deadline, started when the request goes (not while a token is awaited).
+    let deadline: Deadline | undefined;
+    let result: AuthorizedResponse<Response>;
     let failure: ProxyRequestError;
-    // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws "Illegal
-    // invocation" when called as a method of another object.
-    const send = settings.fetch;
     try {
-      response = await send(url, {
-        method: "POST",
-        headers,
-        body: json,
-        signal: deadline.signal,
+      result = await authorizedSend({
+        handler: proxyAuth,
+        headerValue: authHeader.value,
+        fallback: apiKey === undefined ? undefined : authHeader.value(apiKey),
+        signal: settings.signal,
+        // One replay per call, across its retries.
+        replayable: !replayed,
+        now: settings.now,
+        send: (header) => {
+          deadline = new Deadline(settings.timeoutMs, settings.signal);
+          const headers = mergeHeaders(
+            { "content-type": "application/json", accept },
+            settings.headers,
+            header === undefined ? undefined : { [authHeader.name]: header },
+          );
+          // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
+          // "Illegal invocation" when called as a method of another object.
+          const send = settings.fetch;
+          const { signal } = deadline;
+          return send(url, { method: "POST", headers, body: json, signal });
+        },
+        status: (response) => response.status,
+        discard: async (response) => {
+          await response.body?.cancel().catch(() => {});
+          deadline?.clear();
+        },
+        onReplay: () => events?.replayed(),
+        onFallback: (error) => events?.fallback(apiKey === undefined ? "none" : "api-key", error),
       });
     } catch (error) {
-      deadline.clear();
+      deadline?.clear();
       if (settings.signal?.aborted) throw settings.signal.reason;
-      failure = deadline.timedOut
+      // Token failures ("throw" mode) go to the caller as they are.
+      if (ProxyAuthError.isInstance(error)) throw error;
+      failure = deadline?.timedOut
         ? new ProxyRequestError(
             `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
             {
@@ -95,7 +105,11 @@ export async function sendProxyRequest(
       await settings.sleep(delay, settings.signal);
       continue;
     }
-    const secrets = [authorization.token, settings.apiKey];
+    const { response, token } = result;
+    // Set by the send that answered.
+    deadline = deadline as Deadline;
+    replayed ||= result.replayed;
+    const secrets = [token, apiKey];
     if (response.ok) return { response, deadline, secrets };
 
     const status = response.status;
@@ -106,19 +120,8 @@ export async function sendProxyRequest(
       (): LimitedBody => ({ text: "", truncated: false }),
     );
     deadline.clear();
-    const { proxyAuth } = settings;
-    if (status === 401 && authorization.token !== undefined && proxyAuth !== undefined) {
-      const now = settings.now();
-      if (!replayed && !isRefusedReplacement(proxyAuth, authorization.token, now)) {
-        // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
-        proxyAuth.invalidate(authorization.token);
-        replayed = true;
-        events?.replayed();
-        continue;
-      }
-      // A fresh token refused too: the proxy wants another scope or audience. Not replaced
-      // again for a while, or every call would cost a grant.
-      if (replayed) rememberRefusedReplacement(proxyAuth, authorization.token, now);
+    if (status === 401 && token !== undefined && (result.refusedFresh || replayed)) {
+      // A fresh token refused too: the proxy wants another scope or audience.
       const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
       const said = proxyMessage(body);
       throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
@@ -127,32 +130,12 @@ export async function sendProxyRequest(
         retryable: false,
       });
     }
-    failure = errorFromResponse(status, read, limit, url, authorization.failure, secrets);
+    failure = errorFromResponse(status, read, limit, url, result.tokenError, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
     events?.retried(status, retries, delay);
     await settings.sleep(delay, settings.signal);
-  }
-}
-
-/** The auth header's value for this attempt: the handler's token, else the static key. */
-async function authorize(
-  settings: CallSettings,
-  events: RequestEvents | undefined,
-): Promise<Authorization> {
-  const { proxyAuth, apiKey, signal, authHeader } = settings;
-  const fallback = apiKey === undefined ? {} : { header: authHeader.value(apiKey) };
-  if (proxyAuth === undefined) return fallback;
-  try {
-    const { token } = await proxyAuth.getToken(signal === undefined ? undefined : { signal });
-    return { token, header: authHeader.value(token) };
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    if (proxyAuth.onTokenError === "throw") throw error;
-    // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
-    events?.fallback(apiKey === undefined ? "none" : "api-key", error);
-    return { ...fallback, failure: error };
   }
 }
 
@@ -171,11 +154,7 @@ function errorFromResponse(
     (said === undefined ? "." : `: ${said}`) +
     (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
   if (status === 401 && tokenFailure !== undefined) {
-    const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
-    return new ProxyRequestError(
-      `The proxy at ${origin(url)} answered 401 because no token could be obtained, so the request went without one: ${reason}`,
-      { status, body, retryable: false, cause: tokenFailure },
-    );
+    return tokenFailureError(origin(url), status, body, tokenFailure);
   }
   return new ProxyRequestError(`The proxy at ${origin(url)} answered ${status}${detail}`, {
     status,
