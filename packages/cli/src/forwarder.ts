@@ -12,9 +12,10 @@ import {
   ConfigurationError,
   isLoopbackHost,
   type Logger,
+  ProxyAuthError,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
-import { authorizedSend } from "@proxy-auth/core/internal";
+import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
@@ -64,6 +65,7 @@ export interface Forwarder {
 }
 
 const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
+const OWNER = "startForwarder";
 
 /**
  * Starts a local forwarder: every request to it goes to `target` with the token added. Bodies
@@ -91,8 +93,19 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   checkListenAddress(host, localKey);
   const shape = resolveAuthHeader(options, "proxy-auth serve");
   const authHeader = shape.name.toLowerCase();
-  const replayLimit = options.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT;
-  const timeoutMs = options.timeoutMs ?? 600_000;
+  const replayLimit = numberOption(
+    OWNER,
+    "replayLimitBytes",
+    options.replayLimitBytes,
+    DEFAULT_REPLAY_LIMIT,
+    {
+      integer: true,
+    },
+  );
+  const timeoutMs = numberOption(OWNER, "timeoutMs", options.timeoutMs, 600_000, {
+    minimum: 1,
+    integer: true,
+  });
   const basePath = target.pathname.replace(/\/+$/, "");
   const pool = new Pool(target.origin, {
     headersTimeout: timeoutMs,
@@ -305,15 +318,15 @@ function pathOnly(path: string): string {
 
 /** What to answer when forwarding failed before the response began. */
 function failure(error: unknown): [number, string] {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "TOKEN_ACQUISITION_FAILED" || code === "INVALID_TOKEN") {
-    return [502, `proxy-auth could not obtain a token: ${message}`];
+  // Every token failure (acquisition, an unusable token, no identity configured) is ours.
+  if (ProxyAuthError.isInstance(error)) {
+    return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
+  const code = networkErrorCode(error);
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
     return [504, `The target did not answer in time (${code}).`];
   }
-  return [502, `The target could not be reached${typeof code === "string" ? ` (${code})` : ""}.`];
+  return [502, `The target could not be reached${code === undefined ? "" : ` (${code})`}.`];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

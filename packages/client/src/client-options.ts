@@ -1,4 +1,5 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
+import { numberOption, sleep } from "@proxy-auth/core/internal";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
@@ -78,22 +79,6 @@ const consoleLogger: Logger = {
   warn: (message) => console.warn(`[proxy-auth] ${message}`),
 };
 
-/** Waits, unless the signal aborts first (then rejects with its reason). */
-export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    signal?.throwIfAborted();
-    const timer = setTimeout(done, milliseconds);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    function done() {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-
 /**
  * Validates a client's options where they are given.
  *
@@ -134,8 +119,8 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     );
   }
   resolveAuthHeader(given, where);
-  checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
-  checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
+  numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
+  numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });
   for (const name of ["fetch", "sleep", "random", "now"] as const) {
     if (given[name] !== undefined && typeof given[name] !== "function") {
       throw new ConfigurationError(`${where}: "${name}" must be a function.`);
@@ -158,8 +143,8 @@ export function callSettings(
   const call = options ?? {};
   const headers = headerRecord(call.headers, `${where}: "headers"`);
   const limits = resolveLimits(client, call, where);
-  checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
-  checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
+  numberOption(where, "timeoutMs", call.timeoutMs, 0, { minimum: 1, integer: true });
+  numberOption(where, "maxRetries", call.maxRetries, 0, { minimum: 0, integer: true });
   const root =
     call.apiBase === undefined ? client.apiBase : baseUrl(call.apiBase, `${where}: "apiBase"`);
   if (root === undefined) {
@@ -188,7 +173,7 @@ export function callSettings(
     limits,
     signal: call.signal,
     fetch: transport,
-    sleep: client.sleep ?? abortableSleep,
+    sleep: client.sleep ?? sleep,
     random: client.random ?? Math.random,
     now: client.now ?? Date.now,
     logger: client.logger ?? consoleLogger,
@@ -212,11 +197,4 @@ function baseUrl(value: unknown, name: string): string {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
   }
   return value.replace(/\/+$/, "");
-}
-
-function checkCount(value: unknown, name: string, minimum: number): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < minimum) {
-    throw new ConfigurationError(`${name} must be a whole number of at least ${minimum}.`);
-  }
 }

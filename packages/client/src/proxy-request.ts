@@ -4,9 +4,14 @@ import {
   parseRetryAfterSeconds,
   redact,
 } from "@proxy-auth/core";
-import { type AuthorizedResponse, authorizedSend } from "@proxy-auth/core/internal";
+import {
+  type AuthorizedResponse,
+  authorizedSend,
+  backoffDelayMs,
+  Deadline,
+  networkErrorCode,
+} from "@proxy-auth/core/internal";
 import type { CallSettings } from "./client-options.js";
-import { Deadline } from "./deadline.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError, tokenFailureError } from "./proxy-request-error.js";
 import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
@@ -163,9 +168,11 @@ function errorFromResponse(
   });
 }
 
-/** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s… up to 8 s. */
+/** The proxy's own backoff: full jitter over 0.5 s, 1 s, 2 s… up to 8 s. */
+const PROXY_BACKOFF = { baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterSeconds: 0 };
+
 function backoffMs(retry: number, random: () => number): number {
-  return Math.floor(random() * Math.min(8_000, 500 * 2 ** (retry - 1)));
+  return backoffDelayMs(retry, PROXY_BACKOFF, random);
 }
 
 function parse(text: string): unknown {
@@ -192,9 +199,9 @@ function origin(url: string): string {
   return new URL(url).origin;
 }
 
-/** Node's fetch hides the reason in `cause`: ECONNREFUSED, ENOTFOUND, "bad port"… */
+/** Why the connection failed: ECONNREFUSED, ENOTFOUND…, else the cause's message ("bad port"). */
 function networkCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
-  const reason = typeof cause?.code === "string" ? cause.code : cause?.message;
+  const cause = (error as { cause?: { message?: unknown } })?.cause;
+  const reason = networkErrorCode(error) ?? cause?.message;
   return typeof reason === "string" ? ` (${reason})` : "";
 }

@@ -10,8 +10,20 @@ export {
   type AuthorizedSendOptions,
   authorizedSend,
 } from "./authorized-send.js";
+export { backoffDelayMs, type RetryOptions } from "./backoff.js";
+export { Deadline } from "./deadline.js";
+export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
+export {
+  describeValue,
+  functionOption,
+  numberOption,
+  optionError,
+  stringOption,
+} from "./option-checks.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,
   rememberRefusedReplacement,
 } from "./refused-replacements.js";
+export { sleep } from "./sleep.js";
+export { withTimeout } from "./with-timeout.js";

@@ -1,9 +1,13 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import { describeValue, functionOption as fn, numberOption as number } from "./option-checks.js";
 import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
+import { sleep } from "./sleep.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
+
+const OWNER = "ProxyAuthHandler";
 
 /** Options of {@link ProxyAuthHandler}. */
 export interface ProxyAuthHandlerOptions {
@@ -95,8 +99,7 @@ export interface ResolvedHandlerOptions {
   onEvent: ProxyAuthEventListener | undefined;
 }
 
-const defaultSleep = (milliseconds: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+const defaultSleep = (milliseconds: number) => sleep(milliseconds);
 
 /**
  * Validates handler options where they are given, so a mistake is reported with what to change.
@@ -113,7 +116,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   const { credential, scope } = given;
   if (typeof credential !== "object" || credential === null) {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "credential" is required and must be an object with a getToken(scope) method (got ${describe(credential)}).`,
+      `ProxyAuthHandler: "credential" is required and must be an object with a getToken(scope) method (got ${describeValue(credential)}).`,
     );
   }
   if (typeof (credential as { getToken?: unknown }).getToken !== "function") {
@@ -123,13 +126,13 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   }
   if (typeof scope !== "string" || scope.trim().length === 0) {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "scope" must be a non-empty string such as "api://my-litellm-proxy/.default" (got ${describe(scope)}).`,
+      `ProxyAuthHandler: "scope" must be a non-empty string such as "api://my-litellm-proxy/.default" (got ${describeValue(scope)}).`,
     );
   }
   const onTokenError = given.onTokenError ?? "warn";
   if (onTokenError !== "warn" && onTokenError !== "throw") {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describe(onTokenError)}).`,
+      `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describeValue(onTokenError)}).`,
     );
   }
   const logger = given.logger ?? consoleLogger;
@@ -174,54 +177,38 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   return {
     credential: credential as TokenCredential,
     scope,
-    refreshBufferSeconds: number("refreshBufferSeconds", given.refreshBufferSeconds, 60),
-    expiryMarginSeconds: number("expiryMarginSeconds", given.expiryMarginSeconds, 5),
+    refreshBufferSeconds: number(OWNER, "refreshBufferSeconds", given.refreshBufferSeconds, 60),
+    expiryMarginSeconds: number(OWNER, "expiryMarginSeconds", given.expiryMarginSeconds, 5),
     onTokenError,
     logger: logger as Logger,
-    now: fn("now", given.now, Date.now),
-    credentialTimeoutMs: number("credentialTimeoutMs", given.credentialTimeoutMs, 30_000, 1),
-    maxTokenWaitMs: number("maxTokenWaitMs", given.maxTokenWaitMs, 15_000, 1),
+    now: fn(OWNER, "now", given.now, Date.now),
+    credentialTimeoutMs: number(OWNER, "credentialTimeoutMs", given.credentialTimeoutMs, 30_000, {
+      minimum: 1,
+    }),
+    maxTokenWaitMs: number(OWNER, "maxTokenWaitMs", given.maxTokenWaitMs, 15_000, { minimum: 1 }),
     retry: {
-      attempts: number("retry.attempts", retry.attempts, 3, 1),
-      baseDelayMs: number("retry.baseDelayMs", retry.baseDelayMs, 250),
-      maxDelayMs: number("retry.maxDelayMs", retry.maxDelayMs, 60_000),
-      maxBlockingDelayMs: number("retry.maxBlockingDelayMs", retry.maxBlockingDelayMs, 2_000),
-      maxRetryAfterSeconds: number("retry.maxRetryAfterSeconds", retry.maxRetryAfterSeconds, 60),
+      attempts: number(OWNER, "retry.attempts", retry.attempts, 3, { minimum: 1 }),
+      baseDelayMs: number(OWNER, "retry.baseDelayMs", retry.baseDelayMs, 250),
+      maxDelayMs: number(OWNER, "retry.maxDelayMs", retry.maxDelayMs, 60_000),
+      maxBlockingDelayMs: number(
+        OWNER,
+        "retry.maxBlockingDelayMs",
+        retry.maxBlockingDelayMs,
+        2_000,
+      ),
+      maxRetryAfterSeconds: number(
+        OWNER,
+        "retry.maxRetryAfterSeconds",
+        retry.maxRetryAfterSeconds,
+        60,
+      ),
     },
-    random: fn("random", given.random, Math.random),
-    sleep: fn("sleep", given.sleep, defaultSleep),
+    random: fn(OWNER, "random", given.random, Math.random),
+    sleep: fn(OWNER, "sleep", given.sleep, defaultSleep),
     cache,
     cacheKey: given.cacheKey as string | undefined,
-    cacheTimeoutMs: number("cacheTimeoutMs", given.cacheTimeoutMs, 500, 1),
-    cacheWaitMs: number("cacheWaitMs", given.cacheWaitMs, 5_000),
-    onEvent: fn<ProxyAuthEventListener | undefined>("onEvent", given.onEvent, undefined),
+    cacheTimeoutMs: number(OWNER, "cacheTimeoutMs", given.cacheTimeoutMs, 500, { minimum: 1 }),
+    cacheWaitMs: number(OWNER, "cacheWaitMs", given.cacheWaitMs, 5_000),
+    onEvent: fn<ProxyAuthEventListener | undefined>(OWNER, "onEvent", given.onEvent, undefined),
   };
-}
-
-function number(name: string, value: unknown, fallback: number, minimum = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
-    throw new ConfigurationError(
-      `ProxyAuthHandler: "${name}" must be a finite number of at least ${minimum} (got ${describe(value)}).`,
-    );
-  }
-  return value;
-}
-
-function fn<T>(name: string, value: unknown, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== "function") {
-    throw new ConfigurationError(
-      `ProxyAuthHandler: "${name}" must be a function (got ${describe(value)}).`,
-    );
-  }
-  return value as T;
-}
-
-/** Names the kind of a wrong value without echoing it (it could be a secret). */
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return value.length === 0 ? "an empty string" : "a string";
-  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
-  return typeof value;
 }

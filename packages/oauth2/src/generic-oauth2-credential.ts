@@ -9,6 +9,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { boundedFetch } from "./bounded-fetch.js";
 import type { ClientAuthMethod } from "./client-authentication.js";
@@ -77,16 +78,30 @@ export class GenericOAuth2Credential implements TokenCredential {
     const callerSignal = options?.signal;
     callerSignal?.throwIfAborted();
     const { timeoutMs } = this.#options;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
-    const server = await this.#authorizationServer(signal, callerSignal, timeout);
+    // One deadline over discovery, the assertion and the token request.
+    const deadline = new Deadline(timeoutMs, callerSignal);
+    try {
+      return await this.#requestToken(scope, callerSignal, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #requestToken(
+    scope: string,
+    callerSignal: AbortSignal | undefined,
+    deadline: Deadline,
+  ): Promise<AccessToken> {
+    const { timeoutMs } = this.#options;
+    const { signal } = deadline;
+    const server = await this.#authorizationServer(signal, callerSignal, deadline);
     const tokenUrl = new URL(server.token_endpoint as string);
     const params = new URLSearchParams(this.#options.params);
     if (scope) params.set("scope", scope);
 
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
-      requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      requestFailure(error, what, callerSignal, deadline, timeoutMs);
     const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
       tokenUrl.href,
       signal,
@@ -144,7 +159,7 @@ export class GenericOAuth2Credential implements TokenCredential {
   #authorizationServer(
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    timeout: AbortSignal,
+    deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
     const { endpoint } = this.#options;
     if ("tokenUrl" in endpoint) {
@@ -154,7 +169,7 @@ export class GenericOAuth2Credential implements TokenCredential {
       });
     }
     if (this.#server === undefined) {
-      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, timeout);
+      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, deadline);
       // A failed discovery is tried again on the next call.
       this.#server.catch(() => {
         this.#server = undefined;
@@ -167,7 +182,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     issuer: URL,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    timeout: AbortSignal,
+    deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
     const what = describe("discovery endpoint of", issuer);
     const insecure = isLoopbackHost(issuer.hostname);
@@ -182,7 +197,7 @@ export class GenericOAuth2Credential implements TokenCredential {
           [oauth.allowInsecureRequests]: insecure,
         });
       } catch (error) {
-        throw requestFailure(error, what, callerSignal, timeout, this.#options.timeoutMs);
+        throw requestFailure(error, what, callerSignal, deadline, this.#options.timeoutMs);
       }
       try {
         const server = await oauth.processDiscoveryResponse(issuer, response);

@@ -7,6 +7,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { boundedFetch } from "./bounded-fetch.js";
 import { callAssertionSource } from "./client-authentication.js";
@@ -77,9 +78,22 @@ export class TokenExchangeCredential implements TokenCredential {
   async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
     const callerSignal = options?.signal;
     callerSignal?.throwIfAborted();
+    // One deadline over the token sources and the exchange.
+    const deadline = new Deadline(this.#options.timeoutMs, callerSignal);
+    try {
+      return await this.#exchange(scope, callerSignal, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #exchange(
+    scope: string,
+    callerSignal: AbortSignal | undefined,
+    deadline: Deadline,
+  ): Promise<AccessToken> {
     const { tokenUrl, timeoutMs, authentication } = this.#options;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
+    const { signal } = deadline;
     const { subjectToken, actorToken } = this.#options;
     const subject = await callAssertionSource(subjectToken, signal, "subjectToken", OWNER, "token");
     const actor =
@@ -118,13 +132,13 @@ export class TokenExchangeCredential implements TokenCredential {
         },
       );
     } catch (error) {
-      throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
     }
     let result: oauth.TokenEndpointResponse;
     try {
       result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
     } catch (error) {
-      if (signal.aborted) throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
       const failure = responseFailure(error, response, what, secrets);
       if (failure.oauthError === "invalid_grant") {
         throw new TokenAcquisitionError(
