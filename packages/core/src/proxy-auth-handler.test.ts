@@ -581,6 +581,23 @@ describe("rule 12: onTokenError", () => {
     expect(warnings()).toHaveLength(2);
   });
 
+  it("the warning's next attempt is the delay its retryInMs says (57 ms, not 1 s)", async () => {
+    const failing = credentialFrom(() => {
+      throw new TokenAcquisitionError("invalid_client", { status: 401 });
+    });
+    // random 0.5 of a 114 ms step: 57 ms.
+    await handlerWith(failing, { retry: { baseDelayMs: 114 } }).getAuthHeaders();
+    const [warning] = logger.lines.filter((line) => line.level === "warn");
+    expect(warning?.meta?.retryInMs).toBe(57);
+    expect(warning?.message).toContain("next attempt in 57 ms or later");
+    const slower = handlerWith(failing, { retry: { baseDelayMs: 3000 } });
+    logger.lines.length = 0;
+    await slower.getAuthHeaders();
+    expect(logger.lines.find((line) => line.level === "warn")?.message).toContain(
+      "next attempt in 1.5 s or later",
+    );
+  });
+
   it('"throw" rejects with the typed error', async () => {
     const handler = handlerWith(
       credentialFrom(() => {

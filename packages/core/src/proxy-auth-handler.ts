@@ -397,15 +397,16 @@ export class ProxyAuthHandler {
   /** One warning per failure episode (until the next success); debug lines after that. */
   #report(error: ProxyAuthError, serving: ScheduledToken | undefined, delayMs: number): void {
     const { logger, onTokenError } = this.#options;
-    const seconds = Math.ceil(delayMs / 1000);
+    // The same delay as the `retryInMs` beside it: "57 ms", "1.5 s".
+    const wait = delayMs < 1000 ? `${delayMs} ms` : `${Math.round(delayMs / 100) / 10} s`;
     const message =
       serving !== undefined
-        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${seconds} s or later.`
+        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${wait} or later.`
         : `Could not obtain a token for scope "${this.scope}": ${error.message} ${
             onTokenError === "warn"
               ? "Requests go on without an Authorization header"
               : "Requests fail"
-          } until a token is obtained; next attempt in ${seconds} s or later.`;
+          } until a token is obtained; next attempt in ${wait} or later.`;
     const meta = {
       scope: this.scope,
       code: error.code,
