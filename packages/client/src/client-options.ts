@@ -1,5 +1,5 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
-import { numberOption, sleep } from "@proxy-auth/core/internal";
+import { functionOption, numberOption, sleep } from "@proxy-auth/core/internal";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
@@ -42,10 +42,8 @@ export interface ClientOptions extends AuthHeaderShape, ResponseLimits {
   maxRetries?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
-  /** Waits between retries. Default a `setTimeout` (inject one in tests). */
-  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
-  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
-  random?: () => number;
+  /** Test hooks (waiting, jitter): not part of the public API; they may change in any release. */
+  _internal?: ClientInternals;
   /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
   now?: () => number;
   /**
@@ -53,6 +51,14 @@ export interface ClientOptions extends AuthHeaderShape, ResponseLimits {
    * the console.
    */
   logger?: Logger;
+}
+
+/** Test hooks of {@link ClientOptions} (`_internal`): not part of the public API. */
+export interface ClientInternals {
+  /** Waits between retries. Default a `setTimeout`. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
 }
 
 /** Everything one call needs, validated and with defaults. */
@@ -94,7 +100,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   if (given.apiBase !== undefined) given.apiBase = baseUrl(given.apiBase, `${where}: "apiBase"`);
   if (given.proxyAuth !== undefined) {
     const handler = given.proxyAuth as Partial<ProxyAuthHandler> | null;
-    if (typeof handler?.getToken !== "function" || typeof handler.invalidate !== "function") {
+    if (typeof handler?.authorize !== "function" || typeof handler.invalidate !== "function") {
       throw new ConfigurationError(`${where}: "proxyAuth" must be a ProxyAuthHandler.`);
     }
   }
@@ -121,10 +127,10 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   resolveAuthHeader(given, where);
   numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
   numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });
-  for (const name of ["fetch", "sleep", "random", "now"] as const) {
-    if (given[name] !== undefined && typeof given[name] !== "function") {
-      throw new ConfigurationError(`${where}: "${name}" must be a function.`);
-    }
+  for (const name of ["fetch", "now"] as const) functionOption(where, name, given[name], undefined);
+  const internals = given._internal ?? {};
+  for (const name of ["sleep", "random"] as const) {
+    functionOption(where, `_internal.${name}`, internals[name], undefined);
   }
   return given;
 }
@@ -173,8 +179,8 @@ export function callSettings(
     limits,
     signal: call.signal,
     fetch: transport,
-    sleep: client.sleep ?? sleep,
-    random: client.random ?? Math.random,
+    sleep: client._internal?.sleep ?? sleep,
+    random: client._internal?.random ?? Math.random,
     now: client.now ?? Date.now,
     logger: client.logger ?? consoleLogger,
   };

@@ -24,7 +24,7 @@ function steppingClock() {
 }
 
 const record = (event: ProxyAuthEvent) => events.push(event);
-const noSleep = { sleep: async () => {} };
+const noSleep = { _internal: { sleep: async () => {} } };
 const types = () => events.map((event) => event.type);
 
 describe("request events reach the handler's listener", () => {
@@ -81,8 +81,7 @@ describe("request events reach the handler's listener", () => {
       apiBase: deployment.proxy.url,
       proxyAuth: deployment.handler({ onEvent: record }),
       maxRetries: 1,
-      random: () => 0.5,
-      ...noSleep,
+      _internal: { random: () => 0.5, sleep: async () => {} },
     });
     deployment.proxy.injectFault({ kind: "status", status: 503 }, 2);
     await client.completion(hello).catch(() => {});

@@ -29,7 +29,10 @@ export type {
   TokenInvalidatedEvent,
 } from "./proxy-auth-event.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
-export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
+export type {
+  ProxyAuthHandlerInternals,
+  ProxyAuthHandlerOptions,
+} from "./proxy-auth-handler-options.js";
 export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";

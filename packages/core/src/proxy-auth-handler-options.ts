@@ -32,7 +32,10 @@ export interface ProxyAuthHandlerOptions {
   now?: () => number;
   /**
    * A token with less than this many seconds left is no longer served: callers wait for a new
-   * one. Absorbs clock skew and transit time. Default 5, capped at half the refresh buffer.
+   * one. Why: a token sent with a second left expires on the way, or by the proxy's clock if it
+   * runs ahead, and the call fails with a 401 and costs a replay; raise it when the proxy's clock
+   * is known to run ahead, or calls take long to reach it. Default 5, capped at half the refresh
+   * buffer.
    */
   expiryMarginSeconds?: number;
   /** How long one credential call may take before it counts as a retryable failure. Default 30_000 ms. */
@@ -45,10 +48,8 @@ export interface ProxyAuthHandlerOptions {
   maxTokenWaitMs?: number;
   /** Retry and backoff tuning. */
   retry?: RetryOptions;
-  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random` (inject one in tests). */
-  random?: () => number;
-  /** Waits between blocking retries. Default a `setTimeout` (inject one in tests). */
-  sleep?: (milliseconds: number) => Promise<void>;
+  /** Test hooks (jitter, waiting): not part of the public API; they may change in any release. */
+  _internal?: ProxyAuthHandlerInternals;
   /**
    * A cache shared with other handlers (other processes, with `@proxy-auth/cache-redis`): they
    * share one token and elect one refresher. Default none: this handler's own memory.
@@ -78,26 +79,27 @@ export interface ProxyAuthHandlerOptions {
   onEvent?: ProxyAuthEventListener;
 }
 
-/** Options after validation, with every default filled in. */
-export interface ResolvedHandlerOptions {
-  credential: TokenCredential;
-  scope: string;
-  refreshBufferSeconds: number;
-  expiryMarginSeconds: number;
-  onTokenError: "warn" | "throw";
-  logger: Logger;
-  now: () => number;
-  credentialTimeoutMs: number;
-  maxTokenWaitMs: number;
-  retry: Required<RetryOptions>;
-  random: () => number;
-  sleep: (milliseconds: number) => Promise<void>;
-  cache: TokenCache | undefined;
-  cacheKey: string | undefined;
-  cacheTimeoutMs: number;
-  cacheWaitMs: number;
-  onEvent: ProxyAuthEventListener | undefined;
+/**
+ * Test hooks of {@link ProxyAuthHandlerOptions} (`_internal`): not part of the public API, they
+ * may change in any release.
+ */
+export interface ProxyAuthHandlerInternals {
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Waits between blocking retries. Default a `setTimeout`. */
+  sleep?: (milliseconds: number) => Promise<void>;
 }
+
+/** The options with a default: after validation, always set. */
+type Defaulted = Exclude<
+  keyof ProxyAuthHandlerOptions,
+  "cache" | "cacheKey" | "onEvent" | "retry" | "_internal"
+>;
+
+/** Options after validation, with every default filled in (derived from the options type). */
+export type ResolvedHandlerOptions = Required<Pick<ProxyAuthHandlerOptions, Defaulted>> &
+  Pick<ProxyAuthHandlerOptions, "cache" | "cacheKey" | "onEvent"> &
+  Required<ProxyAuthHandlerInternals> & { retry: Required<RetryOptions> };
 
 const defaultSleep = (milliseconds: number) => sleep(milliseconds);
 
@@ -170,6 +172,10 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   ) {
     throw new ConfigurationError('ProxyAuthHandler: "cacheKey" must be a non-empty string.');
   }
+  const internals = (given._internal ?? {}) as ProxyAuthHandlerInternals;
+  if (typeof internals !== "object" || internals === null) {
+    throw new ConfigurationError('ProxyAuthHandler: "_internal" must be an object.');
+  }
   const retry = (given.retry ?? {}) as RetryOptions;
   if (typeof retry !== "object" || retry === null) {
     throw new ConfigurationError('ProxyAuthHandler: "retry" must be an object.');
@@ -203,8 +209,8 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
         60,
       ),
     },
-    random: fn(OWNER, "random", given.random, Math.random),
-    sleep: fn(OWNER, "sleep", given.sleep, defaultSleep),
+    random: fn(OWNER, "_internal.random", internals.random, Math.random),
+    sleep: fn(OWNER, "_internal.sleep", internals.sleep, defaultSleep),
     cache,
     cacheKey: given.cacheKey as string | undefined,
     cacheTimeoutMs: number(OWNER, "cacheTimeoutMs", given.cacheTimeoutMs, 500, { minimum: 1 }),

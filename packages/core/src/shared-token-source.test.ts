@@ -47,9 +47,11 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
     cacheKey: "fleet-key",
     now: clock.now,
     logger,
-    sleep: async (milliseconds) => {
-      clock.time += milliseconds;
-      await flush(1);
+    _internal: {
+      sleep: async (milliseconds) => {
+        clock.time += milliseconds;
+        await flush(1);
+      },
     },
     ...options,
   });
@@ -275,9 +277,11 @@ describe("clock skew across the fleet", () => {
         cacheKey: "fleet-key",
         now,
         logger,
-        sleep: async (milliseconds) => {
-          truth.time += milliseconds;
-          await flush(1);
+        _internal: {
+          sleep: async (milliseconds) => {
+            truth.time += milliseconds;
+            await flush(1);
+          },
         },
       });
     });

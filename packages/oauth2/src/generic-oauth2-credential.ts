@@ -41,13 +41,11 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
  * ```
  */
 export class GenericOAuth2Credential implements TokenCredential {
-  /** The OAuth2 client id. */
-  readonly clientId: string;
   /** How the client authenticates at the token endpoint (`client_assertion`: a federated JWT). */
   readonly authMethod: ClientAuthMethod;
-  /** The token endpoint, or the issuer it is discovered from. */
-  readonly endpoint: string;
 
+  /** The token endpoint, or the issuer it is discovered from (part of the cache key). */
+  readonly #endpoint: string;
   readonly #options: ResolvedCredentialOptions;
   readonly #client: oauth.Client;
   readonly #fetch: typeof fetch;
@@ -61,9 +59,8 @@ export class GenericOAuth2Credential implements TokenCredential {
   constructor(options: GenericOAuth2CredentialOptions) {
     this.#options = resolveCredentialOptions(options);
     const { clientId, authentication, endpoint } = this.#options;
-    this.clientId = clientId;
     this.authMethod = authentication.method;
-    this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
+    this.#endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
     this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
   }
@@ -152,7 +149,7 @@ export class GenericOAuth2Credential implements TokenCredential {
   async cacheKey(): Promise<string> {
     const { clientId, authentication, params } = this.#options;
     const secret = await authentication.fingerprint();
-    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authentication.method, params, secret]))}`;
+    return `oauth2:${await sha256(JSON.stringify([this.#endpoint, clientId, authentication.method, params, secret]))}`;
   }
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */

@@ -42,13 +42,6 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
  * ```
  */
 export class TokenExchangeCredential implements TokenCredential {
-  /** The token endpoint. */
-  readonly endpoint: string;
-  /** The exchanging client's id, when one is configured. */
-  readonly clientId: string | undefined;
-  /** How the exchanging client authenticates (`none`, a secret, or `private_key_jwt`). */
-  readonly authMethod: string;
-
   readonly #options: ResolvedTokenExchangeOptions;
   readonly #client: oauth.Client;
   readonly #fetch: typeof fetch;
@@ -59,9 +52,6 @@ export class TokenExchangeCredential implements TokenCredential {
    */
   constructor(options: TokenExchangeCredentialOptions) {
     this.#options = resolveTokenExchangeOptions(options);
-    this.endpoint = this.#options.tokenUrl.href;
-    this.clientId = this.#options.clientId;
-    this.authMethod = this.#options.authentication.method;
     // oauth4webapi needs a client id even when none is sent: the no-client ClientAuth below
     // leaves it out of the request.
     this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
