@@ -6,7 +6,21 @@ import { execFileSync, spawnSync } from "node:child_process";
 const found = ["redis-server", "redis-cli"].every(
   (command) => spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0,
 );
-if (found) process.exit(0);
+// startRedisCluster() needs Redis 7 or later (cluster-port).
+const MINIMUM_MAJOR = 7;
+const majorVersion = () =>
+  Number(
+    /v=(\d+)\./.exec(
+      spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout ?? "",
+    )?.[1] ?? 0,
+  );
+if (found) {
+  if (majorVersion() >= MINIMUM_MAJOR) process.exit(0);
+  console.error(
+    `The tests need redis-server ${MINIMUM_MAJOR} or later (the Redis Cluster tests use cluster-port); this one says: ${spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout?.trim()}. Install a newer Redis and run the tests again.`,
+  );
+  process.exit(1);
+}
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import type { TimelineRun } from "@proxy-auth/charts";
 import { ProxyAuthHandler, type TokenCredential } from "@proxy-auth/core";
 import { startBackendStub } from "@proxy-auth/litellm-interop-test/backend-stub";
 import { MODELS, startLitellmProxy } from "@proxy-auth/litellm-interop-test/litellm-proxy";
@@ -12,6 +13,7 @@ import {
 } from "@proxy-auth/litellm-interop-test/python-env";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { do_not_optimize, measure } from "mitata";
+import { lifecycleSection } from "./lifecycle-timeline.js";
 import {
   type RemoteIdentityProvider,
   startRemoteIdentityProvider,
@@ -34,10 +36,13 @@ interface RequestRecord {
   waitMs: number;
   status: number;
 }
-/** One token request's end (ok: a token came back). */
+/** One token request's end (ok: a token came back, with its expiry in Unix seconds). */
 interface TokenRecord {
   at: number;
   ok: boolean;
+  expiresOn?: number;
+  /** Ours: when the handler will refresh it (Unix seconds), from its own log line. */
+  refreshAt?: number;
 }
 interface RunResult {
   requests: RequestRecord[];
@@ -192,6 +197,18 @@ export async function pythonProxyAuth(smoke: boolean): Promise<Section> {
               "Provider failing: Python's handler drops nothing, but inside its 60-second window it retries the provider on every call and, on failure, sends the request without a header (litellm logs a warning each time), so the proxy rejects it although the cached token is still valid. Ours keeps serving the valid token and retries in the background with backoff; it recovers at its next scheduled attempt, which can come later than Python's next call.",
             ]),
         `Cost per call: Python's get_auth_headers() is a plain synchronous call; ours is an awaited promise. Figures from one run on a shared 2-core machine${smoke ? " (smoke run: not published)" : ""}.`,
+        "The chart draws the rotation runs: each token from its grant to its expiry with the window in which the handler refreshes it (ours: the time its own log line gives; Python: its fixed 60 s before expiry), and each request at its wait for the header.",
+      ],
+      charts: [
+        lifecycleSection(
+          [
+            timeline("proxy-auth ProxyAuthHandler (refresh ahead)", rotationOurs.run),
+            timeline(`LiteLLM's Python proxy_auth (litellm ${version})`, rotationPython.run, 60),
+          ],
+          `${LIFETIME_SECONDS}-second tokens, the identity provider answers in ${LATENCY_MS} ms, ${LOAD_CALLERS} callers for ${seconds} s, the same real LiteLLM proxy`,
+          "token-lifecycle-vs-python.svg",
+          "Token lifecycle: proxy-auth and LiteLLM's Python proxy_auth",
+        ),
       ],
     };
   } finally {
@@ -199,6 +216,34 @@ export async function pythonProxyAuth(smoke: boolean): Promise<Section> {
     await stub.close();
     await idp.stop();
   }
+}
+
+/**
+ * A load run as the lifecycle chart draws it, from its own start. `fixedWindowSeconds`: a
+ * handler that refreshes that long before expiry (Python's 60 s); otherwise the refresh time each
+ * token's record carries (ours, from the handler's log).
+ */
+function timeline(label: string, run: RunResult, fixedWindowSeconds?: number): TimelineRun {
+  const granted = run.tokens.filter((token) => token.ok && token.expiresOn !== undefined);
+  const start = Math.min(...granted.map((token) => token.at), ...run.requests.map((r) => r.at));
+  const seconds = (epochMs: number) => (epochMs - start) / 1000;
+  return {
+    label,
+    grants: granted.map((token) => seconds(token.at)),
+    tokens: granted.map((token) => {
+      const expiresOn = token.expiresOn as number;
+      const refreshAt =
+        fixedWindowSeconds === undefined
+          ? (token.refreshAt ?? expiresOn)
+          : expiresOn - fixedWindowSeconds;
+      return {
+        obtainedAt: seconds(token.at),
+        refreshAt: seconds(refreshAt * 1000),
+        expiresAt: seconds(expiresOn * 1000),
+      };
+    }),
+    requests: run.requests.map((request) => ({ at: seconds(request.at), waitMs: request.waitMs })),
+  };
 }
 
 /** The token requests the provider received while `work` ran, with its result. */
@@ -260,7 +305,7 @@ function ourHandler(idp: RemoteIdentityProvider) {
     getToken: async (scope, options) => {
       try {
         const token = await inner.getToken(scope, options);
-        tokens.push({ at: Date.now(), ok: true });
+        tokens.push({ at: Date.now(), ok: true, expiresOn: token.expiresOn });
         return token;
       } catch (error) {
         tokens.push({ at: Date.now(), ok: false });
@@ -275,6 +320,12 @@ function ourHandler(idp: RemoteIdentityProvider) {
     logger: {
       warn: () => {
         log.warnings++;
+      },
+      // The refresh time the handler decided for the token just taken, for the timeline.
+      debug: (message, meta) => {
+        const last = tokens.at(-1);
+        if ((message === "Token fetched" || message === "Token refreshed") && last?.ok)
+          last.refreshAt = meta?.refreshAt as number;
       },
     },
   });

@@ -8,6 +8,7 @@ import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
 import { fleet } from "./fleet.js";
+import { fleetScale } from "./fleet-scale.js";
 import { footprint } from "./footprint.js";
 import { observabilityOverhead } from "./observability-overhead.js";
 import { outage } from "./outage.js";
@@ -41,6 +42,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["python-proxy-auth", () => pythonProxyAuth(smoke)],
   ["private-key-jwt", () => privateKeyJwt(smoke)],
   ["cli-forwarder", () => cliForwarder(smoke)],
+  ["fleet-scale", () => fleetScale(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

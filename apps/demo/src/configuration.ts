@@ -20,7 +20,7 @@ Usage: pnpm demo [--help] [--timeline FILE.svg]
 
 Without configuration, the demo starts an embedded OpenID provider and a JWT-checking
 LiteLLM-style proxy on 127.0.0.1 (tokens live a few seconds, so you can watch refreshes) and
-walks through the seed: generic OAuth2 → completion, embedding, a streamed completion, a custom
+walks through LiteLLM's proxy_auth documentation: generic OAuth2 → completion, embedding, a streamed completion, a custom
 credential, the useLitellmProxy form, and a provider outage. It exits 0 when everything behaved
 as expected.
 

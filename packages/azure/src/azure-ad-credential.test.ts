@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import type {
   GetTokenOptions as AzureGetTokenOptions,
   TokenCredential as AzureTokenCredential,
@@ -136,7 +137,10 @@ describe("AzureADCredential failures", () => {
       /^FakeAzureCredential found no identity configured in this environment \(tried: ManagedIdentityCredential\)/,
     );
     expect(unavailable.message).toContain("no managed identity endpoint");
-    expect(unavailable).toMatchObject({ retryable: false, cause: azure });
+    expect(unavailable).toMatchObject({
+      retryable: false,
+      cause: { name: "CredentialUnavailableError", message: azure.message },
+    });
   });
 
   it("a chain where every source is unavailable: CREDENTIAL_UNAVAILABLE naming each source", async () => {
@@ -169,7 +173,7 @@ describe("AzureADCredential failures", () => {
       status: 401,
       oauthError: "invalid_client",
       retryable: false,
-      cause: azure,
+      cause: { name: "AuthenticationError", message: expect.stringContaining("AADSTS7000215") },
     });
     expect(error.message).toContain("AADSTS7000215");
   });
@@ -186,6 +190,11 @@ describe("AzureADCredential failures", () => {
     expect(error.message).not.toContain(secret);
     expect(error.message).not.toContain(jwt);
     expect(error.oauthError).toBe("invalid_client");
+    // Nor anywhere down the cause chain (util.inspect prints it whole), nor in JSON.
+    for (const output of [inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+      expect(output).not.toContain(secret);
+      expect(output).not.toContain(jwt);
+    }
   });
 
   it("AuthenticationError with 503: retryable", async () => {
@@ -220,7 +229,10 @@ describe("AzureADCredential failures", () => {
 
   it("anything else is wrapped with the original as cause", async () => {
     const original = new TypeError("boom");
-    expect(await failure(failing(original))).toMatchObject({ cause: original, retryable: false });
+    expect(await failure(failing(original))).toMatchObject({
+      cause: { name: "TypeError", message: "boom" },
+      retryable: false,
+    });
   });
 });
 

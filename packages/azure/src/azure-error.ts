@@ -39,6 +39,17 @@ function details(error: AzureErrorShape): { status?: number; oauthError?: string
   return {};
 }
 
+/**
+ * Azure's error as our `cause`: its name and its text, bounded and redacted like ours. Not the
+ * Azure error itself: its message, its MSAL cause and its response can carry what Entra echoed
+ * back, secrets and tokens included.
+ */
+function causeOf(azure: AzureErrorShape, redactedMessage: string): Error {
+  const cause = new Error(redactedMessage);
+  cause.name = azure.name ?? "Error";
+  return cause;
+}
+
 /** The azure-identity credentials an error's message names (`EnvironmentCredential`, …). */
 function sourcesNamed(errors: AzureErrorShape[]): string[] {
   const names = errors.flatMap(
@@ -49,7 +60,7 @@ function sourcesNamed(errors: AzureErrorShape[]): string[] {
 
 /**
  * Turns what an azure-identity credential threw into a `TokenAcquisitionError` that says which
- * credential failed and why, keeping the Azure error as `cause` — or, when no identity is
+ * credential failed and why, keeping Azure's error (name and redacted text) as `cause` — or, when no identity is
  * configured where this runs (every source unavailable), a `CredentialUnavailableError` that
  * names the sources tried. Errors are recognised by `name` (not `instanceof`), so any installed
  * version of `@azure/identity` works. The Azure message carries Entra's text: it is bounded and
@@ -75,14 +86,17 @@ export function fromAzureError(
     const tried = sources.length === 0 ? "" : ` (tried: ${sources.join(", ")})`;
     return new CredentialUnavailableError(
       `${credentialName} found no identity configured in this environment${tried}, so no token for scope "${scope}". Configure one of them (for example AZURE_CLIENT_ID with AZURE_FEDERATED_TOKEN_FILE or a managed identity), or pass a credential. ${message}`,
-      { cause: error },
+      { cause: causeOf(azure, message) },
     );
   }
   switch (azure.name) {
     case "AggregateAuthenticationError": {
       return new TokenAcquisitionError(
         `${credentialName} could not get a token for scope "${scope}"; every credential in the chain failed: ${message}`,
-        { retryable: inner.some((item) => isRetryableStatus(details(item).status)), cause: error },
+        {
+          retryable: inner.some((item) => isRetryableStatus(details(item).status)),
+          cause: causeOf(azure, message),
+        },
       );
     }
     default: {
@@ -97,7 +111,7 @@ export function fromAzureError(
           retryable: isRetryableStatus(status),
           ...(status === undefined ? {} : { status }),
           ...(oauthError ? { oauthError } : {}),
-          cause: error,
+          cause: causeOf(azure, message),
         },
       );
     }

@@ -5,8 +5,10 @@ import {
   type Logger,
   type ReleaseLock,
   type TokenCache,
+  type TokenCacheClaim,
 } from "@proxy-auth/core";
 import { Redis } from "ioredis";
+import { StoredNotifications } from "./stored-notifications.js";
 import { TokenCipher } from "./token-cipher.js";
 
 /** Options of {@link createRedisTokenCache}. */
@@ -35,6 +37,20 @@ export interface RedisTokenCache extends TokenCache {
 
 // Deletes the lock only if this holder still owns it (its lease may have passed to another).
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+// One attempt in one round trip: the stored value (with its TTL) unless its SHA-1 is the one the
+// caller already knows, else the refresh lock if it is free. KEYS: token, lock; ARGV: the known
+// value's SHA-1 (or ""), the lock's owner, the lease. Returns { ttl, value or "", 1 if locked }.
+const CLAIM_SCRIPT = `local value = redis.call("get", KEYS[1])
+if value and redis.sha1hex(value) ~= ARGV[1] then return { redis.call("pttl", KEYS[1]), value, 0 } end
+if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, "", 1 } end
+return { -2, "", 0 }`;
+
+// Stores a token and tells the waiting processes, in one round trip. KEYS: token; ARGV: the
+// sealed value, its TTL, the channel ("" for none).
+const STORE_SCRIPT = `redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
+if ARGV[3] ~= "" then redis.call("publish", ARGV[3], "stored") end
+return 1`;
 
 // The value and its remaining TTL in one round trip: the TTL is a duration Redis counts down,
 // which no process's clock can skew.
@@ -117,10 +133,26 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     });
   if (client === undefined) redis.on("error", () => {}); // reported through failed commands instead
   const reported = new Set<string>();
-  const name = (key: string) => createHash("sha256").update(key).digest("hex");
+  // The token and lock of one handler key share a hash tag: one Redis Cluster slot, so one script
+  // can touch both.
+  const names = (key: string) => {
+    const hash = `{${createHash("sha256").update(key).digest("hex")}}`;
+    return {
+      token: `${keyPrefix}token:${hash}`,
+      lock: `${keyPrefix}lock:${hash}`,
+      channel: `${keyPrefix}stored:${hash}`,
+    };
+  };
+  // The SHA-1 of the stored value each token came in, by key and token (a hash of both, never
+  // the token): what `getOrLock` sends so Redis can skip the token the caller already has.
+  const digests = new Map<string, string>();
+  const remember = (storedUnder: string, token: AccessToken, value: string) => {
+    if (digests.size >= 256) digests.clear();
+    digests.set(fingerprint(storedUnder, token.token), sha1(value));
+  };
   /** A stored value's token, or undefined (a miss, or a value that cannot be read, reported once). */
   const open = (value: string | null, storedUnder: string): AccessToken | undefined => {
-    if (value === null) return undefined;
+    if (value === null || value === "") return undefined;
     const opened = cipher.open(value, storedUnder);
     if ("problem" in opened) {
       if (!reported.has(opened.problem)) {
@@ -131,16 +163,67 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       }
       return undefined;
     }
+    remember(storedUnder, opened.token, value);
     return opened.token;
   };
+  const lockFor = async (lock: string, leaseMs: number): Promise<ReleaseLock | undefined> => {
+    const owner = randomUUID();
+    const taken = await redis.set(lock, owner, "PX", lease(leaseMs), "NX");
+    return taken === "OK" ? releaser(lock, owner) : undefined;
+  };
+  const releaser = (lock: string, owner: string): ReleaseLock => {
+    return async () => {
+      await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
+    };
+  };
+  const claim = async (
+    key: string,
+    leaseMs: number,
+    known: string | undefined,
+    again: boolean,
+  ): Promise<TokenCacheClaim> => {
+    const { token: storedUnder, lock } = names(key);
+    const skip = known === undefined ? "" : (digests.get(fingerprint(storedUnder, known)) ?? "");
+    const owner = randomUUID();
+    const [remainingMs, value, locked] = (await redis.eval(
+      CLAIM_SCRIPT,
+      2,
+      storedUnder,
+      lock,
+      skip,
+      owner,
+      lease(leaseMs),
+    )) as [number, string, number];
+    if (locked === 1) return { release: releaser(lock, owner) };
+    if (value === "") return {};
+    const token = open(value, storedUnder);
+    if (token === undefined) {
+      // A value nobody can read is no token: the lock, to replace it.
+      const release = await lockFor(lock, leaseMs);
+      return release === undefined ? {} : { release };
+    }
+    // The caller's own token, in a value not seen before here: now its digest is known.
+    if (token.token === known && again) return claim(key, leaseMs, known, false);
+    if (token.token === known) return {};
+    // -1: a key without expiry (not written by us): the stated expiry alone bounds it.
+    return {
+      entry: { token, remainingMs: remainingMs === -1 ? Number.POSITIVE_INFINITY : remainingMs },
+    };
+  };
+  // On a Redis Cluster client, waiters back off without notifications: ioredis's cluster
+  // subscriber churns its connections while a node is down.
+  const notifications =
+    (redis as { isCluster?: boolean }).isCluster === true
+      ? undefined
+      : new StoredNotifications(redis);
 
   return {
     async get(key) {
-      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      const { token: storedUnder } = names(key);
       return open(await redis.get(storedUnder), storedUnder);
     },
     async getEntry(key) {
-      const storedUnder = `${keyPrefix}token:${name(key)}`;
+      const { token: storedUnder } = names(key);
       const [remainingMs, value] = (await redis.eval(READ_SCRIPT, 1, storedUnder)) as [
         number,
         string | null,
@@ -154,20 +237,38 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       // The TTL is the writer's remaining lifetime, a duration: no clock crosses processes.
       const ttl = Math.floor(lifetimeMs ?? token.expiresOn * 1000 - Date.now());
       if (!(ttl > 0)) return;
-      const storedUnder = `${keyPrefix}token:${name(key)}`;
-      await redis.set(storedUnder, cipher.seal(token, storedUnder), "PX", ttl);
+      const { token: storedUnder, channel } = names(key);
+      const value = cipher.seal(token, storedUnder);
+      remember(storedUnder, token, value);
+      await redis.eval(STORE_SCRIPT, 1, storedUnder, value, ttl, notifications ? channel : "");
     },
     async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
-      const lock = `${keyPrefix}lock:${name(key)}`;
-      const owner = randomUUID();
-      const taken = await redis.set(lock, owner, "PX", Math.max(1, Math.floor(leaseMs)), "NX");
-      if (taken !== "OK") return undefined;
-      return async () => {
-        await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
-      };
+      return lockFor(names(key).lock, leaseMs);
     },
+    getOrLock(key, leaseMs, known) {
+      return claim(key, leaseMs, known, true);
+    },
+    ...(notifications && {
+      waitForToken: (key: string, timeoutMs: number) =>
+        notifications.next(names(key).channel, timeoutMs),
+    }),
     async close() {
+      notifications?.close();
       if (client === undefined) await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** A lease in whole milliseconds, at least 1. */
+function lease(leaseMs: number): number {
+  return Math.max(1, Math.floor(leaseMs));
+}
+
+function sha1(value: string): string {
+  return createHash("sha1").update(value).digest("hex");
+}
+
+/** Which (key, token) pair a digest belongs to, without keeping the token. */
+function fingerprint(storedUnder: string, token: string): string {
+  return createHash("sha256").update(storedUnder).update("\n").update(token).digest("hex");
 }

@@ -86,7 +86,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
     await store.set("oauth2:identity\u0000scope", token("eyJ.SECRET-TOKEN.sig", 120));
     const keys = await raw.keys("*");
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^proxy-auth:token:[0-9a-f]{64}$/);
+    expect(keys[0]).toMatch(/^proxy-auth:token:\{[0-9a-f]{64}\}$/);
     const stored = (await raw.get(keys[0] as string)) as string;
     expect(stored.startsWith("v2.aes-256-gcm:")).toBe(true);
     expect(stored).not.toContain("SECRET-TOKEN");
@@ -131,7 +131,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
     // Someone who can write to Redis but has no encryption key moves X's token under A's key.
     const store = cache();
     const redisKey = (key: string) =>
-      `proxy-auth:token:${createHash("sha256").update(key).digest("hex")}`;
+      `proxy-auth:token:{${createHash("sha256").update(key).digest("hex")}}`;
     await store.set("identity-X", token("token-of-X"));
     const sealed = (await raw.get(redisKey("identity-X"))) as string;
     await raw.set(redisKey("identity-A"), sealed);
@@ -149,7 +149,7 @@ describe("createRedisTokenCache against a real redis-server", () => {
 
   it("a value in the first format (v1, not bound to its key) is a miss, re-fetched", async () => {
     const store = cache();
-    const key = `proxy-auth:token:${createHash("sha256").update("k").digest("hex")}`;
+    const key = `proxy-auth:token:{${createHash("sha256").update("k").digest("hex")}}`;
     await raw.set(key, `v1.aes-256-gcm:${Buffer.alloc(64).toString("base64")}`);
     expect(await store.get("k")).toBeUndefined();
     expect(store.lines[0]).toMatch(/older format/);
@@ -301,5 +301,91 @@ describe("clock skew between processes sharing Redis", () => {
     expect(entry?.remainingMs).toBeGreaterThan(295_000);
     expect(entry?.remainingMs).toBeLessThanOrEqual(300_000);
     expect(await store.getEntry?.("missing")).toBeUndefined();
+  });
+});
+
+describe("the fleet at scale: one round trip per attempt, a notification for waiters", () => {
+  /** Scripts Redis has run since the last RESETSTAT. */
+  const evals = async () => {
+    const stats = await raw.info("commandstats");
+    return Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  };
+
+  it("getOrLock: a newer token, else the lock when free, else neither — one script each", async () => {
+    const writer = cache();
+    const reader = cache();
+    await writer.set("k", token("eyJ.first"));
+    await raw.config("RESETSTAT");
+    // A token other than the one the reader knows: taken, no lock.
+    expect((await reader.getOrLock?.("k", 10_000, undefined))?.entry?.token.token).toBe(
+      "eyJ.first",
+    );
+    expect(await raw.keys("proxy-auth:lock:*")).toEqual([]);
+    // The reader now holds "eyJ.first": the same stored token gets it the lock instead.
+    const elected = await reader.getOrLock?.("k", 10_000, "eyJ.first");
+    expect(elected?.entry).toBeUndefined();
+    expect(typeof elected?.release).toBe("function");
+    // The writer knows it too (it wrote it): the lock is held, so neither.
+    expect(await writer.getOrLock?.("k", 10_000, "eyJ.first")).toEqual({});
+    expect(await evals()).toBe(3); // one script per attempt
+    await elected?.release?.();
+    await writer.set("k", token("eyJ.second"));
+    expect((await writer.getOrLock?.("k", 10_000, "eyJ.first"))?.entry?.token.token).toBe(
+      "eyJ.second",
+    );
+  });
+
+  it("a process that never saw the token it holds still gets the lock past it (two scripts)", async () => {
+    await cache().set("k", token("eyJ.held"));
+    const stranger = cache();
+    const claim = await stranger.getOrLock?.("k", 10_000, "eyJ.held");
+    expect(claim?.entry).toBeUndefined();
+    expect(typeof claim?.release).toBe("function");
+  });
+
+  it("token and lock share one Redis Cluster slot (a hash tag)", async () => {
+    const store = cache();
+    await store.set("k", token("eyJ.slot"));
+    await store.acquireRefreshLock("k", 10_000);
+    const keys = await raw.keys("*");
+    const tags = new Set(keys.map((key) => /\{([0-9a-f]{64})\}$/.exec(key)?.[1]));
+    expect(keys).toHaveLength(2);
+    expect(tags.size).toBe(1);
+  });
+
+  it("waitForToken wakes when another process stores a token (pub/sub), or at its timeout", async () => {
+    const waiter = cache();
+    const writer = cache();
+    const started = Date.now();
+    await waiter.waitForToken?.("k", 100); // nothing stored: its timeout ends it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    let woken = false;
+    const waiting = waiter.waitForToken?.("k", 30_000).then(() => (woken = true));
+    // The subscription is made on the first wait; store until the waiter hears it.
+    for (let i = 0; i < 100 && !woken; i++) {
+      await writer.set("k", token(`eyJ.${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waiting;
+    expect(woken).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Nobody waits any more: the subscriber connection closes by itself (it must not keep a
+    // process alive whose own client is closed elsewhere).
+    const subscribers = async () =>
+      String(await raw.client("LIST"))
+        .split("\n")
+        .filter((line: string) => / sub=[1-9]/.test(line));
+    expect(await subscribers()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await subscribers()).toHaveLength(0);
+  });
+
+  it("a cold fleet of 20 handlers on one client: one grant, the waiters woken by the publish", async () => {
+    const shared = cache();
+    const fleet = Array.from({ length: 20 }, () => handler(shared));
+    const before = idp.tokensIssued;
+    const tokens = await Promise.all(fleet.map((h) => h.getToken()));
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(idp.tokensIssued - before).toBe(1);
   });
 });

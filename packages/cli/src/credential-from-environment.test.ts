@@ -99,6 +99,34 @@ describe("credentialFromEnvironment", () => {
   });
 });
 
+describe("oauth2OptionsFromEnvironment: the endpoint", () => {
+  it("PROXY_AUTH_ISSUER discovers the token endpoint instead of PROXY_AUTH_TOKEN_URL; not both", () => {
+    const options = oauth2OptionsFromEnvironment({
+      PROXY_AUTH_ISSUER: "https://keycloak.example.com/realms/ai",
+      PROXY_AUTH_CLIENT_ID: "my-client",
+      PROXY_AUTH_CLIENT_SECRET: SECRET,
+      PROXY_AUTH_AUTH_METHOD: "client_secret_basic",
+      PROXY_AUTH_AUDIENCE: "https://proxy.example.com",
+    });
+    expect(options).toEqual({
+      clientId: "my-client",
+      issuer: "https://keycloak.example.com/realms/ai",
+      clientSecret: SECRET,
+      authMethod: "client_secret_basic",
+      audience: "https://proxy.example.com",
+    });
+    expect(
+      configurationError(() =>
+        oauth2OptionsFromEnvironment({
+          ...client,
+          PROXY_AUTH_ISSUER: "https://keycloak.example.com/realms/ai",
+          PROXY_AUTH_CLIENT_SECRET: SECRET,
+        }),
+      ),
+    ).toContain("not both");
+  });
+});
+
 describe("oauth2OptionsFromEnvironment: the forms without a static secret", () => {
   it("a private key file becomes privateKey (the PEM text) with keyId", () => {
     const pem = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----";

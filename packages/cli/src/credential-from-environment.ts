@@ -9,7 +9,8 @@ import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
 export const CREDENTIAL_ENVIRONMENT_HELP = `A generic OAuth2 client (client_credentials) → GenericOAuth2Credential:
-  PROXY_AUTH_TOKEN_URL               the token endpoint (https; http only for loopback)
+  PROXY_AUTH_TOKEN_URL               the token endpoint (https; http only for loopback),
+    or PROXY_AUTH_ISSUER               the issuer, whose token endpoint is discovered
   PROXY_AUTH_CLIENT_ID               the client id
   and exactly one of:
   PROXY_AUTH_CLIENT_SECRET           the client secret
@@ -58,6 +59,7 @@ const CLIENT_AUTHENTICATIONS = [
 ] as const;
 const OAUTH2_VARIABLES = [
   "PROXY_AUTH_TOKEN_URL",
+  "PROXY_AUTH_ISSUER",
   "PROXY_AUTH_CLIENT_ID",
   ...CLIENT_AUTHENTICATIONS,
 ];
@@ -96,7 +98,10 @@ export function credentialFromEnvironment(environment: Environment): Environment
       description: `GenericOAuth2Credential (${form})`,
       identity: async () => {
         const key = await credential.cacheKey?.();
-        return key ?? JSON.stringify(["oauth2", options.tokenUrl, options.clientId, form]);
+        return (
+          key ??
+          JSON.stringify(["oauth2", options.tokenUrl ?? options.issuer, options.clientId, form])
+        );
       },
     };
   }
@@ -133,7 +138,12 @@ export function oauth2OptionsFromEnvironment(environment: Environment): OAuth2En
     }
     return value;
   };
-  const tokenUrl = required("PROXY_AUTH_TOKEN_URL");
+  const { PROXY_AUTH_TOKEN_URL: tokenUrl, PROXY_AUTH_ISSUER: issuer } = variables;
+  if (tokenUrl !== undefined && issuer !== undefined) {
+    throw new ConfigurationError(
+      "Set PROXY_AUTH_TOKEN_URL or PROXY_AUTH_ISSUER (discovery), not both.",
+    );
+  }
   const clientId = required("PROXY_AUTH_CLIENT_ID");
   const given = CLIENT_AUTHENTICATIONS.filter((name) => variables[name] !== undefined);
   if (given.length !== 1) {
@@ -143,7 +153,10 @@ export function oauth2OptionsFromEnvironment(environment: Environment): OAuth2En
         : `Set only one of ${given.join(", ")}.`,
     );
   }
-  const options: OAuth2EnvironmentOptions = { clientId, tokenUrl };
+  const options: OAuth2EnvironmentOptions =
+    issuer !== undefined
+      ? { clientId, issuer }
+      : { clientId, tokenUrl: required("PROXY_AUTH_TOKEN_URL") };
   const { PROXY_AUTH_AUDIENCE: audience, PROXY_AUTH_AUTH_METHOD: authMethod } = variables;
   if (audience !== undefined) options.audience = audience;
   if (authMethod !== undefined) {

@@ -8,6 +8,14 @@ import { startConfiguredForwarder } from "./configured-forwarder.js";
 import { EXEC_HELP } from "./help.js";
 import { parseCommandLine } from "./parse-command-line.js";
 
+/** Variables that hold a secret of the configuration: never passed to the command. */
+const WITHHELD = new Set([
+  "PROXY_AUTH_CLIENT_SECRET",
+  "PROXY_AUTH_LOCAL_KEY",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "AZURE_PASSWORD",
+]);
 /** Signals passed on to the command. */
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** The command is gone: requests still in flight are its own and can stop at once. */
@@ -47,11 +55,11 @@ export async function execCommand(args: string[], context: CommandContext): Prom
     { host: "127.0.0.1", port: 0, localKey },
     context,
   );
-  const {
-    PROXY_AUTH_CLIENT_SECRET: _secret,
-    PROXY_AUTH_LOCAL_KEY: _key,
-    ...inherited
-  } = context.environment;
+  // The command gets the forwarder, not the identity: every secret the configuration may hold
+  // stays with proxy-auth (file paths stay: the command runs as the same user anyway).
+  const inherited = Object.fromEntries(
+    Object.entries(context.environment).filter(([name]) => !WITHHELD.has(name)),
+  );
   const child = spawn(command, commandArgs, {
     stdio: "inherit",
     env: {

@@ -22,7 +22,9 @@ console.log(JSON.stringify({
   content: body.choices?.[0]?.message?.content,
   keylessStatus: keyless.status,
   sameBase: OPENAI_API_BASE === OPENAI_BASE_URL && LITELLM_PROXY_API_BASE === OPENAI_BASE_URL,
-  secretVisible: process.env.PROXY_AUTH_CLIENT_SECRET !== undefined,
+  secretVisible: ["PROXY_AUTH_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD"]
+    .some((name) => process.env[name] !== undefined),
+  otherVisible: process.env.UNRELATED_SETTING === "kept",
 }));
 process.exit(3);
 `;
@@ -30,7 +32,13 @@ process.exit(3);
 it("runs a Node script against the forwarder and exits with the script's status", async () => {
   const result = await runCli(
     ["exec", "--", process.execPath, "--input-type=module", "-e", SCRIPT],
-    deployment.environment,
+    {
+      ...deployment.environment,
+      // Not used by this configuration, but secrets all the same: withheld from the command.
+      AZURE_CLIENT_SECRET: "azure-secret-for-the-command-9f1",
+      AZURE_CLIENT_CERTIFICATE_PASSWORD: "certificate-password-2c7",
+      UNRELATED_SETTING: "kept",
+    },
   );
   expect(result.code).toBe(3);
   expect(JSON.parse(result.stdout)).toEqual({
@@ -39,6 +47,7 @@ it("runs a Node script against the forwarder and exits with the script's status"
     keylessStatus: 401, // the forwarder answers only the key made for this run
     sameBase: true,
     secretVisible: false,
+    otherVisible: true,
   });
   expect(deployment.proxy.requests.at(-1)?.token).toMatch(/^eyJ/);
 });

@@ -63,8 +63,10 @@ export interface ProxyAuthHandlerOptions {
   /** Timeout of one cache operation; a slower cache counts as down. Default 500 ms. */
   cacheTimeoutMs?: number;
   /**
-   * While another process refreshes the shared token, how often a waiting handler checks that
-   * the refresher is still alive (still holds its lock, whose lease covers one credential call:
+   * While another process refreshes the shared token, the longest pause of a handler without a
+   * usable token between its attempts (they back off from 100 ms up to this, and a cache with
+   * `waitForToken` wakes them when the token is published). Each attempt also checks that the
+   * refresher is still alive (still holds its lock, whose lease covers one credential call:
    * `credentialTimeoutMs` plus twice `cacheTimeoutMs`). Waiters keep waiting while the lease is
    * held; when it lapses (the refresher died), one of them refreshes. Default 5_000 ms.
    */

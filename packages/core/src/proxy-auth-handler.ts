@@ -13,7 +13,13 @@ import { sharedCacheKey } from "./shared-cache-key.js";
 import { SharedTokenSource } from "./shared-token-source.js";
 import type { TokenAuthorization } from "./token-authorization.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
-import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
+import {
+  lookAgainAt,
+  rescheduleRefresh,
+  type ScheduledToken,
+  scheduleToken,
+  spreadRefresh,
+} from "./token-schedule.js";
 import { withTimeout } from "./with-timeout.js";
 
 interface Failure {
@@ -69,6 +75,10 @@ export class ProxyAuthHandler {
   /** The last token invalidated: never taken back from a shared cache. */
   #rejectedToken: string | undefined;
   readonly #shared: SharedTokenSource | undefined;
+  /** With a shared cache: this handler's own point in every refresh window, in [0, 1). */
+  readonly #spread: number = 0;
+  /** Looks that found another process refreshing since this handler last got a token. */
+  #looks = 0;
   readonly #events: EventListeners;
 
   /**
@@ -96,9 +106,12 @@ export class ProxyAuthHandler {
             leaseMs: this.#options.credentialTimeoutMs + 2 * this.#options.cacheTimeoutMs,
             now: this.#now,
             sleep: this.#options.sleep,
+            random: this.#options.random,
             logger: this.#options.logger,
             scope: this.scope,
           });
+    // Handlers sharing a token refresh one by one, each at its own point of the window.
+    if (this.#shared !== undefined) this.#spread = this.#options.random();
   }
 
   /**
@@ -257,18 +270,26 @@ export class ProxyAuthHandler {
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
-        const { accessToken, source } = await this.#nextToken(deadline - startedAt);
+        const held = this.#cached;
+        const serving = held !== undefined && startedAt < held.usableUntil;
+        const next = await this.#nextToken(deadline - startedAt, !serving);
+        if (next === undefined) return this.#lookAgainLater(held as ScheduledToken, generation);
+        const { accessToken, source } = next;
         const now = this.#now();
-        const token = scheduleToken(
-          accessToken,
-          now,
-          this.#options.refreshBufferSeconds,
-          this.#options.expiryMarginSeconds,
+        const token = spreadRefresh(
+          scheduleToken(
+            accessToken,
+            now,
+            this.#options.refreshBufferSeconds,
+            this.#options.expiryMarginSeconds,
+          ),
+          this.#spread,
         );
         if (generation === this.#generation) {
           this.#cached = token;
           this.#failure = undefined;
           this.#warnedThisEpisode = false;
+          this.#looks = 0;
         }
         logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
           scope: this.scope,
@@ -330,21 +351,48 @@ export class ProxyAuthHandler {
     }
   }
 
-  /** A validated token: from the credential, or through the shared cache when there is one. */
-  async #nextToken(budgetMs: number): Promise<{
-    accessToken: AccessToken;
-    source: "credential" | "shared-cache";
-  }> {
+  /**
+   * Another process is refreshing and this handler's token is still usable: it keeps serving
+   * it, with no I/O, until it looks again (backing off on each look).
+   */
+  #lookAgainLater(held: ScheduledToken, generation: number): ScheduledToken {
+    const now = this.#now();
+    const token = rescheduleRefresh(
+      held,
+      lookAgainAt(held, now, ++this.#looks, this.#options.random),
+    );
+    if (generation === this.#generation && this.#cached === held) this.#cached = token;
+    this.#options.logger.debug?.("Another process is refreshing; serving the cached token", {
+      scope: this.scope,
+      lookAgainInMs: Math.round(token.refreshAt - now),
+    });
+    return token;
+  }
+
+  /**
+   * A validated token: from the credential, or through the shared cache when there is one;
+   * undefined when this handler need not `wait` and another process is refreshing.
+   */
+  async #nextToken(
+    budgetMs: number,
+    wait: boolean,
+  ): Promise<{ accessToken: AccessToken; source: "credential" | "shared-cache" } | undefined> {
     const fetchToken = async () =>
       validateAccessToken(await this.#callCredential(budgetMs), this.#now() / 1000);
     if (this.#shared === undefined) {
       return { accessToken: await fetchToken(), source: "credential" };
     }
     let taken: AccessToken | undefined;
-    const accessToken = await this.#shared.obtain(fetchToken, (shared) => {
-      taken = this.#acceptShared(shared);
-      return taken;
-    });
+    const known = this.#cached?.accessToken.token ?? this.#rejectedToken;
+    const accessToken = await this.#shared.obtain(
+      fetchToken,
+      (shared) => {
+        taken = this.#acceptShared(shared);
+        return taken;
+      },
+      { known, wait },
+    );
+    if (accessToken === undefined) return undefined;
     return { accessToken, source: accessToken === taken ? "shared-cache" : "credential" };
   }
 

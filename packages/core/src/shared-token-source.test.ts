@@ -48,8 +48,11 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
     now: clock.now,
     logger,
     _internal: {
+      // Handlers sleeping at once wake at their own times, not one after another's sleep.
       sleep: async (milliseconds) => {
-        clock.time += milliseconds;
+        const wakeAt = clock.time + milliseconds;
+        await flush(1);
+        clock.time = Math.max(clock.time, wakeAt);
         await flush(1);
       },
     },
@@ -89,7 +92,7 @@ describe("a shared TokenCache", () => {
     await flush();
     a.credential.answer(issued(1));
     await Promise.all(first);
-    clock.advance(3550); // inside both handlers' refresh buffer
+    clock.advance(3590); // past both handlers' spread refresh times, still usable
     expect((await a.handler.getToken()).token).toBe(tokenString(1));
     await flush();
     a.credential.answer(issued(2));
@@ -310,5 +313,168 @@ describe("clock skew across the fleet", () => {
     expect(token.token).toBe(tokenString(5));
     expect(token.expiresOn).toBe(clock.seconds + 300);
     expect(reader.credential.calls).toBe(0);
+  });
+});
+
+describe("a fleet at scale", () => {
+  /** A memory cache counting each handler-facing call (`getOrLock` is one attempt, one round trip). */
+  function counting(inner: TokenCache) {
+    const calls = { attempts: 0, reads: 0, locks: 0, sets: 0 };
+    const counted =
+      <A extends unknown[], R>(name: keyof typeof calls, call: (...args: A) => R) =>
+      (...args: A): R => {
+        calls[name]++;
+        return call(...args);
+      };
+    const memory = inner as Required<TokenCache>;
+    const cache: TokenCache = {
+      get: counted("reads", (key: string) => memory.get(key)),
+      getEntry: counted("reads", (key: string) => memory.getEntry(key)),
+      set: counted("sets", (key: string, token: AccessToken, lifetimeMs?: number) =>
+        memory.set(key, token, lifetimeMs),
+      ),
+      acquireRefreshLock: counted("locks", (key: string, lease: number) =>
+        memory.acquireRefreshLock(key, lease),
+      ),
+      getOrLock: counted("attempts", (key: string, lease: number, known?: string) =>
+        memory.getOrLock(key, lease, known),
+      ),
+      waitForToken: (key, ms) => memory.waitForToken(key, ms),
+    };
+    /** Every call that reaches the cache for a token or the lock. */
+    const total = () => calls.attempts + calls.reads + calls.locks;
+    return { cache, calls, total };
+  }
+
+  /** A seeded source of numbers in [0, 1) (mulberry32), one per handler. */
+  const seeded = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+
+  it("spreads the refreshes: one grant per rotation, about one attempt per handler, no waiting", async () => {
+    const { cache, calls } = counting(createMemoryTokenCache(clock.now));
+    let grants = 0;
+    const credential = credentialFrom(() => issued(++grants, 60));
+    const fleet = Array.from(
+      { length: 40 },
+      (_, index) =>
+        new ProxyAuthHandler({
+          credential,
+          scope: "s",
+          cache,
+          cacheKey: "fleet-key",
+          now: clock.now,
+          logger,
+          _internal: {
+            random: seeded(index + 1),
+            sleep: async () => {
+              throw new Error("a handler with a usable token never sleeps");
+            },
+          },
+        }),
+    );
+    await fleet[0]?.getToken();
+    for (const handler of fleet) await handler.getToken(); // everyone holds token 1
+    const before = { ...calls };
+    const switchedAt = new Map<string, number[]>();
+    const start = clock.time;
+    while (clock.time < start + 100_000) {
+      for (const handler of fleet) {
+        const { token, expiresOn } = await handler.getToken();
+        expect(expiresOn * 1000).toBeGreaterThan(clock.time); // never an expired token
+        const times = switchedAt.get(token) ?? [];
+        times.push(clock.time);
+        switchedAt.set(token, times);
+      }
+      clock.time += 250;
+      await flush(1);
+    }
+    const rotations = grants - 1;
+    expect(rotations).toBeGreaterThanOrEqual(3);
+    // Every grant in the run became the fleet's token: none was a duplicate.
+    expect([...switchedAt.keys()]).toHaveLength(grants);
+    const attempts = calls.attempts - before.attempts;
+    expect(attempts / fleet.length / rotations).toBeLessThanOrEqual(1.5);
+    expect(calls.reads + calls.locks).toBe(before.reads + before.locks); // one call per attempt
+    // Token 3 was first served by one handler and last taken up seconds later, not all at once.
+    const taken = switchedAt.get(tokenString(3)) ?? [];
+    expect(Math.max(...taken) - Math.min(...taken)).toBeGreaterThan(10_000);
+  });
+
+  it("a handler with a usable token never waits for another's refresh: it serves, and looks again later", async () => {
+    const { cache, total } = counting(createMemoryTokenCache(clock.now));
+    const a = process_(cache);
+    const cold = a.handler.getToken();
+    await flush();
+    a.credential.answer(issued(1, 60)); // refresh window 30 s → 55 s
+    await cold;
+    await cache.acquireRefreshLock(SHARED_KEY, 60_000); // another process is refreshing
+    clock.advance(50); // past any handler's spread refresh time, 5 s of usable time left
+    const before = total();
+    expect((await a.handler.getToken()).token).toBe(tokenString(1)); // served at once
+    await flush();
+    expect(total() - before).toBe(1);
+    for (let i = 0; i < 4; i++) {
+      clock.time += 100; // within its first pause (at least 500 ms)
+      expect((await a.handler.getToken()).token).toBe(tokenString(1));
+      await flush();
+    }
+    expect(total() - before).toBe(1); // no polling
+    await cache.set(SHARED_KEY, issued(2, 60)); // the other process publishes
+    clock.time += 1_000;
+    await a.handler.getToken();
+    await flush();
+    expect(total() - before).toBe(2);
+    expect((await a.handler.getToken()).token).toBe(tokenString(2));
+    expect(a.credential.calls).toBe(1);
+  });
+
+  it("a handler without a token is woken by the published token, not by a polling loop", async () => {
+    const { cache, calls } = counting(createMemoryTokenCache(clock.now));
+    const refresher = process_(cache);
+    const refreshing = refresher.handler.getToken();
+    await flush();
+    expect(refresher.credential.calls).toBe(1);
+    const credential = new ControlledCredential();
+    const waiter = new ProxyAuthHandler({
+      credential,
+      scope: "s",
+      cache,
+      cacheKey: "fleet-key",
+      now: clock.now,
+      logger,
+      cacheWaitMs: 60_000,
+      // Its backoff never ends: only the notification wakes it.
+      _internal: { sleep: () => new Promise(() => {}) },
+    });
+    let got: AccessToken | undefined;
+    void waiter.getToken().then((token) => (got = token));
+    await flush();
+    const attemptsBefore = calls.attempts;
+    refresher.credential.answer(issued(4));
+    await refreshing;
+    await flush();
+    expect(got?.token).toBe(tokenString(4));
+    expect(calls.attempts - attemptsBefore).toBe(1);
+    expect(credential.calls).toBe(0);
+  });
+
+  it("waiters back off while the refresher's lease is held: a few attempts in 20 s, not one per 50 ms", async () => {
+    const { cache, total } = counting(createMemoryTokenCache(clock.now));
+    const fleet = Array.from({ length: 4 }, () => process_(cache));
+    const start = clock.time;
+    const waiting = fleet.map((p) => p.handler.getToken());
+    await flush();
+    const refresher = fleet.find((p) => p.credential.calls === 1);
+    while (clock.time < start + 20_000) await flush(1);
+    // Backoff from 100 ms, doubled up to cacheWaitMs (5 s): about 8 attempts each in 20 s.
+    expect(total() / fleet.length).toBeLessThanOrEqual(12);
+    refresher?.credential.answer(issued(1));
+    const tokens = await Promise.all(waiting);
+    expect(new Set(tokens.map((token) => token.token))).toEqual(new Set([tokenString(1)]));
+    expect(fleet.reduce((sum, p) => sum + p.credential.calls, 0)).toBe(1);
   });
 });

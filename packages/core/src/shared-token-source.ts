@@ -3,8 +3,8 @@ import type { Logger } from "./logger.js";
 import type { ReleaseLock, TokenCache, TokenCacheEntry } from "./token-cache.js";
 import { withTimeout } from "./with-timeout.js";
 
-/** How often a waiting handler looks for the token another process is fetching. */
-const POLL_MS = 50;
+/** A waiting handler's first pause between attempts; each further pause doubles it. */
+const FIRST_PAUSE_MS = 100;
 
 /** A cache operation that failed or took too long: the cache counts as down. */
 class CacheFailure {
@@ -22,6 +22,8 @@ export interface SharedTokenSourceOptions {
   leaseMs: number;
   now: () => number;
   sleep: (milliseconds: number) => Promise<void>;
+  /** Random numbers in [0, 1), for the jitter of waiting handlers' pauses. */
+  random: () => number;
   logger: Logger;
   scope: string;
 }
@@ -29,10 +31,14 @@ export interface SharedTokenSourceOptions {
 /**
  * Gets a handler its next token through a shared cache: the fleet's token when a newer one is
  * there; else, if elected refresher, one from the credential, published for the others; else
- * the refresher's token once published. Waiters keep waiting while the refresher's lease is
- * held (it covers a whole credential call, so a slow provider does not set off a storm of
- * grants); a waiter that gets the lock knows the refresher is gone and refreshes itself. When
- * the cache is down or slow, the handler gets its own token, with one warning per outage.
+ * the refresher's token once published. Each attempt is one round trip with a cache that has
+ * `getOrLock` ("a newer token, or the lock if nobody holds it"). A handler that still has a
+ * usable token never waits for another process's refresh: it keeps serving and looks again
+ * later. A handler without one waits, between attempts, on the cache's notification of a newly
+ * stored token or a backoff, for as long as the refresher's lease is held (it covers a whole
+ * credential call, so a slow provider does not set off a storm of grants); an attempt that gets
+ * the lock means the refresher is gone, and the waiter refreshes itself. When the cache is down
+ * or slow, the handler gets its own token, with one warning per outage.
  *
  * Only durations cross processes: the writer stores the token's remaining lifetime by its own
  * clock, and a reader keeps the smaller of the stated expiry and the entry's remaining lifetime,
@@ -51,32 +57,37 @@ export class SharedTokenSource {
    * @param fetchToken - Gets a validated token from the credential.
    * @param accept - The validated shared token when it may be used instead (newer than the one
    *   held), else undefined.
+   * @param attempt - `known`: the token string the handler holds or refused (the cache skips
+   *   it); `wait`: false when the handler still has a usable token, which then never waits for
+   *   another process's refresh.
+   * @returns The next token; undefined only without `wait`, when another process is refreshing
+   *   (the handler keeps its token and looks again later).
    */
   async obtain(
     fetchToken: () => Promise<AccessToken>,
     accept: (token: AccessToken) => AccessToken | undefined,
-  ): Promise<AccessToken> {
-    const { cache, waitMs, leaseMs, now, sleep, logger, scope } = this.#options;
+    attempt: { known: string | undefined; wait: boolean },
+  ): Promise<AccessToken | undefined> {
+    const { cache, waitMs, leaseMs, now, logger, scope } = this.#options;
     try {
       this.#key ??= this.#options.key();
       const key = await this.#key;
-      const stored = await this.#read(key);
-      const shared = stored === undefined ? undefined : accept(stored);
-      if (shared !== undefined) return this.#up(shared);
       // A lease always ends, so this bound is only for a cache that does not honour leases.
       const giveUpAt = now() + leaseMs + waitMs;
-      for (let checkLockAt = now(); ; ) {
-        if (now() >= checkLockAt) {
-          const release = await this.#op(cache.acquireRefreshLock(key, leaseMs));
-          this.#up(undefined);
-          if (release !== undefined) return await this.#refresh(key, release, fetchToken);
-          checkLockAt = now() + waitMs;
+      for (let pauses = 0; ; pauses++) {
+        const { token, release } = await this.#claim(key, attempt.known);
+        this.#up(undefined);
+        if (release !== undefined) return await this.#refresh(key, release, fetchToken);
+        if (token !== undefined) {
+          const shared = accept(token);
+          if (shared !== undefined) return shared;
+          // A stored token this handler cannot use (malformed, expired): refresh over it.
+          const lock = await this.#op(cache.acquireRefreshLock(key, leaseMs));
+          if (lock !== undefined) return await this.#refresh(key, lock, fetchToken);
         }
+        if (!attempt.wait) return undefined;
         if (now() >= giveUpAt) break;
-        await sleep(POLL_MS);
-        const published = await this.#read(key);
-        const token = published === undefined ? undefined : accept(published);
-        if (token !== undefined) return token;
+        await this.#pause(key, pauses, giveUpAt);
       }
       logger.debug?.("Shared refresh did not publish while its lease lasted; fetching directly", {
         scope,
@@ -87,6 +98,40 @@ export class SharedTokenSource {
       this.#fail(error);
     }
     return fetchToken();
+  }
+
+  /**
+   * One attempt: the stored token unless it is `known`, else the refresh lock if it is free.
+   * One round trip with a cache that has `getOrLock`.
+   */
+  async #claim(
+    key: string,
+    known: string | undefined,
+  ): Promise<{ token?: AccessToken; release?: ReleaseLock }> {
+    const { cache, leaseMs, now } = this.#options;
+    if (cache.getOrLock !== undefined) {
+      const { entry, release } = await this.#op(cache.getOrLock(key, leaseMs, known));
+      if (entry !== undefined) return { token: withinLifetime(entry, now()) };
+      return release === undefined ? {} : { release };
+    }
+    const stored = await this.#read(key);
+    if (stored !== undefined && stored.token !== known) return { token: stored };
+    const release = await this.#op(cache.acquireRefreshLock(key, leaseMs));
+    return release === undefined ? {} : { release };
+  }
+
+  /**
+   * A waiting handler's pause before its next attempt: backoff (100 ms, doubled each time, at
+   * most `waitMs`, with jitter), cut short when the cache tells of a newly stored token.
+   */
+  async #pause(key: string, pauses: number, giveUpAt: number): Promise<void> {
+    const { cache, waitMs, now, sleep, random } = this.#options;
+    const stepMs = Math.min(waitMs, FIRST_PAUSE_MS * 2 ** pauses, Math.max(1, giveUpAt - now()));
+    const delayMs = Math.ceil(stepMs * (0.5 + random() / 2));
+    if (cache.waitForToken === undefined) return sleep(delayMs);
+    // The notification is best effort: a cache that fails to deliver it leaves the backoff.
+    const notified = cache.waitForToken(key, delayMs).catch(() => new Promise<void>(() => {}));
+    await Promise.race([sleep(delayMs), notified]);
   }
 
   /** As the elected refresher: a token from the credential, published with its lifetime. */

@@ -15,6 +15,17 @@ export interface TokenCacheEntry {
 }
 
 /**
+ * What {@link TokenCache.getOrLock} found: a stored token other than the one the caller knows,
+ * else the refresh lock when nobody held it, else neither (another process is refreshing).
+ */
+export interface TokenCacheClaim {
+  /** The stored token, when there is one other than the caller's `known` token. */
+  entry?: TokenCacheEntry;
+  /** Set when this caller became the refresher (no other token stored, the lock was free). */
+  release?: ReleaseLock;
+}
+
+/**
  * Where handlers in many processes share one token and elect one refresher, so a fleet makes
  * one grant per rotation instead of one per process. `@proxy-auth/cache-redis` implements it on
  * Redis; {@link createMemoryTokenCache} in one process.
@@ -45,6 +56,18 @@ export interface TokenCache {
    * again from time to time: getting the lock is how they learn the refresher is gone.
    */
   acquireRefreshLock(key: string, leaseMs: number): Promise<ReleaseLock | undefined>;
+  /**
+   * Optional: one attempt in one round trip (atomic): the token under `key` when it is not
+   * `known` (the token string the caller holds or refused), else the refresh lock for `leaseMs`
+   * when nobody holds it. Without it, handlers read and then call `acquireRefreshLock`.
+   */
+  getOrLock?(key: string, leaseMs: number, known?: string): Promise<TokenCacheClaim>;
+  /**
+   * Optional: resolves when a token is next stored under `key` (by any process), or after
+   * `timeoutMs` at the latest; never rejects. Handlers without a usable token wait on it between
+   * attempts instead of only sleeping; without it, they back off.
+   */
+  waitForToken?(key: string, timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -61,6 +84,8 @@ export function createMemoryTokenCache(now: () => number = Date.now): TokenCache
   // Each entry ends at a time of this cache's own clock, like a Redis key's TTL.
   const tokens = new Map<string, { token: AccessToken; until: number }>();
   const locks = new Map<string, { owner: symbol; until: number }>();
+  // Handlers waiting for a token under a key: woken when one is stored.
+  const waiters = new Map<string, Set<() => void>>();
   const entry = (key: string): TokenCacheEntry | undefined => {
     const stored = tokens.get(key);
     if (stored === undefined) return undefined;
@@ -80,15 +105,41 @@ export function createMemoryTokenCache(now: () => number = Date.now): TokenCache
       const until = now() + (lifetimeMs ?? token.expiresOn * 1000 - now());
       // A value without a usable expiry stays until replaced: readers validate what they read.
       tokens.set(key, { token, until: Number.isNaN(until) ? Number.POSITIVE_INFINITY : until });
+      for (const wake of [...(waiters.get(key) ?? [])]) wake();
+    },
+    async getOrLock(key, leaseMs, known) {
+      const stored = entry(key);
+      if (stored !== undefined && stored.token?.token !== known) return { entry: stored };
+      const release = lock(key, leaseMs);
+      return release === undefined ? {} : { release };
+    },
+    async waitForToken(key, timeoutMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        (timer as { unref?: () => void }).unref?.();
+        function done() {
+          clearTimeout(timer);
+          const forKey = waiters.get(key);
+          forKey?.delete(done);
+          if (forKey?.size === 0) waiters.delete(key);
+          resolve();
+        }
+        const forKey = waiters.get(key) ?? new Set<() => void>();
+        forKey.add(done);
+        waiters.set(key, forKey);
+      });
     },
     async acquireRefreshLock(key, leaseMs) {
-      const held = locks.get(key);
-      if (held !== undefined && held.until > now()) return undefined;
-      const owner = Symbol(key);
-      locks.set(key, { owner, until: now() + leaseMs });
-      return async () => {
-        if (locks.get(key)?.owner === owner) locks.delete(key);
-      };
+      return lock(key, leaseMs);
     },
   };
+  function lock(key: string, leaseMs: number): ReleaseLock | undefined {
+    const held = locks.get(key);
+    if (held !== undefined && held.until > now()) return undefined;
+    const owner = Symbol(key);
+    locks.set(key, { owner, until: now() + leaseMs });
+    return async () => {
+      if (locks.get(key)?.owner === owner) locks.delete(key);
+    };
+  }
 }

@@ -51,3 +51,48 @@ export function scheduleToken(
 export function refreshFloorMs(remainingMs: number): number {
   return Math.min(30_000, remainingMs / 2);
 }
+
+/**
+ * How far into the refresh window (from `refreshAt` towards `usableUntil`) handlers sharing a
+ * cache spread their refresh times. The rest of the window is left for the refresh itself.
+ */
+export const REFRESH_SPREAD = 0.75;
+
+/** The first pause of a handler that found another process refreshing (doubled on each look). */
+const LOOK_AGAIN_MS = 1_000;
+
+/** The shortest pause between two looks, unless the token stops being usable sooner. */
+const MIN_LOOK_AGAIN_MS = 100;
+
+/** The token with its refresh moved to `refreshAt`, never past the point it stops being usable. */
+export function rescheduleRefresh(token: ScheduledToken, refreshAt: number): ScheduledToken {
+  return Object.freeze({ ...token, refreshAt: Math.min(refreshAt, token.usableUntil) });
+}
+
+/**
+ * The token with its refresh moved to this handler's own point of the refresh window:
+ * `position` (in [0, 1), drawn once per handler) of the first {@link REFRESH_SPREAD} of the
+ * time between `refreshAt` and `usableUntil`. Handlers sharing one token then reach their
+ * refresh times one by one, not all at once: the first refreshes, the rest find its token.
+ */
+export function spreadRefresh(token: ScheduledToken, position: number): ScheduledToken {
+  const windowMs = Math.max(0, token.usableUntil - token.refreshAt);
+  return rescheduleRefresh(token, token.refreshAt + position * REFRESH_SPREAD * windowMs);
+}
+
+/**
+ * When a handler whose token is still usable, and which found another process refreshing,
+ * looks again: after about a second, doubled on each further look (`looks` counts them, 1 for
+ * the first), never later than half the usable time left, with jitter (half to all of the
+ * step) so the handlers that looked together do not look again together.
+ */
+export function lookAgainAt(
+  token: ScheduledToken,
+  nowMs: number,
+  looks: number,
+  random: () => number,
+): number {
+  const leftMs = token.usableUntil - nowMs;
+  const stepMs = Math.min(LOOK_AGAIN_MS * 2 ** (looks - 1), leftMs / 2);
+  return nowMs + Math.max(stepMs * (0.5 + random() / 2), Math.min(leftMs, MIN_LOOK_AGAIN_MS));
+}

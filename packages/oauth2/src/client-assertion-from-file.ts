@@ -2,6 +2,12 @@ import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/c
 import { TOKEN_SOURCE_LIMIT_BYTES } from "./token-source-request.js";
 
 /**
+ * Held in a variable so bundlers leave the import alone: a Worker bundle that includes the
+ * oauth2 package must not try to resolve Node's file system (this function needs files, so it
+ * only runs where they exist: Node, Bun, Deno).
+ */
+const FS_PROMISES = "node:fs/promises";
+/**
  * A token source that reads a JWT from a file on every call — a Kubernetes projected
  * service-account token, `AZURE_FEDERATED_TOKEN_FILE`, any file a sidecar keeps fresh. The
  * kubelet rewrites such files in place, so reading anew picks up the rotated token without a
@@ -24,7 +30,7 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
     throw new TypeError("clientAssertionFromFile needs the path of the token file.");
   }
   return async () => {
-    const { open } = await import("node:fs/promises");
+    const { open } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
     let text: string;
     try {
       const file = await open(path, "r");

@@ -3,7 +3,6 @@ import {
   ConfigurationError,
   type GetTokenOptions,
   isLoopbackHost,
-  jwtExpiry,
   ProxyAuthError,
   redact,
   TokenAcquisitionError,
@@ -11,6 +10,7 @@ import {
 } from "@proxy-auth/core";
 import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
+import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import type { ClientAuthMethod } from "./client-authentication.js";
 import {
@@ -19,9 +19,6 @@ import {
   resolveCredentialOptions,
 } from "./generic-oauth2-credential-options.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
-
-/** LiteLLM's Python default lifetime when the provider says nothing about expiry. */
-const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /**
  * OAuth2 `client_credentials` grant against any provider (Okta, Auth0, Keycloak, Entra ID…),
@@ -128,18 +125,7 @@ export class GenericOAuth2Credential implements TokenCredential {
       if (signal.aborted) throw noAnswer(error);
       throw responseFailure(error, response, what, secrets);
     }
-    if (result.token_type !== "bearer") {
-      const type = redact(String(result.token_type), { secrets, maxLength: 40 });
-      throw new TokenAcquisitionError(
-        `The ${what} issued a token of type "${type}"; only Bearer tokens are supported.`,
-        { status: response.status, retryable: false },
-      );
-    }
-    const expiresOn =
-      result.expires_in !== undefined
-        ? sentAt + result.expires_in
-        : (jwtExpiry(result.access_token) ?? sentAt + DEFAULT_LIFETIME_SECONDS);
-    return { token: result.access_token, expiresOn, tokenType: "Bearer" };
+    return bearerAccessToken(result, { what, status: response.status, secrets, sentAt });
   }
 
   /**

@@ -2,13 +2,12 @@ import {
   type AccessToken,
   type GetTokenOptions,
   isLoopbackHost,
-  jwtExpiry,
-  redact,
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
 import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
+import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { callAssertionSource } from "./client-authentication.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
@@ -20,8 +19,6 @@ import {
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const OWNER = "TokenExchangeCredential";
-/** The seed's default lifetime when the provider says nothing about expiry. */
-const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /**
  * RFC 8693 token exchange: a workload's token (Kubernetes, a CI job, Google Cloud) or a
@@ -142,17 +139,6 @@ export class TokenExchangeCredential implements TokenCredential {
       }
       throw failure;
     }
-    if (result.token_type !== "bearer") {
-      const type = redact(String(result.token_type), { secrets, maxLength: 40 });
-      throw new TokenAcquisitionError(
-        `The ${what} issued a token of type "${type}"; only Bearer access tokens are supported.`,
-        { status: response.status, retryable: false },
-      );
-    }
-    const expiresOn =
-      result.expires_in !== undefined
-        ? sentAt + result.expires_in
-        : (jwtExpiry(result.access_token) ?? sentAt + DEFAULT_LIFETIME_SECONDS);
-    return { token: result.access_token, expiresOn, tokenType: "Bearer" };
+    return bearerAccessToken(result, { what, status: response.status, secrets, sentAt });
   }
 }

@@ -28,7 +28,13 @@ export function markdownFiles(root: string, directory = root): string[] {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
-      if (SKIPPED_FOLDERS.has(entry.name) || relative(root, path) === join("docs", "api")) continue;
+      // Dot folders hold tools' own files (.venv, .git, .turbo), not our docs.
+      if (
+        entry.name.startsWith(".") ||
+        SKIPPED_FOLDERS.has(entry.name) ||
+        relative(root, path) === join("docs", "api")
+      )
+        continue;
       files.push(...markdownFiles(root, path));
     } else if (entry.name.endsWith(".md") && !SKIPPED_FILES.has(entry.name)) files.push(path);
   }

@@ -47,7 +47,9 @@ class LoggedCredential(GenericOAuth2Credential):
             raise
         if token is not cached:
             with self.lock:
-                self.log.append({"at": time.time() * 1000, "ok": True})
+                self.log.append(
+                    {"at": time.time() * 1000, "ok": True, "expiresOn": token.expires_on}
+                )
         return token
 
 

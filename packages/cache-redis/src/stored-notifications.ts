@@ -1,0 +1,79 @@
+import type { Redis } from "ioredis";
+
+/** How long the subscriber connection stays open after its last waiter, for the next one. */
+const IDLE_MS = 1_000;
+
+/**
+ * Tells processes waiting for a token that one was stored: a second connection (subscribers
+ * cannot send other commands), opened when a wait begins, subscribed to each key's channel as
+ * it is first waited on, and closed a second after the last waiter is gone (so it never keeps a
+ * process alive that is otherwise done). Best effort: a lost message or a broken connection
+ * only means the waiter's own timeout ends its wait.
+ */
+export class StoredNotifications {
+  readonly #redis: Redis;
+  #subscriber: Redis | undefined;
+  readonly #subscribed = new Set<string>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+  #closed = false;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  /** Resolves on the next message on `channel`, or after `timeoutMs`; never rejects. */
+  next(channel: string, timeoutMs: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const subscriber = this.#connect();
+    if (!this.#subscribed.has(channel)) {
+      this.#subscribed.add(channel);
+      subscriber.subscribe(channel).catch(() => this.#subscribed.delete(channel));
+    }
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(channel) ?? new Set<() => void>();
+      this.#waiters.set(channel, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.#waiters.delete(channel);
+        if (this.#waiters.size === 0) this.#closeWhenIdle();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      waiters.add(done);
+    });
+  }
+
+  /** Ends the subscriber connection and every wait. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#idle);
+    for (const waiters of [...this.#waiters.values()]) for (const done of [...waiters]) done();
+    this.#subscriber?.disconnect();
+  }
+
+  #closeWhenIdle(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#waiters.size > 0) return;
+      this.#subscriber?.disconnect();
+      this.#subscriber = undefined;
+      this.#subscribed.clear();
+    }, IDLE_MS);
+    this.#idle.unref();
+  }
+
+  #connect(): Redis {
+    clearTimeout(this.#idle);
+    if (this.#subscriber !== undefined) return this.#subscriber;
+    const subscriber = this.#redis.duplicate();
+    subscriber.on("error", () => {}); // a broken subscription only leaves the waiters' timeouts
+    subscriber.on("message", (channel: string) => {
+      for (const done of [...(this.#waiters.get(channel) ?? [])]) done();
+    });
+    this.#subscriber = subscriber;
+    return subscriber;
+  }
+}
