@@ -22,8 +22,11 @@ export interface AuthFetchOptions extends AuthHeaderShape {
  * invalidates that token and replays the request once with a fresh one, when the body can be
  * sent again (no body, a string, bytes, a Blob, form data, search params); a fresh token the
  * proxy refuses as well is not replaced again for 30 s (the proxy wants another scope or
- * audience: replacing it on every call would cost a grant per call). For any fetch-based
- * client: the AI SDK, LangChain, the openai package's `fetch` option.
+ * audience: replacing it on every call would cost a grant per call). When no token can be had
+ * (the handler's `onTokenError: "warn"`) the request goes without one, and a 401 it gets rejects
+ * with a `ProxyRequestError` whose message and `cause` are the token failure, so the caller sees
+ * `invalid_client` rather than the proxy's "missing bearer token". For any fetch-based client:
+ * the AI SDK, LangChain, the openai package's `fetch` option.
  *
  * @example
  * ```ts
