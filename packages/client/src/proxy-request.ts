@@ -1,15 +1,10 @@
-import {
-  isRetryableStatus,
-  ProxyAuthError,
-  parseRetryAfterSeconds,
-  redact,
-} from "@proxy-auth/core";
+import { isRetryableStatus, parseRetryAfterSeconds, redact } from "@proxy-auth/core";
 import {
   type AuthorizedResponse,
   authorizedSend,
   backoffDelayMs,
   Deadline,
-  networkErrorCode,
+  requestFailure,
 } from "@proxy-auth/core/internal";
 import type { CallSettings } from "./client-options.js";
 import { mergeHeaders } from "./merge-headers.js";
@@ -84,26 +79,28 @@ export async function sendProxyRequest(
       });
     } catch (error) {
       deadline?.clear();
-      if (settings.signal?.aborted) throw settings.signal.reason;
+      const why = requestFailure(error, settings.signal, deadline);
+      if (why.kind === "aborted") throw why.reason;
       // Token failures ("throw" mode) go to the caller as they are.
-      if (ProxyAuthError.isInstance(error)) throw error;
-      failure = deadline?.timedOut
-        ? new ProxyRequestError(
-            `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
-            {
-              status: 0,
-              retryable: true,
-              cause: error,
-            },
-          )
-        : new ProxyRequestError(
-            `Could not reach the proxy at ${origin(url)}${networkCode(error)}.`,
-            {
-              status: 0,
-              retryable: true,
-              cause: error,
-            },
-          );
+      if (why.kind === "typed") throw why.error;
+      failure =
+        why.kind === "timeout"
+          ? new ProxyRequestError(
+              `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
+              {
+                status: 0,
+                retryable: true,
+                cause: error,
+              },
+            )
+          : new ProxyRequestError(
+              `Could not reach the proxy at ${origin(url)}${networkReason(why.code, error)}.`,
+              {
+                status: 0,
+                retryable: true,
+                cause: error,
+              },
+            );
       if (retries >= settings.maxRetries) throw failure;
       const delay = backoffMs(++retries, settings.random);
       events?.retried(undefined, retries, delay);
@@ -200,8 +197,8 @@ function origin(url: string): string {
 }
 
 /** Why the connection failed: ECONNREFUSED, ENOTFOUND…, else the cause's message ("bad port"). */
-function networkCode(error: unknown): string {
+function networkReason(code: string | undefined, error: unknown): string {
   const cause = (error as { cause?: { message?: unknown } })?.cause;
-  const reason = networkErrorCode(error) ?? cause?.message;
+  const reason = code ?? cause?.message;
   return typeof reason === "string" ? ` (${reason})` : "";
 }

@@ -25,5 +25,6 @@ export {
   REFUSED_REPLACEMENT_MS,
   rememberRefusedReplacement,
 } from "./refused-replacements.js";
+export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
 export { withTimeout } from "./with-timeout.js";

@@ -1,11 +1,10 @@
 import {
   isRetryableStatus,
-  ProxyAuthError,
   parseRetryAfterSeconds,
   redact,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
-import { networkErrorCode } from "@proxy-auth/core/internal";
+import { requestFailure as classify } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 
 /**
@@ -19,17 +18,17 @@ export function requestFailure(
   deadline: { readonly timedOut: boolean },
   timeoutMs: number,
 ): unknown {
-  if (callerSignal?.aborted) return callerSignal.reason;
-  if (ProxyAuthError.isInstance(error)) return error;
-  if (deadline.timedOut) {
+  const failure = classify(error, callerSignal, deadline);
+  if (failure.kind === "aborted") return failure.reason;
+  if (failure.kind === "typed") return failure.error;
+  if (failure.kind === "timeout") {
     return new TokenAcquisitionError(`The ${what} did not answer within ${timeoutMs} ms.`, {
       retryable: true,
       cause: error,
     });
   }
   // Node's fetch says only "fetch failed": the system's code (ECONNREFUSED, ENOTFOUND…) says why.
-  const code = networkErrorCode(error);
-  const reason = code ?? redact((error as Error)?.message ?? String(error));
+  const reason = failure.code ?? redact((error as Error)?.message ?? String(error));
   return new TokenAcquisitionError(`Could not reach the ${what} (${reason}).`, {
     retryable: true,
     cause: error,

@@ -3,7 +3,7 @@ import {
   isRetryableStatus,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
-import { ABSENT_SERVER_CODES, Deadline, networkErrorCode } from "@proxy-auth/core/internal";
+import { ABSENT_SERVER_CODES, Deadline, requestFailure } from "@proxy-auth/core/internal";
 import { boundedFetch } from "./bounded-fetch.js";
 
 /** Options every network token source accepts. */
@@ -44,14 +44,15 @@ export async function requestTokenText(
     }
     return await response.text();
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (TokenAcquisitionError.isInstance(error)) throw error;
-    if (deadline.timedOut) {
+    const failure = requestFailure(error, options.signal, deadline);
+    if (failure.kind === "aborted") throw failure.reason;
+    if (failure.kind === "typed") throw failure.error;
+    if (failure.kind === "timeout") {
       throw new TokenAcquisitionError(`${what}: ${where} did not answer within ${timeoutMs} ms.`, {
         retryable: true,
       });
     }
-    const code = networkErrorCode(error);
+    const { code } = failure;
     const named = code === undefined ? "" : ` (${code})`;
     if (options.absent !== undefined && code !== undefined && ABSENT_SERVER_CODES.has(code)) {
       throw new CredentialUnavailableError(
