@@ -47,13 +47,16 @@ const settings: Pick<LitellmSettings, "proxyAuth" | "apiBase" | "apiKey" | "useL
   useLitellmProxy: false,
 };
 
-/** Checks one assigned setting as `createClient()` checks it; `undefined` unsets it. */
+/**
+ * Checks one assigned setting as `createClient()` checks it, and keeps what that makes of it
+ * (`apiBase` without trailing slashes); `undefined` unsets it.
+ */
 function checked<K extends "proxyAuth" | "apiBase" | "apiKey">(
   name: K,
   value: LitellmSettings[K],
 ): LitellmSettings[K] {
-  if (value !== undefined) validateClientOptions({ [name]: value }, `litellm.${name}`);
-  return value;
+  if (value === undefined) return undefined;
+  return validateClientOptions({ [name]: value }, `litellm.${name}`)[name] as LitellmSettings[K];
 }
 
 /**
@@ -62,18 +65,18 @@ function checked<K extends "proxyAuth" | "apiBase" | "apiKey">(
  */
 function currentOptions(): ClientOptions {
   const { proxyAuth, useLitellmProxy } = settings;
+  let { apiBase, apiKey } = settings;
   const proxyMode = useLitellmProxy || environment("USE_LITELLM_PROXY")?.toLowerCase() === "true";
-  const fromEnvironment: ClientOptions = {};
-  const apiBase =
-    settings.apiBase ?? (proxyMode ? environment("LITELLM_PROXY_API_BASE") : undefined);
-  const apiKey = settings.apiKey ?? (proxyMode ? environment("LITELLM_PROXY_API_KEY") : undefined);
-  if (settings.apiBase === undefined && apiBase !== undefined) fromEnvironment.apiBase = apiBase;
-  if (settings.apiKey === undefined && apiKey !== undefined) fromEnvironment.apiKey = apiKey;
-  if (fromEnvironment.apiBase !== undefined || fromEnvironment.apiKey !== undefined) {
-    validateClientOptions(
-      fromEnvironment,
+  if (proxyMode && (apiBase === undefined || apiKey === undefined)) {
+    const fromEnvironment = validateClientOptions(
+      {
+        ...(apiBase === undefined ? { apiBase: environment("LITELLM_PROXY_API_BASE") } : {}),
+        ...(apiKey === undefined ? { apiKey: environment("LITELLM_PROXY_API_KEY") } : {}),
+      },
       "litellm (LITELLM_PROXY_API_BASE, LITELLM_PROXY_API_KEY)",
     );
+    apiBase ??= fromEnvironment.apiBase;
+    apiKey ??= fromEnvironment.apiKey;
   }
   return {
     ...(proxyAuth === undefined ? {} : { proxyAuth }),

@@ -104,7 +104,9 @@ describe("the global litellm object", () => {
 
   it("works as the seed: proxyAuth and apiBase set once, then completion() and embedding()", async () => {
     litellm.proxyAuth = deployment.handler();
-    litellm.apiBase = deployment.proxy.url;
+    // Kept as checked: without its trailing slash.
+    litellm.apiBase = `${deployment.proxy.url}/`;
+    expect(litellm.apiBase).toBe(deployment.proxy.url);
     expect((await litellm.completion(hello)).choices[0]?.message.content).toBe("Echo: Hello!");
     expect((await embedding({ model: "e", input: "x" })).data).toHaveLength(1);
     expect(litellm.acompletion).toBe(litellm.completion);
