@@ -83,12 +83,13 @@ export function createAuthFetch(
           code: errorCode(error),
         }),
     });
-    const { response, tokenError } = result;
+    const { response, tokenError, token } = result;
     if (response.status === 401 && tokenError !== undefined) {
       // The proxy's "missing bearer token" hides the cause: the caller gets the real one, as
       // completion() and the openai adapter give it.
       await response.body?.cancel().catch(() => {});
-      throw tokenFailureError(new URL(url).origin, response.status, undefined, tokenError);
+      const origin = new URL(url).origin;
+      throw tokenFailureError(origin, response.status, undefined, tokenError, token !== undefined);
     }
     return response;
   };

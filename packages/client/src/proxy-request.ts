@@ -132,7 +132,7 @@ export async function sendProxyRequest(
         retryable: false,
       });
     }
-    failure = errorFromResponse(status, read, limit, url, result.tokenError, secrets);
+    failure = errorFromResponse(status, read, limit, url, result, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
@@ -146,7 +146,7 @@ function errorFromResponse(
   { text, truncated }: LimitedBody,
   limit: number,
   url: string,
-  tokenFailure: unknown,
+  sent: { token?: string | undefined; tokenError?: unknown },
   secrets: (string | undefined)[],
 ): ProxyRequestError {
   // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
@@ -155,8 +155,8 @@ function errorFromResponse(
   const detail =
     (said === undefined ? "." : `: ${said}`) +
     (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
-  if (status === 401 && tokenFailure !== undefined) {
-    return tokenFailureError(origin(url), status, body, tokenFailure);
+  if (status === 401 && sent.tokenError !== undefined) {
+    return tokenFailureError(origin(url), status, body, sent.tokenError, sent.token !== undefined);
   }
   return new ProxyRequestError(`The proxy at ${origin(url)} answered ${status}${detail}`, {
     status,

@@ -80,6 +80,32 @@ describe("authorizedSend (the one auth path)", () => {
     expect(fallbacks).toEqual(["TOKEN_ACQUISITION_FAILED"]);
   });
 
+  it("a 401 whose replacement cannot be had: the first answer stands, with the failure as cause", async () => {
+    let calls = 0;
+    const credential: TokenCredential = {
+      getToken: async () => {
+        if (++calls > 1) throw new TokenAcquisitionError("invalid_client", { retryable: false });
+        return { token: "t1", expiresOn: Date.now() / 1000 + 3600 };
+      },
+    };
+    const handler = new ProxyAuthHandler({ credential, scope: "s", logger: { warn: () => {} } });
+    const discarded: number[] = [];
+    const result = await authorizedSend({
+      handler,
+      headerValue: (token) => `Bearer ${token}`,
+      replayable: true,
+      send: async () => 401,
+      status: (status) => status,
+      discard: (status) => {
+        discarded.push(status);
+      },
+    });
+    expect(result).toMatchObject({ response: 401, token: "t1", replayed: false });
+    expect(result.tokenError?.message).toMatch(/invalid_client/);
+    // The answer handed back was not thrown away.
+    expect(discarded).toEqual([]);
+  });
+
   it('"throw" rejects with the token failure, and an aborted signal with its reason', async () => {
     const failing: TokenCredential = {
       getToken: async () => {
