@@ -1,5 +1,11 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
-import { functionOption, numberOption, sleep } from "@proxy-auth/core/internal";
+import {
+  functionOption,
+  numberOption,
+  optionError,
+  sleep,
+  stringOption,
+} from "@proxy-auth/core/internal";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
@@ -101,15 +107,10 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   if (given.proxyAuth !== undefined) {
     const handler = given.proxyAuth as Partial<ProxyAuthHandler> | null;
     if (typeof handler?.authorize !== "function" || typeof handler.invalidate !== "function") {
-      throw new ConfigurationError(`${where}: "proxyAuth" must be a ProxyAuthHandler.`);
+      throw optionError(where, "proxyAuth", "a ProxyAuthHandler", handler);
     }
   }
-  if (
-    given.apiKey !== undefined &&
-    (typeof given.apiKey !== "string" || given.apiKey.length === 0)
-  ) {
-    throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
-  }
+  if (given.apiKey !== undefined) stringOption(where, "apiKey", given.apiKey);
   if (given.apiKey !== undefined && /[\r\n\0]/.test(given.apiKey)) {
     throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
   }
@@ -120,9 +121,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
       given.logger === null ||
       typeof given.logger.warn !== "function")
   ) {
-    throw new ConfigurationError(
-      `${where}: "logger" must be an object with a warn(message) method.`,
-    );
+    throw optionError(where, "logger", "an object with a warn(message) method", given.logger);
   }
   resolveAuthHeader(given, where);
   numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });

@@ -1,7 +1,12 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
-import { describeValue, functionOption as fn, numberOption as number } from "./option-checks.js";
+import {
+  describeValue,
+  functionOption as fn,
+  numberOption as number,
+  optionError,
+} from "./option-checks.js";
 import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import { sleep } from "./sleep.js";
 import type { TokenCache } from "./token-cache.js";
@@ -145,9 +150,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     logger === null ||
     typeof (logger as Logger).warn !== "function"
   ) {
-    throw new ConfigurationError(
-      'ProxyAuthHandler: "logger" must be an object with a warn(message) method.',
-    );
+    throw optionError(OWNER, "logger", "an object with a warn(message) method", logger);
   }
   const cache = given.cache as TokenCache | undefined;
   if (cache !== undefined) {
@@ -157,9 +160,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
       cache === null ||
       methods.some((name) => typeof cache[name] !== "function")
     ) {
-      throw new ConfigurationError(
-        'ProxyAuthHandler: "cache" must be a TokenCache (get, set, acquireRefreshLock).',
-      );
+      throw optionError(OWNER, "cache", "a TokenCache (get, set, acquireRefreshLock)", cache);
     }
     const hasKey = typeof (credential as TokenCredential).cacheKey === "function";
     if (given.cacheKey === undefined && !hasKey) {
@@ -172,15 +173,15 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     given.cacheKey !== undefined &&
     (typeof given.cacheKey !== "string" || given.cacheKey.length === 0)
   ) {
-    throw new ConfigurationError('ProxyAuthHandler: "cacheKey" must be a non-empty string.');
+    throw optionError(OWNER, "cacheKey", "a non-empty string", given.cacheKey);
   }
   const internals = (given._internal ?? {}) as ProxyAuthHandlerInternals;
   if (typeof internals !== "object" || internals === null) {
-    throw new ConfigurationError('ProxyAuthHandler: "_internal" must be an object.');
+    throw optionError(OWNER, "_internal", "an object", internals);
   }
   const retry = (given.retry ?? {}) as RetryOptions;
   if (typeof retry !== "object" || retry === null) {
-    throw new ConfigurationError('ProxyAuthHandler: "retry" must be an object.');
+    throw optionError(OWNER, "retry", "an object", retry);
   }
   return {
     credential: credential as TokenCredential,
