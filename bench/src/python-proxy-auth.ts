@@ -225,7 +225,10 @@ export async function pythonProxyAuth(smoke: boolean): Promise<Section> {
  */
 function timeline(label: string, run: RunResult, fixedWindowSeconds?: number): TimelineRun {
   const granted = run.tokens.filter((token) => token.ok && token.expiresOn !== undefined);
-  const start = Math.min(...granted.map((token) => token.at), ...run.requests.map((r) => r.at));
+  const start = [...granted.map((token) => token.at), ...run.requests.map((r) => r.at)].reduce(
+    (earliest, at) => Math.min(earliest, at),
+    Number.POSITIVE_INFINITY,
+  );
   const seconds = (epochMs: number) => (epochMs - start) / 1000;
   return {
     label,

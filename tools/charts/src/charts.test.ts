@@ -39,6 +39,16 @@ describe("charts", () => {
     }
   });
 
+  it("draws a long run (more requests than the call stack could spread)", () => {
+    const long = run("ours", 3);
+    long.requests = Array.from({ length: 300_000 }, (_, index) => ({
+      at: index / 30_000,
+      waitMs: 0.1,
+    }));
+    const chart = lifecycleChart([long], "t", "s");
+    expect(isSvgDocument(renderSvg(chart.option, chart))).toBe(true);
+  });
+
   it("keeps every slow request and at most MAX_DOTS_PER_RUN dots", () => {
     const requests = Array.from({ length: 20_000 }, (_, index) => ({
       at: index / 1000,

@@ -28,18 +28,16 @@ export function lifecycleChart(
   title: string,
   subtitle: string,
 ): { option: ChartOption; width: number; height: number } {
-  const end = Math.max(
-    1,
-    ...runs.flatMap((run) => [
-      ...run.tokens.map((token) => token.expiresAt),
-      ...run.requests.map((request) => request.at),
-    ]),
-  );
-  // Decades up to the slowest wait (at least 1 s), so a hung provider stays on the chart.
-  const slowest = Math.max(
-    1000,
-    ...runs.flatMap((run) => run.requests.map((request) => request.waitMs)),
-  );
+  // Loops, not Math.max(...spread): a long run has more requests than the call stack has room.
+  let end = 1;
+  let slowest = 1000; // decades up to the slowest wait (at least 1 s): a hang stays on the chart
+  for (const run of runs) {
+    for (const token of run.tokens) end = Math.max(end, token.expiresAt);
+    for (const request of run.requests) {
+      end = Math.max(end, request.at);
+      slowest = Math.max(slowest, request.waitMs);
+    }
+  }
   const waitCeiling = 10 ** Math.ceil(Math.log10(slowest));
   const grids: object[] = [];
   const xAxes: object[] = [];
