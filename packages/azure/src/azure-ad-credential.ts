@@ -9,6 +9,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
+import { optionError } from "@proxy-auth/core/internal";
 import { fromAzureError } from "./azure-error.js";
 
 /** Options of {@link AzureADCredential}. */
@@ -55,8 +56,12 @@ export class AzureADCredential implements TokenCredential {
         credential === null ||
         typeof credential.getToken !== "function")
     ) {
-      throw new ConfigurationError(
-        'AzureADCredential: "credential" must be an @azure/identity credential (an object with getToken(scopes, options)).',
+      throw optionError(
+        "AzureADCredential",
+        "credential",
+        "an @azure/identity credential (an object with getToken(scopes, options))",
+        credential,
+        "Pass one such as new ClientSecretCredential(…), or leave it out for DefaultAzureCredential.",
       );
     }
     this.#credential = credential;

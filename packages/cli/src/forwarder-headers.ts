@@ -33,13 +33,13 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 
 /**
  * The headers to send upstream, as flat name/value pairs in the client's order and spelling:
- * without hop-by-hop and key headers, with `authHeader: authValue` added.
+ * without hop-by-hop and key headers, with `authHeader: authValue` added (none without a value).
  */
 export function upstreamHeaders(
   rawHeaders: string[],
   connection: string | string[] | undefined,
   authHeader: string,
-  authValue: string,
+  authValue: string | undefined,
 ): string[] {
   const dropped = connectionTokens(connection);
   const headers: string[] = [];
@@ -50,7 +50,7 @@ export function upstreamHeaders(
     if (lower === authHeader) continue;
     headers.push(name, rawHeaders[index + 1] as string);
   }
-  headers.push(authHeader, authValue);
+  if (authValue !== undefined) headers.push(authHeader, authValue);
   return headers;
 }
 

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { TokenAcquisitionError } from "@proxy-auth/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Forwarder, startForwarder } from "./forwarder.js";
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   // Our own seam: the handler is stubbed; the transport and both servers are real.
-  const handler = { getToken: async () => ({ token: "t", expiresOn: 2e9 }), invalidate() {} };
+  const handler = { authorize: async () => ({ token: "t" }), invalidate() {} };
   forwarder = await startForwarder({ handler, target });
 });
 afterAll(async () => {
@@ -56,4 +57,29 @@ it("respects backpressure: a client that reads nothing holds the upstream back",
   await new Promise((resolve) => response.once("end", resolve));
   expect(received).toBe(TOTAL_CHUNKS * CHUNK.length);
   expect(writer.finished).toBe(true);
+});
+
+it('a handler in "warn" mode without a token: the 401 is answered 502 with the token failure', async () => {
+  const refusing = createServer((_request, response) => {
+    response.writeHead(401, { "content-type": "application/json" });
+    response.end('{"error":{"message":"missing bearer token"}}');
+  });
+  await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+  const error = new TokenAcquisitionError("invalid_client at the token endpoint", {
+    retryable: false,
+  });
+  // What ProxyAuthHandler.authorize() resolves in "warn" mode when no token can be had.
+  const handler = { authorize: async () => ({ error }), invalidate() {} };
+  const warned = await startForwarder({
+    handler,
+    target: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+  });
+  try {
+    const response = await fetch(`${warned.url}/chat/completions`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain("invalid_client at the token endpoint");
+  } finally {
+    await warned.close({ timeoutMs: 0 });
+    await new Promise((resolve) => refusing.close(resolve));
+  }
 });

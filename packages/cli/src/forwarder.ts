@@ -12,8 +12,10 @@ import {
   ConfigurationError,
   isLoopbackHost,
   type Logger,
+  ProxyAuthError,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
+import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
@@ -25,7 +27,7 @@ import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
  */
 export interface ForwarderOptions extends AuthHeaderShape {
   /** Where tokens come from (use `onTokenError: "throw"`: a request without one is refused). */
-  handler: Pick<ProxyAuthHandler, "getToken" | "invalidate">;
+  handler: Pick<ProxyAuthHandler, "authorize" | "invalidate">;
   /** Where requests go: `http(s)://host[:port][/base]`; a request for `/x` goes to `/base/x`. */
   target: string | URL;
   /** The address to listen on. Default `"127.0.0.1"`; anything but loopback needs `localKey`. */
@@ -63,6 +65,7 @@ export interface Forwarder {
 }
 
 const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
+const OWNER = "startForwarder";
 
 /**
  * Starts a local forwarder: every request to it goes to `target` with the token added. Bodies
@@ -90,8 +93,19 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   checkListenAddress(host, localKey);
   const shape = resolveAuthHeader(options, "proxy-auth serve");
   const authHeader = shape.name.toLowerCase();
-  const replayLimit = options.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT;
-  const timeoutMs = options.timeoutMs ?? 600_000;
+  const replayLimit = numberOption(
+    OWNER,
+    "replayLimitBytes",
+    options.replayLimitBytes,
+    DEFAULT_REPLAY_LIMIT,
+    {
+      integer: true,
+    },
+  );
+  const timeoutMs = numberOption(OWNER, "timeoutMs", options.timeoutMs, 600_000, {
+    minimum: 1,
+    integer: true,
+  });
   const basePath = target.pathname.replace(/\/+$/, "");
   const pool = new Pool(target.origin, {
     headersTimeout: timeoutMs,
@@ -131,33 +145,36 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
     });
     const body = await requestBody(request, replayLimit);
-    const send = async () => {
-      const { token } = await handler.getToken({ signal: abort.signal });
-      const headers = upstreamHeaders(
-        request.rawHeaders,
-        request.headers.connection,
-        authHeader,
-        shape.value(token),
-      );
-      const upstream = await pool.request({
-        path: basePath + path,
-        method: request.method as "GET",
-        headers,
-        body: body.replayable ? body.bytes : request,
-        signal: abort.signal,
-      });
-      return { token, upstream };
-    };
-    let { token, upstream } = await send();
-    // The target refused this token: the next request gets a fresh one, replayed or not.
-    if (upstream.statusCode === 401) handler.invalidate(token);
-    if (upstream.statusCode === 401 && body.replayable) {
+    const { response: upstream, tokenError } = await authorizedSend({
+      handler,
+      headerValue: shape.value,
+      signal: abort.signal,
+      replayable: body.replayable,
+      send: (header) =>
+        pool.request({
+          path: basePath + path,
+          method: request.method as "GET",
+          headers: upstreamHeaders(
+            request.rawHeaders,
+            request.headers.connection,
+            authHeader,
+            header,
+          ),
+          body: body.replayable ? body.bytes : request,
+          signal: abort.signal,
+        }),
+      status: (upstream) => upstream.statusCode,
+      discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
+      onReplay: () =>
+        logger?.info?.("The target answered 401: replaying once with a fresh token", {
+          method: request.method,
+          path: pathOnly(path),
+        }),
+    });
+    if (upstream.statusCode === 401 && tokenError !== undefined) {
+      // Sent without a token (a handler with onTokenError "warn"): the token failure is the cause.
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
-      logger?.info?.("The target answered 401: replaying once with a fresh token", {
-        method: request.method,
-        path: pathOnly(path),
-      });
-      ({ token, upstream } = await send());
+      throw tokenError;
     }
     response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
     response.flushHeaders();
@@ -301,15 +318,15 @@ function pathOnly(path: string): string {
 
 /** What to answer when forwarding failed before the response began. */
 function failure(error: unknown): [number, string] {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "TOKEN_ACQUISITION_FAILED" || code === "INVALID_TOKEN") {
-    return [502, `proxy-auth could not obtain a token: ${message}`];
+  // Every token failure (acquisition, an unusable token, no identity configured) is ours.
+  if (ProxyAuthError.isInstance(error)) {
+    return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
+  const code = networkErrorCode(error);
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
     return [504, `The target did not answer in time (${code}).`];
   }
-  return [502, `The target could not be reached${typeof code === "string" ? ` (${code})` : ""}.`];
+  return [502, `The target could not be reached${code === undefined ? "" : ` (${code})`}.`];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

@@ -5,6 +5,7 @@ import {
   ProxyAuthHandler,
   scheduleToken,
 } from "@proxy-auth/core";
+import { sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";
@@ -83,7 +84,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
     });
     if (cache !== undefined && release === undefined) {
       for (const deadline = Date.now() + LOCK_WAIT_MS; token === undefined; ) {
-        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+        await sleep(LOCK_POLL_MS);
         token = usable(await read());
         if (Date.now() > deadline || !(await cache.locked(key))) break;
       }

@@ -1,4 +1,11 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
+import {
+  functionOption,
+  numberOption,
+  optionError,
+  sleep,
+  stringOption,
+} from "@proxy-auth/core/internal";
 import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
@@ -41,10 +48,8 @@ export interface ClientOptions extends AuthHeaderShape, ResponseLimits {
   maxRetries?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
-  /** Waits between retries. Default a `setTimeout` (inject one in tests). */
-  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
-  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
-  random?: () => number;
+  /** Test hooks (waiting, jitter): not part of the public API; they may change in any release. */
+  _internal?: ClientInternals;
   /** Clock in milliseconds. Default `Date.now` (inject one in tests). */
   now?: () => number;
   /**
@@ -52,6 +57,14 @@ export interface ClientOptions extends AuthHeaderShape, ResponseLimits {
    * the console.
    */
   logger?: Logger;
+}
+
+/** Test hooks of {@link ClientOptions} (`_internal`): not part of the public API. */
+export interface ClientInternals {
+  /** Waits between retries. Default a `setTimeout`. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
 }
 
 /** Everything one call needs, validated and with defaults. */
@@ -78,22 +91,6 @@ const consoleLogger: Logger = {
   warn: (message) => console.warn(`[proxy-auth] ${message}`),
 };
 
-/** Waits, unless the signal aborts first (then rejects with its reason). */
-export const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    signal?.throwIfAborted();
-    const timer = setTimeout(done, milliseconds);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    function done() {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-
 /**
  * Validates a client's options where they are given.
  *
@@ -109,16 +106,11 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   if (given.apiBase !== undefined) given.apiBase = baseUrl(given.apiBase, `${where}: "apiBase"`);
   if (given.proxyAuth !== undefined) {
     const handler = given.proxyAuth as Partial<ProxyAuthHandler> | null;
-    if (typeof handler?.getToken !== "function" || typeof handler.invalidate !== "function") {
-      throw new ConfigurationError(`${where}: "proxyAuth" must be a ProxyAuthHandler.`);
+    if (typeof handler?.authorize !== "function" || typeof handler.invalidate !== "function") {
+      throw optionError(where, "proxyAuth", "a ProxyAuthHandler", handler);
     }
   }
-  if (
-    given.apiKey !== undefined &&
-    (typeof given.apiKey !== "string" || given.apiKey.length === 0)
-  ) {
-    throw new ConfigurationError(`${where}: "apiKey" must be a non-empty string.`);
-  }
+  if (given.apiKey !== undefined) stringOption(where, "apiKey", given.apiKey);
   if (given.apiKey !== undefined && /[\r\n\0]/.test(given.apiKey)) {
     throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
   }
@@ -129,17 +121,15 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
       given.logger === null ||
       typeof given.logger.warn !== "function")
   ) {
-    throw new ConfigurationError(
-      `${where}: "logger" must be an object with a warn(message) method.`,
-    );
+    throw optionError(where, "logger", "an object with a warn(message) method", given.logger);
   }
   resolveAuthHeader(given, where);
-  checkCount(given.timeoutMs, `${where}: "timeoutMs"`, 1);
-  checkCount(given.maxRetries, `${where}: "maxRetries"`, 0);
-  for (const name of ["fetch", "sleep", "random", "now"] as const) {
-    if (given[name] !== undefined && typeof given[name] !== "function") {
-      throw new ConfigurationError(`${where}: "${name}" must be a function.`);
-    }
+  numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
+  numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });
+  for (const name of ["fetch", "now"] as const) functionOption(where, name, given[name], undefined);
+  const internals = given._internal ?? {};
+  for (const name of ["sleep", "random"] as const) {
+    functionOption(where, `_internal.${name}`, internals[name], undefined);
   }
   return given;
 }
@@ -158,8 +148,8 @@ export function callSettings(
   const call = options ?? {};
   const headers = headerRecord(call.headers, `${where}: "headers"`);
   const limits = resolveLimits(client, call, where);
-  checkCount(call.timeoutMs, `${where}: "timeoutMs"`, 1);
-  checkCount(call.maxRetries, `${where}: "maxRetries"`, 0);
+  numberOption(where, "timeoutMs", call.timeoutMs, 0, { minimum: 1, integer: true });
+  numberOption(where, "maxRetries", call.maxRetries, 0, { minimum: 0, integer: true });
   const root =
     call.apiBase === undefined ? client.apiBase : baseUrl(call.apiBase, `${where}: "apiBase"`);
   if (root === undefined) {
@@ -188,8 +178,8 @@ export function callSettings(
     limits,
     signal: call.signal,
     fetch: transport,
-    sleep: client.sleep ?? abortableSleep,
-    random: client.random ?? Math.random,
+    sleep: client._internal?.sleep ?? sleep,
+    random: client._internal?.random ?? Math.random,
     now: client.now ?? Date.now,
     logger: client.logger ?? consoleLogger,
   };
@@ -212,11 +202,4 @@ function baseUrl(value: unknown, name: string): string {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
   }
   return value.replace(/\/+$/, "");
-}
-
-function checkCount(value: unknown, name: string, minimum: number): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < minimum) {
-    throw new ConfigurationError(`${name} must be a whole number of at least ${minimum}.`);
-  }
 }

@@ -1,6 +1,7 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
-import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
-import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
+import { authorizedSend } from "@proxy-auth/core/internal";
+import { type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
+import { tokenFailureError } from "./proxy-request-error.js";
 import { emitRequestEvent, errorCode } from "./request-events.js";
 
 /** Options of {@link createAuthFetch}; `header` and `scheme` pick the header (default `Authorization: Bearer`). */
@@ -21,8 +22,11 @@ export interface AuthFetchOptions extends AuthHeaderShape {
  * invalidates that token and replays the request once with a fresh one, when the body can be
  * sent again (no body, a string, bytes, a Blob, form data, search params); a fresh token the
  * proxy refuses as well is not replaced again for 30 s (the proxy wants another scope or
- * audience: replacing it on every call would cost a grant per call). For any fetch-based
- * client: the AI SDK, LangChain, the openai package's `fetch` option.
+ * audience: replacing it on every call would cost a grant per call). When no token can be had
+ * (the handler's `onTokenError: "warn"`) the request goes without one, and a 401 it gets rejects
+ * with a `ProxyRequestError` whose message and `cause` are the token failure, so the caller sees
+ * `invalid_client` rather than the proxy's "missing bearer token". For any fetch-based client:
+ * the AI SDK, LangChain, the openai package's `fetch` option.
  *
  * @example
  * ```ts
@@ -57,59 +61,52 @@ export function createAuthFetch(
     if (origins !== undefined && !origins.has(new URL(url).origin)) return base(input, init);
     // A Request's body can be read once: keep an unsent copy for the replay.
     const spare = input instanceof Request && input.body !== null ? input.clone() : undefined;
-    const replayable = spare !== undefined || isReplayable(init?.body);
-    const first = await authorize(
+    // The signal the request itself follows: init's, else the Request's own.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const result = await authorizedSend({
       handler,
-      init?.signal ?? (input instanceof Request ? input.signal : undefined),
-    );
-    const response = await base(input, withAuthorization(input, init, first, shape));
-    if (response.status !== 401 || first === undefined || !replayable) return response;
-    if (isRefusedReplacement(handler, first, Date.now())) return response;
-    handler.invalidate(first);
-    emitRequestEvent(handler, { type: "request.replayed", scope: handler.scope });
-    const second = await authorize(handler, init?.signal ?? undefined);
-    if (second === undefined) return response;
-    await response.body?.cancel().catch(() => {});
-    const replayed = await base(
-      spare ?? input,
-      withAuthorization(spare ?? input, init, second, shape),
-    );
-    if (replayed.status === 401) rememberRefusedReplacement(handler, second, Date.now());
-    return replayed;
+      headerValue: shape.value,
+      signal,
+      replayable: spare !== undefined || isReplayable(init?.body),
+      send: (header, replay) => {
+        const request = replay ? (spare ?? input) : input;
+        return base(request, withAuthorization(request, init, header, shape.name));
+      },
+      status: (response) => response.status,
+      discard: (response) => response.body?.cancel().catch(() => {}),
+      onReplay: () => emitRequestEvent(handler, { type: "request.replayed", scope: handler.scope }),
+      onFallback: (error) =>
+        emitRequestEvent(handler, {
+          type: "request.fallback",
+          scope: handler.scope,
+          fallback: "none",
+          code: errorCode(error),
+        }),
+    });
+    const { response, tokenError, token } = result;
+    if (response.status === 401 && tokenError !== undefined) {
+      // The proxy's "missing bearer token" hides the cause: the caller gets the real one, as
+      // completion() and the openai adapter give it.
+      await response.body?.cancel().catch(() => {});
+      const origin = new URL(url).origin;
+      throw tokenFailureError(origin, response.status, undefined, tokenError, token !== undefined);
+    }
+    return response;
   };
   return authFetch as typeof fetch;
-}
-
-/** The token, or undefined when none can be had in "warn" mode (the request goes on without it). */
-async function authorize(
-  handler: ProxyAuthHandler,
-  signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  try {
-    return (await handler.getToken(signal ? { signal } : undefined)).token;
-  } catch (error) {
-    if (signal?.aborted || handler.onTokenError === "throw") throw error;
-    emitRequestEvent(handler, {
-      type: "request.fallback",
-      scope: handler.scope,
-      fallback: "none",
-      code: errorCode(error),
-    });
-    return undefined;
-  }
 }
 
 function withAuthorization(
   input: string | URL | Request,
   init: RequestInit | undefined,
-  token: string | undefined,
-  shape: AuthHeader,
+  header: string | undefined,
+  name: string,
 ): RequestInit | undefined {
-  if (token === undefined) return init;
+  if (header === undefined) return init;
   const headers = new Headers(
     init?.headers ?? (input instanceof Request ? input.headers : undefined),
   );
-  headers.set(shape.name, shape.value(token));
+  headers.set(name, header);
   return { ...init, headers };
 }
 

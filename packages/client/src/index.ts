@@ -3,7 +3,7 @@ export {
   type AuthHeaderShape,
   resolveAuthHeader,
 } from "./auth-header-shape.js";
-export type { ClientOptions, RequestOptions } from "./client-options.js";
+export type { ClientInternals, ClientOptions, RequestOptions } from "./client-options.js";
 export { createApiKeyProvider } from "./create-api-key-provider.js";
 export { type AuthFetchOptions, createAuthFetch } from "./create-auth-fetch.js";
 export {
@@ -20,7 +20,6 @@ export {
   type LitellmSettings,
   litellm,
 } from "./litellm.js";
-export { mergeHeaders } from "./merge-headers.js";
 export { ProxyRequestError, type ProxyRequestErrorOptions } from "./proxy-request-error.js";
 export type { HeadersInput } from "./request-headers.js";
 export type { ResponseLimits } from "./response-limits.js";

@@ -1,8 +1,13 @@
 import type { ProxyAuthHandler } from "@proxy-auth/core";
+import { optionError } from "@proxy-auth/core/internal";
 import { type ClientOptions, callSettings, validateClientOptions } from "./client-options.js";
 import { bindCalls, type CompletionFunction, type EmbeddingFunction } from "./create-client.js";
 
-/** LiteLLM's module-level settings (`litellm.proxy_auth = …` in Python), as one mutable object. */
+/**
+ * LiteLLM's module-level settings (`litellm.proxy_auth = …` in Python), as one mutable object.
+ * Each setting is checked when it is assigned: a wrong value throws `ConfigurationError` there,
+ * not at the next call.
+ */
 export interface LitellmSettings {
   /** Token handler: every call carries `Authorization: Bearer <token>`. */
   proxyAuth?: ProxyAuthHandler;
@@ -37,21 +42,47 @@ function environment(name: string): string | undefined {
   }
 }
 
-/** The options the global functions use right now: `litellm`'s fields, then the environment. */
+/** What is set on {@link litellm}: each value checked when it is assigned. */
+const settings: Pick<LitellmSettings, "proxyAuth" | "apiBase" | "apiKey" | "useLitellmProxy"> = {
+  useLitellmProxy: false,
+};
+
+/**
+ * Checks one assigned setting as `createClient()` checks it, and keeps what that makes of it
+ * (`apiBase` without trailing slashes); `undefined` unsets it.
+ */
+function checked<K extends "proxyAuth" | "apiBase" | "apiKey">(
+  name: K,
+  value: LitellmSettings[K],
+): LitellmSettings[K] {
+  if (value === undefined) return undefined;
+  return validateClientOptions({ [name]: value }, `litellm.${name}`)[name] as LitellmSettings[K];
+}
+
+/**
+ * The options the global functions use right now: `litellm`'s fields (checked when they were
+ * set), then the environment (checked here: it can change between calls).
+ */
 function currentOptions(): ClientOptions {
-  const proxyMode =
-    litellm.useLitellmProxy || environment("USE_LITELLM_PROXY")?.toLowerCase() === "true";
-  const apiBase =
-    litellm.apiBase ?? (proxyMode ? environment("LITELLM_PROXY_API_BASE") : undefined);
-  const apiKey = litellm.apiKey ?? (proxyMode ? environment("LITELLM_PROXY_API_KEY") : undefined);
-  return validateClientOptions(
-    {
-      ...(litellm.proxyAuth === undefined ? {} : { proxyAuth: litellm.proxyAuth }),
-      ...(apiBase === undefined ? {} : { apiBase }),
-      ...(apiKey === undefined ? {} : { apiKey }),
-    },
-    "litellm",
-  );
+  const { proxyAuth, useLitellmProxy } = settings;
+  let { apiBase, apiKey } = settings;
+  const proxyMode = useLitellmProxy || environment("USE_LITELLM_PROXY")?.toLowerCase() === "true";
+  if (proxyMode && (apiBase === undefined || apiKey === undefined)) {
+    const fromEnvironment = validateClientOptions(
+      {
+        ...(apiBase === undefined ? { apiBase: environment("LITELLM_PROXY_API_BASE") } : {}),
+        ...(apiKey === undefined ? { apiKey: environment("LITELLM_PROXY_API_KEY") } : {}),
+      },
+      "litellm (LITELLM_PROXY_API_BASE, LITELLM_PROXY_API_KEY)",
+    );
+    apiBase ??= fromEnvironment.apiBase;
+    apiKey ??= fromEnvironment.apiKey;
+  }
+  return {
+    ...(proxyAuth === undefined ? {} : { proxyAuth }),
+    ...(apiBase === undefined ? {} : { apiBase }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+  };
 }
 
 const calls = bindCalls((options, where) => callSettings(currentOptions(), options, where));
@@ -68,7 +99,32 @@ const calls = bindCalls((options, where) => callSettings(currentOptions(), optio
  * ```
  */
 export const litellm: LitellmSettings = {
-  useLitellmProxy: false,
+  get proxyAuth() {
+    return settings.proxyAuth;
+  },
+  set proxyAuth(value) {
+    settings.proxyAuth = checked("proxyAuth", value);
+  },
+  get apiBase() {
+    return settings.apiBase;
+  },
+  set apiBase(value) {
+    settings.apiBase = checked("apiBase", value);
+  },
+  get apiKey() {
+    return settings.apiKey;
+  },
+  set apiKey(value) {
+    settings.apiKey = checked("apiKey", value);
+  },
+  get useLitellmProxy() {
+    return settings.useLitellmProxy;
+  },
+  set useLitellmProxy(value) {
+    if (typeof value !== "boolean")
+      throw optionError("litellm", "useLitellmProxy", "true or false", value);
+    settings.useLitellmProxy = value;
+  },
   ...calls,
 };
 

@@ -44,3 +44,28 @@ export class ProxyRequestError extends ProxyAuthError {
     Object.defineProperty(this, "body", { value: options.body, enumerable: false });
   }
 }
+
+/**
+ * The error for a 401 that a token failure explains (`onTokenError: "warn"`): the request went
+ * without a token, or with one the proxy refused and no replacement could be had. The token
+ * failure (such as `invalid_client` at the token endpoint) is the message and the `cause`, not
+ * the proxy's "missing bearer token".
+ */
+export function tokenFailureError(
+  origin: string,
+  status: number,
+  body: unknown,
+  tokenFailure: unknown,
+  sentToken: boolean,
+): ProxyRequestError {
+  const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
+  const what = sentToken
+    ? "refused the token, and no new one could be obtained"
+    : "because no token could be obtained, so the request went without one";
+  return new ProxyRequestError(`The proxy at ${origin} answered ${status} ${what}: ${reason}`, {
+    status,
+    body,
+    retryable: false,
+    cause: tokenFailure,
+  });
+}

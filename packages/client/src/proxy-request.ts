@@ -1,14 +1,16 @@
 import { isRetryableStatus, parseRetryAfterSeconds, redact } from "@proxy-auth/core";
-import type { CallSettings } from "./client-options.js";
-import { Deadline } from "./deadline.js";
-import { mergeHeaders } from "./merge-headers.js";
-import { ProxyRequestError } from "./proxy-request-error.js";
-import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import {
-  isRefusedReplacement,
-  refusesFreshTokensMessage,
-  rememberRefusedReplacement,
-} from "./refused-replacements.js";
+  type AuthorizedResponse,
+  authorizedSend,
+  backoffDelayMs,
+  Deadline,
+  requestFailure,
+} from "@proxy-auth/core/internal";
+import type { CallSettings } from "./client-options.js";
+import { mergeHeaders } from "./merge-headers.js";
+import { ProxyRequestError, tokenFailureError } from "./proxy-request-error.js";
+import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
+import { refusesFreshTokensMessage } from "./refused-fresh-tokens.js";
 import type { RequestEvents } from "./request-events.js";
 
 /** A response that came back 2xx, with the deadline still running over its body. */
@@ -21,14 +23,6 @@ export interface ProxyResponse {
 
 /** The longest proxy body kept on an error (after redaction). */
 const ERROR_BODY_CHARACTERS = 16_384;
-
-interface Authorization {
-  /** The token sent, when it came from the handler (to invalidate it on a 401). */
-  token?: string;
-  header?: string;
-  /** Why no token could be had ("warn" mode), to explain a later 401. */
-  failure?: unknown;
-}
 
 /** Retry-After values above this are not waited for: the error goes to the caller. */
 const LONGEST_RETRY_AFTER_SECONDS = 60;
@@ -46,56 +40,78 @@ export async function sendProxyRequest(
 ): Promise<ProxyResponse> {
   const url = settings.url(path);
   const json = JSON.stringify(body);
+  const { proxyAuth, apiKey, authHeader } = settings;
   let replayed = false;
   for (let retries = 0; ; ) {
-    const authorization = await authorize(settings, events);
-    const headers = mergeHeaders(
-      { "content-type": "application/json", accept },
-      settings.headers,
-      authorization.header === undefined
-        ? undefined
-        : { [settings.authHeader.name]: authorization.header },
-    );
-    const deadline = new Deadline(settings.timeoutMs, settings.signal);
-    let response: Response;
+    // Each send gets its own deadline, started when the request goes (not while a token is awaited).
+    let deadline: Deadline | undefined;
+    let result: AuthorizedResponse<Response>;
     let failure: ProxyRequestError;
-    // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws "Illegal
-    // invocation" when called as a method of another object.
-    const send = settings.fetch;
     try {
-      response = await send(url, {
-        method: "POST",
-        headers,
-        body: json,
-        signal: deadline.signal,
+      result = await authorizedSend({
+        handler: proxyAuth,
+        headerValue: authHeader.value,
+        fallback: apiKey === undefined ? undefined : authHeader.value(apiKey),
+        signal: settings.signal,
+        // One replay per call, across its retries.
+        replayable: !replayed,
+        now: settings.now,
+        send: (header) => {
+          deadline = new Deadline(settings.timeoutMs, settings.signal);
+          const headers = mergeHeaders(
+            { "content-type": "application/json", accept },
+            settings.headers,
+            header === undefined ? undefined : { [authHeader.name]: header },
+          );
+          // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
+          // "Illegal invocation" when called as a method of another object.
+          const send = settings.fetch;
+          const { signal } = deadline;
+          return send(url, { method: "POST", headers, body: json, signal });
+        },
+        status: (response) => response.status,
+        discard: async (response) => {
+          await response.body?.cancel().catch(() => {});
+          deadline?.clear();
+        },
+        onReplay: () => events?.replayed(),
+        onFallback: (error) => events?.fallback(apiKey === undefined ? "none" : "api-key", error),
       });
     } catch (error) {
-      deadline.clear();
-      if (settings.signal?.aborted) throw settings.signal.reason;
-      failure = deadline.timedOut
-        ? new ProxyRequestError(
-            `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
-            {
-              status: 0,
-              retryable: true,
-              cause: error,
-            },
-          )
-        : new ProxyRequestError(
-            `Could not reach the proxy at ${origin(url)}${networkCode(error)}.`,
-            {
-              status: 0,
-              retryable: true,
-              cause: error,
-            },
-          );
+      deadline?.clear();
+      const why = requestFailure(error, settings.signal, deadline);
+      if (why.kind === "aborted") throw why.reason;
+      // Token failures ("throw" mode) go to the caller as they are.
+      if (why.kind === "typed") throw why.error;
+      failure =
+        why.kind === "timeout"
+          ? new ProxyRequestError(
+              `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
+              {
+                status: 0,
+                retryable: true,
+                cause: error,
+              },
+            )
+          : new ProxyRequestError(
+              `Could not reach the proxy at ${origin(url)}${networkReason(why.code, error)}.`,
+              {
+                status: 0,
+                retryable: true,
+                cause: error,
+              },
+            );
       if (retries >= settings.maxRetries) throw failure;
       const delay = backoffMs(++retries, settings.random);
       events?.retried(undefined, retries, delay);
       await settings.sleep(delay, settings.signal);
       continue;
     }
-    const secrets = [authorization.token, settings.apiKey];
+    const { response, token } = result;
+    // Set by the send that answered.
+    deadline = deadline as Deadline;
+    replayed ||= result.replayed;
+    const secrets = [token, apiKey];
     if (response.ok) return { response, deadline, secrets };
 
     const status = response.status;
@@ -106,19 +122,8 @@ export async function sendProxyRequest(
       (): LimitedBody => ({ text: "", truncated: false }),
     );
     deadline.clear();
-    const { proxyAuth } = settings;
-    if (status === 401 && authorization.token !== undefined && proxyAuth !== undefined) {
-      const now = settings.now();
-      if (!replayed && !isRefusedReplacement(proxyAuth, authorization.token, now)) {
-        // The token was refused (revoked, or the proxy's clock disagrees): one fresh token, one replay.
-        proxyAuth.invalidate(authorization.token);
-        replayed = true;
-        events?.replayed();
-        continue;
-      }
-      // A fresh token refused too: the proxy wants another scope or audience. Not replaced
-      // again for a while, or every call would cost a grant.
-      if (replayed) rememberRefusedReplacement(proxyAuth, authorization.token, now);
+    if (status === 401 && token !== undefined && (result.refusedFresh || replayed)) {
+      // A fresh token refused too: the proxy wants another scope or audience.
       const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
       const said = proxyMessage(body);
       throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
@@ -127,7 +132,7 @@ export async function sendProxyRequest(
         retryable: false,
       });
     }
-    failure = errorFromResponse(status, read, limit, url, authorization.failure, secrets);
+    failure = errorFromResponse(status, read, limit, url, result, secrets);
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
     if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
     const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
@@ -136,32 +141,12 @@ export async function sendProxyRequest(
   }
 }
 
-/** The auth header's value for this attempt: the handler's token, else the static key. */
-async function authorize(
-  settings: CallSettings,
-  events: RequestEvents | undefined,
-): Promise<Authorization> {
-  const { proxyAuth, apiKey, signal, authHeader } = settings;
-  const fallback = apiKey === undefined ? {} : { header: authHeader.value(apiKey) };
-  if (proxyAuth === undefined) return fallback;
-  try {
-    const { token } = await proxyAuth.getToken(signal === undefined ? undefined : { signal });
-    return { token, header: authHeader.value(token) };
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    if (proxyAuth.onTokenError === "throw") throw error;
-    // "warn" (LiteLLM's Python behaviour): the handler has logged it; the request goes on.
-    events?.fallback(apiKey === undefined ? "none" : "api-key", error);
-    return { ...fallback, failure: error };
-  }
-}
-
 function errorFromResponse(
   status: number,
   { text, truncated }: LimitedBody,
   limit: number,
   url: string,
-  tokenFailure: unknown,
+  sent: { token?: string | undefined; tokenError?: unknown },
   secrets: (string | undefined)[],
 ): ProxyRequestError {
   // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
@@ -170,12 +155,8 @@ function errorFromResponse(
   const detail =
     (said === undefined ? "." : `: ${said}`) +
     (truncated ? ` (body cut at maxErrorBodyBytes = ${limit} bytes; the rest was not read)` : "");
-  if (status === 401 && tokenFailure !== undefined) {
-    const reason = tokenFailure instanceof Error ? tokenFailure.message : String(tokenFailure);
-    return new ProxyRequestError(
-      `The proxy at ${origin(url)} answered 401 because no token could be obtained, so the request went without one: ${reason}`,
-      { status, body, retryable: false, cause: tokenFailure },
-    );
+  if (status === 401 && sent.tokenError !== undefined) {
+    return tokenFailureError(origin(url), status, body, sent.tokenError, sent.token !== undefined);
   }
   return new ProxyRequestError(`The proxy at ${origin(url)} answered ${status}${detail}`, {
     status,
@@ -184,9 +165,11 @@ function errorFromResponse(
   });
 }
 
-/** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s… up to 8 s. */
+/** The proxy's own backoff: full jitter over 0.5 s, 1 s, 2 s… up to 8 s. */
+const PROXY_BACKOFF = { baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterSeconds: 0 };
+
 function backoffMs(retry: number, random: () => number): number {
-  return Math.floor(random() * Math.min(8_000, 500 * 2 ** (retry - 1)));
+  return backoffDelayMs(retry, PROXY_BACKOFF, random);
 }
 
 function parse(text: string): unknown {
@@ -213,9 +196,9 @@ function origin(url: string): string {
   return new URL(url).origin;
 }
 
-/** Node's fetch hides the reason in `cause`: ECONNREFUSED, ENOTFOUND, "bad port"… */
-function networkCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
-  const reason = typeof cause?.code === "string" ? cause.code : cause?.message;
+/** Why the connection failed: ECONNREFUSED, ENOTFOUND…, else the cause's message ("bad port"). */
+function networkReason(code: string | undefined, error: unknown): string {
+  const cause = (error as { cause?: { message?: unknown } })?.cause;
+  const reason = code ?? cause?.message;
   return typeof reason === "string" ? ` (${reason})` : "";
 }

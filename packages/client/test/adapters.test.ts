@@ -1,9 +1,16 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { startMockProxy } from "@proxy-auth/testing";
+import { ProxyAuthHandler } from "@proxy-auth/core";
+import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
+import { DEFAULT_CLIENT, startMockProxy } from "@proxy-auth/testing";
 import { embed, generateText, streamText } from "ai";
 import OpenAI, { AzureOpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApiKeyProvider, createAuthFetch, createClient } from "../src/index.js";
+import {
+  createApiKeyProvider,
+  createAuthFetch,
+  createClient,
+  ProxyRequestError,
+} from "../src/index.js";
 import { type Deployment, hello, startDeployment } from "./fixtures.js";
 
 let deployment: Deployment;
@@ -83,6 +90,44 @@ describe("the AI SDK (@ai-sdk/openai-compatible)", () => {
     });
     expect(embedding).toHaveLength(8);
     expect(deployment.proxy.rejected).toBe(0);
+  });
+
+  it("a wrong client secret reaches the caller as invalid_client, not as the proxy's 401", async () => {
+    const handler = new ProxyAuthHandler({
+      credential: new GenericOAuth2Credential({
+        clientId: DEFAULT_CLIENT.clientId,
+        clientSecret: "not-the-secret",
+        tokenUrl: deployment.idp.tokenUrl,
+      }),
+      scope: "litellm_proxy_api",
+      logger: { warn: () => {} },
+    });
+    const litellm = createOpenAICompatible({
+      name: "litellm",
+      baseURL: deployment.proxy.url,
+      fetch: createAuthFetch(handler),
+    });
+    const caught = await generateText({
+      model: litellm.chatModel("gpt-4"),
+      prompt: "Hello!",
+      maxRetries: 0,
+    }).catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(ProxyRequestError);
+    expect((caught as ProxyRequestError).message).toMatch(
+      /no token could be obtained.*invalid_client/,
+    );
+    expect((caught as ProxyRequestError).cause).toMatchObject({ oauthError: "invalid_client" });
+    // The same through the openai package given createAuthFetch as its fetch.
+    const openai = new OpenAI({
+      baseURL: deployment.proxy.url,
+      apiKey: "unused",
+      fetch: createAuthFetch(handler),
+      maxRetries: 0,
+    });
+    const viaOpenAI = await openai.chat.completions.create(hello).catch((error: unknown) => error);
+    // openai wraps what fetch throws in its APIConnectionError; ours is its cause.
+    expect((viaOpenAI as Error).cause).toBeInstanceOf(ProxyRequestError);
+    expect(((viaOpenAI as Error).cause as Error).message).toMatch(/invalid_client/);
   });
 });
 

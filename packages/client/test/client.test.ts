@@ -23,7 +23,7 @@ beforeEach(() => {
 });
 
 const lastRequest = () => deployment.proxy.requests.at(-1);
-const noSleep = { sleep: async () => {} };
+const noSleep = { _internal: { sleep: async () => {} } };
 
 describe("completion and embedding through a JWT-checking proxy", () => {
   it("completes a chat with the token injected, passing every request field through unchanged", async () => {
@@ -104,7 +104,9 @@ describe("the global litellm object", () => {
 
   it("works as the seed: proxyAuth and apiBase set once, then completion() and embedding()", async () => {
     litellm.proxyAuth = deployment.handler();
-    litellm.apiBase = deployment.proxy.url;
+    // Kept as checked: without its trailing slash.
+    litellm.apiBase = `${deployment.proxy.url}/`;
+    expect(litellm.apiBase).toBe(deployment.proxy.url);
     expect((await litellm.completion(hello)).choices[0]?.message.content).toBe("Echo: Hello!");
     expect((await embedding({ model: "e", input: "x" })).data).toHaveLength(1);
     expect(litellm.acompletion).toBe(litellm.completion);
@@ -130,6 +132,39 @@ describe("the global litellm object", () => {
     const error = await globalCompletion(hello).catch((caught: unknown) => caught);
     expect(ProxyRequestError.isInstance(error)).toBe(true);
     expect(lastRequest()?.headers.authorization).toBe("Bearer sk-static-key");
+  });
+
+  it("checks each setting when it is assigned, keeping the previous value", () => {
+    litellm.apiBase = deployment.proxy.url;
+    const assign = (set: () => void) => {
+      try {
+        set();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const wrongBase = assign(() => {
+      litellm.apiBase = "my-proxy";
+    });
+    expect(ConfigurationError.isInstance(wrongBase)).toBe(true);
+    expect((wrongBase as Error).message).toMatch(/apiBase.*https:\/\/my-proxy\.example\.com/);
+    expect(litellm.apiBase).toBe(deployment.proxy.url);
+    for (const set of [
+      () => {
+        litellm.apiKey = "";
+      },
+      () => {
+        litellm.proxyAuth = {} as never;
+      },
+      () => {
+        litellm.useLitellmProxy = "yes" as never;
+      },
+    ]) {
+      expect(ConfigurationError.isInstance(assign(set))).toBe(true);
+    }
+    expect(litellm.apiKey).toBeUndefined();
+    expect(litellm.useLitellmProxy).toBe(false);
   });
 
   it("says what to set when there is no proxy address", async () => {
@@ -255,10 +290,12 @@ describe("retries, timeouts and aborts", () => {
     const client = createClient({
       apiBase: deployment.proxy.url,
       proxyAuth: deployment.handler(),
-      sleep: async (milliseconds) => {
-        waits.push(milliseconds);
+      _internal: {
+        sleep: async (milliseconds) => {
+          waits.push(milliseconds);
+        },
+        random: () => 0,
       },
-      random: () => 0,
     });
     deployment.proxy.injectFault({ kind: "status", status: 503 });
     deployment.proxy.injectFault({ kind: "status", status: 429, retryAfter: 3 });

@@ -38,7 +38,7 @@ beforeEach(() => {
 });
 
 const client = (options: Parameters<typeof createClient>[0] = {}) =>
-  createClient({ apiBase, maxRetries: 0, sleep: async () => {}, ...options });
+  createClient({ apiBase, maxRetries: 0, _internal: { sleep: async () => {} }, ...options });
 const failure = (pending: Promise<unknown>) =>
   pending.then(
     () => {

@@ -24,7 +24,7 @@ function steppingClock() {
 }
 
 const record = (event: ProxyAuthEvent) => events.push(event);
-const noSleep = { sleep: async () => {} };
+const noSleep = { _internal: { sleep: async () => {} } };
 const types = () => events.map((event) => event.type);
 
 describe("request events reach the handler's listener", () => {
@@ -81,8 +81,7 @@ describe("request events reach the handler's listener", () => {
       apiBase: deployment.proxy.url,
       proxyAuth: deployment.handler({ onEvent: record }),
       maxRetries: 1,
-      random: () => 0.5,
-      ...noSleep,
+      _internal: { random: () => 0.5, sleep: async () => {} },
     });
     deployment.proxy.injectFault({ kind: "status", status: 503 }, 2);
     await client.completion(hello).catch(() => {});
@@ -161,11 +160,15 @@ describe("request events reach the handler's listener", () => {
   it("createAuthFetch reports a request sent without a token", async () => {
     deployment.idp.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY);
     const handler = deployment.handler({ onEvent: record, retry: { attempts: 1 } });
-    const response = await createAuthFetch(handler)(`${deployment.proxy.url}/chat/completions`, {
+    const sent = createAuthFetch(handler)(`${deployment.proxy.url}/chat/completions`, {
       method: "POST",
       body: JSON.stringify(hello),
     });
-    expect(response.status).toBe(401);
+    // The proxy's 401 is explained by the token failure, as completion() explains it.
+    await expect(sent).rejects.toMatchObject({
+      status: 401,
+      cause: { code: "TOKEN_ACQUISITION_FAILED" },
+    });
     expect(events.filter((event) => event.type === "request.fallback")).toEqual([
       {
         type: "request.fallback",

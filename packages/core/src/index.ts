@@ -29,10 +29,14 @@ export type {
   TokenInvalidatedEvent,
 } from "./proxy-auth-event.js";
 export { ProxyAuthHandler } from "./proxy-auth-handler.js";
-export type { ProxyAuthHandlerOptions } from "./proxy-auth-handler-options.js";
+export type {
+  ProxyAuthHandlerInternals,
+  ProxyAuthHandlerOptions,
+} from "./proxy-auth-handler-options.js";
 export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
+export type { TokenAuthorization } from "./token-authorization.js";
 export type { TokenCacheClaim, TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";

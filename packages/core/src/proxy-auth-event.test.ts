@@ -35,9 +35,11 @@ function handlerWith(
     scope: SCOPE,
     now: clock.now,
     logger,
-    random: () => 0.5,
-    sleep: async (milliseconds) => {
-      clock.time += milliseconds;
+    _internal: {
+      random: () => 0.5,
+      sleep: async (milliseconds) => {
+        clock.time += milliseconds;
+      },
     },
     onEvent: (event) => events.push(event),
     ...options,

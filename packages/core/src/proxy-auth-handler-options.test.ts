@@ -41,14 +41,9 @@ describe("ProxyAuthHandler options", () => {
   it.each(bad)(
     "rejects %s with a ConfigurationError that says what to change",
     (_, options, message) => {
-      let caught: unknown;
-      try {
-        new ProxyAuthHandler(options as never);
-      } catch (error) {
-        caught = error;
-      }
-      expect(ConfigurationError.isInstance(caught)).toBe(true);
-      expect((caught as Error).message).toMatch(message);
+      const construct = () => new ProxyAuthHandler(options as never);
+      expect(construct).toThrow(ConfigurationError);
+      expect(construct).toThrow(message);
     },
   );
 

@@ -1,9 +1,18 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import {
+  describeValue,
+  functionOption as fn,
+  numberOption as number,
+  optionError,
+} from "./option-checks.js";
 import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
+import { sleep } from "./sleep.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
+
+const OWNER = "ProxyAuthHandler";
 
 /** Options of {@link ProxyAuthHandler}. */
 export interface ProxyAuthHandlerOptions {
@@ -28,7 +37,10 @@ export interface ProxyAuthHandlerOptions {
   now?: () => number;
   /**
    * A token with less than this many seconds left is no longer served: callers wait for a new
-   * one. Absorbs clock skew and transit time. Default 5, capped at half the refresh buffer.
+   * one. Why: a token sent with a second left expires on the way, or by the proxy's clock if it
+   * runs ahead, and the call fails with a 401 and costs a replay; raise it when the proxy's clock
+   * is known to run ahead, or calls take long to reach it. Default 5, capped at half the refresh
+   * buffer.
    */
   expiryMarginSeconds?: number;
   /** How long one credential call may take before it counts as a retryable failure. Default 30_000 ms. */
@@ -41,10 +53,8 @@ export interface ProxyAuthHandlerOptions {
   maxTokenWaitMs?: number;
   /** Retry and backoff tuning. */
   retry?: RetryOptions;
-  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random` (inject one in tests). */
-  random?: () => number;
-  /** Waits between blocking retries. Default a `setTimeout` (inject one in tests). */
-  sleep?: (milliseconds: number) => Promise<void>;
+  /** Test hooks (jitter, waiting): not part of the public API; they may change in any release. */
+  _internal?: ProxyAuthHandlerInternals;
   /**
    * A cache shared with other handlers (other processes, with `@proxy-auth/cache-redis`): they
    * share one token and elect one refresher. Default none: this handler's own memory.
@@ -76,29 +86,29 @@ export interface ProxyAuthHandlerOptions {
   onEvent?: ProxyAuthEventListener;
 }
 
-/** Options after validation, with every default filled in. */
-export interface ResolvedHandlerOptions {
-  credential: TokenCredential;
-  scope: string;
-  refreshBufferSeconds: number;
-  expiryMarginSeconds: number;
-  onTokenError: "warn" | "throw";
-  logger: Logger;
-  now: () => number;
-  credentialTimeoutMs: number;
-  maxTokenWaitMs: number;
-  retry: Required<RetryOptions>;
-  random: () => number;
-  sleep: (milliseconds: number) => Promise<void>;
-  cache: TokenCache | undefined;
-  cacheKey: string | undefined;
-  cacheTimeoutMs: number;
-  cacheWaitMs: number;
-  onEvent: ProxyAuthEventListener | undefined;
+/**
+ * Test hooks of {@link ProxyAuthHandlerOptions} (`_internal`): not part of the public API, they
+ * may change in any release.
+ */
+export interface ProxyAuthHandlerInternals {
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Waits between blocking retries. Default a `setTimeout`. */
+  sleep?: (milliseconds: number) => Promise<void>;
 }
 
-const defaultSleep = (milliseconds: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+/** The options with a default: after validation, always set. */
+type Defaulted = Exclude<
+  keyof ProxyAuthHandlerOptions,
+  "cache" | "cacheKey" | "onEvent" | "retry" | "_internal"
+>;
+
+/** Options after validation, with every default filled in (derived from the options type). */
+export type ResolvedHandlerOptions = Required<Pick<ProxyAuthHandlerOptions, Defaulted>> &
+  Pick<ProxyAuthHandlerOptions, "cache" | "cacheKey" | "onEvent"> &
+  Required<ProxyAuthHandlerInternals> & { retry: Required<RetryOptions> };
+
+const defaultSleep = (milliseconds: number) => sleep(milliseconds);
 
 /**
  * Validates handler options where they are given, so a mistake is reported with what to change.
@@ -115,7 +125,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   const { credential, scope } = given;
   if (typeof credential !== "object" || credential === null) {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "credential" is required and must be an object with a getToken(scope) method (got ${describe(credential)}).`,
+      `ProxyAuthHandler: "credential" is required and must be an object with a getToken(scope) method (got ${describeValue(credential)}).`,
     );
   }
   if (typeof (credential as { getToken?: unknown }).getToken !== "function") {
@@ -125,13 +135,13 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   }
   if (typeof scope !== "string" || scope.trim().length === 0) {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "scope" must be a non-empty string such as "api://my-litellm-proxy/.default" (got ${describe(scope)}).`,
+      `ProxyAuthHandler: "scope" must be a non-empty string such as "api://my-litellm-proxy/.default" (got ${describeValue(scope)}).`,
     );
   }
   const onTokenError = given.onTokenError ?? "warn";
   if (onTokenError !== "warn" && onTokenError !== "throw") {
     throw new ConfigurationError(
-      `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describe(onTokenError)}).`,
+      `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describeValue(onTokenError)}).`,
     );
   }
   const logger = given.logger ?? consoleLogger;
@@ -140,9 +150,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     logger === null ||
     typeof (logger as Logger).warn !== "function"
   ) {
-    throw new ConfigurationError(
-      'ProxyAuthHandler: "logger" must be an object with a warn(message) method.',
-    );
+    throw optionError(OWNER, "logger", "an object with a warn(message) method", logger);
   }
   const cache = given.cache as TokenCache | undefined;
   if (cache !== undefined) {
@@ -152,9 +160,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
       cache === null ||
       methods.some((name) => typeof cache[name] !== "function")
     ) {
-      throw new ConfigurationError(
-        'ProxyAuthHandler: "cache" must be a TokenCache (get, set, acquireRefreshLock).',
-      );
+      throw optionError(OWNER, "cache", "a TokenCache (get, set, acquireRefreshLock)", cache);
     }
     const hasKey = typeof (credential as TokenCredential).cacheKey === "function";
     if (given.cacheKey === undefined && !hasKey) {
@@ -167,63 +173,51 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     given.cacheKey !== undefined &&
     (typeof given.cacheKey !== "string" || given.cacheKey.length === 0)
   ) {
-    throw new ConfigurationError('ProxyAuthHandler: "cacheKey" must be a non-empty string.');
+    throw optionError(OWNER, "cacheKey", "a non-empty string", given.cacheKey);
+  }
+  const internals = (given._internal ?? {}) as ProxyAuthHandlerInternals;
+  if (typeof internals !== "object" || internals === null) {
+    throw optionError(OWNER, "_internal", "an object", internals);
   }
   const retry = (given.retry ?? {}) as RetryOptions;
   if (typeof retry !== "object" || retry === null) {
-    throw new ConfigurationError('ProxyAuthHandler: "retry" must be an object.');
+    throw optionError(OWNER, "retry", "an object", retry);
   }
   return {
     credential: credential as TokenCredential,
     scope,
-    refreshBufferSeconds: number("refreshBufferSeconds", given.refreshBufferSeconds, 60),
-    expiryMarginSeconds: number("expiryMarginSeconds", given.expiryMarginSeconds, 5),
+    refreshBufferSeconds: number(OWNER, "refreshBufferSeconds", given.refreshBufferSeconds, 60),
+    expiryMarginSeconds: number(OWNER, "expiryMarginSeconds", given.expiryMarginSeconds, 5),
     onTokenError,
     logger: logger as Logger,
-    now: fn("now", given.now, Date.now),
-    credentialTimeoutMs: number("credentialTimeoutMs", given.credentialTimeoutMs, 30_000, 1),
-    maxTokenWaitMs: number("maxTokenWaitMs", given.maxTokenWaitMs, 15_000, 1),
+    now: fn(OWNER, "now", given.now, Date.now),
+    credentialTimeoutMs: number(OWNER, "credentialTimeoutMs", given.credentialTimeoutMs, 30_000, {
+      minimum: 1,
+    }),
+    maxTokenWaitMs: number(OWNER, "maxTokenWaitMs", given.maxTokenWaitMs, 15_000, { minimum: 1 }),
     retry: {
-      attempts: number("retry.attempts", retry.attempts, 3, 1),
-      baseDelayMs: number("retry.baseDelayMs", retry.baseDelayMs, 250),
-      maxDelayMs: number("retry.maxDelayMs", retry.maxDelayMs, 60_000),
-      maxBlockingDelayMs: number("retry.maxBlockingDelayMs", retry.maxBlockingDelayMs, 2_000),
-      maxRetryAfterSeconds: number("retry.maxRetryAfterSeconds", retry.maxRetryAfterSeconds, 60),
+      attempts: number(OWNER, "retry.attempts", retry.attempts, 3, { minimum: 1 }),
+      baseDelayMs: number(OWNER, "retry.baseDelayMs", retry.baseDelayMs, 250),
+      maxDelayMs: number(OWNER, "retry.maxDelayMs", retry.maxDelayMs, 60_000),
+      maxBlockingDelayMs: number(
+        OWNER,
+        "retry.maxBlockingDelayMs",
+        retry.maxBlockingDelayMs,
+        2_000,
+      ),
+      maxRetryAfterSeconds: number(
+        OWNER,
+        "retry.maxRetryAfterSeconds",
+        retry.maxRetryAfterSeconds,
+        60,
+      ),
     },
-    random: fn("random", given.random, Math.random),
-    sleep: fn("sleep", given.sleep, defaultSleep),
+    random: fn(OWNER, "_internal.random", internals.random, Math.random),
+    sleep: fn(OWNER, "_internal.sleep", internals.sleep, defaultSleep),
     cache,
     cacheKey: given.cacheKey as string | undefined,
-    cacheTimeoutMs: number("cacheTimeoutMs", given.cacheTimeoutMs, 500, 1),
-    cacheWaitMs: number("cacheWaitMs", given.cacheWaitMs, 5_000),
-    onEvent: fn<ProxyAuthEventListener | undefined>("onEvent", given.onEvent, undefined),
+    cacheTimeoutMs: number(OWNER, "cacheTimeoutMs", given.cacheTimeoutMs, 500, { minimum: 1 }),
+    cacheWaitMs: number(OWNER, "cacheWaitMs", given.cacheWaitMs, 5_000),
+    onEvent: fn<ProxyAuthEventListener | undefined>(OWNER, "onEvent", given.onEvent, undefined),
   };
-}
-
-function number(name: string, value: unknown, fallback: number, minimum = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
-    throw new ConfigurationError(
-      `ProxyAuthHandler: "${name}" must be a finite number of at least ${minimum} (got ${describe(value)}).`,
-    );
-  }
-  return value;
-}
-
-function fn<T>(name: string, value: unknown, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== "function") {
-    throw new ConfigurationError(
-      `ProxyAuthHandler: "${name}" must be a function (got ${describe(value)}).`,
-    );
-  }
-  return value as T;
-}
-
-/** Names the kind of a wrong value without echoing it (it could be a secret). */
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return value.length === 0 ? "an empty string" : "a string";
-  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
-  return typeof value;
 }

@@ -33,9 +33,11 @@ function handlerWith(
     scope: "api://proxy/.default",
     now: clock.now,
     logger,
-    random: () => 0.5,
-    sleep: async (milliseconds) => {
-      clock.time += milliseconds;
+    _internal: {
+      random: () => 0.5,
+      sleep: async (milliseconds) => {
+        clock.time += milliseconds;
+      },
     },
     ...options,
   });

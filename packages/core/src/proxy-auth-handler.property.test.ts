@@ -48,7 +48,7 @@ describe("ProxyAuthHandler under random interleavings (fast-check)", () => {
           scope: "s",
           now: clock.now,
           logger: { warn: () => {} },
-          sleep: async () => {},
+          _internal: { sleep: async () => {} },
         });
         let issued = 0;
         let lastServed: string | undefined;

@@ -33,13 +33,16 @@ function handlerWith(
     scope: "api://proxy/.default",
     now: clock.now,
     logger,
-    random: () => 0.5,
-    // Waiting moves the injected clock instead of real time.
-    sleep: async (milliseconds) => {
-      sleeps.push(milliseconds);
-      clock.time += milliseconds;
-    },
     ...options,
+    _internal: {
+      random: () => 0.5,
+      // Waiting moves the injected clock instead of real time.
+      sleep: async (milliseconds) => {
+        sleeps.push(milliseconds);
+        clock.time += milliseconds;
+      },
+      ...options._internal,
+    },
   });
 }
 
@@ -269,7 +272,7 @@ describe("rule 6: failures while a valid token exists", () => {
     });
     const handler = handlerWith(credential, {
       refreshBufferSeconds: 600,
-      random: () => 0.999,
+      _internal: { random: () => 0.999 },
       retry: { baseDelayMs: 1000, maxDelayMs: 8000 },
     });
     await handler.getToken();
@@ -295,7 +298,10 @@ describe("rule 6: failures while a valid token exists", () => {
       if (n > 1) throw transient();
       return issued(n, 3600);
     });
-    const handler = handlerWith(credential, { random: () => 0.25, retry: { baseDelayMs: 8000 } });
+    const handler = handlerWith(credential, {
+      _internal: { random: () => 0.25 },
+      retry: { baseDelayMs: 8000 },
+    });
     await handler.getToken();
     clock.advance(3550);
     await handler.getToken();
@@ -542,7 +548,7 @@ describe("rule 11: tokens never reach logs, errors, JSON or inspect", () => {
       onTokenError: "throw",
       logger,
       now: clock.now,
-      sleep: async () => {},
+      _internal: { sleep: async () => {} },
     })
       .getToken()
       .catch((caught: unknown) => caught);
@@ -555,6 +561,31 @@ describe("rule 11: tokens never reach logs, errors, JSON or inspect", () => {
     ].join("\n");
     expect(logger.lines.length).toBeGreaterThan(0);
     expect(everything).not.toContain("tok-SECRET");
+  });
+});
+
+describe("expiryMarginSeconds", () => {
+  it("a token with less time left than the margin is no longer served; within it, it is", async () => {
+    const down = new TokenAcquisitionError("provider down", { retryable: false });
+    const served = async (margin: number | undefined) => {
+      const credential = credentialFrom((n) => {
+        if (n > 1) throw down;
+        return issued(n, 3600);
+      });
+      const handler = handlerWith(credential, {
+        ...(margin === undefined ? {} : { expiryMarginSeconds: margin }),
+      });
+      await handler.getToken();
+      clock.advance(3600 - 19); // 19 s left, the provider down
+      return handler.getToken().then(
+        () => true,
+        () => false,
+      );
+    };
+    // Default 5 s: 19 s left is enough to send the token.
+    expect(await served(undefined)).toBe(true);
+    // 20 s: a token that could expire on the way (or by a proxy clock 20 s ahead) is not sent.
+    expect(await served(20)).toBe(false);
   });
 });
 
@@ -579,6 +610,23 @@ describe("rule 12: onTokenError", () => {
     clock.advance(3600);
     expect(await handler.getAuthHeaders()).toEqual({});
     expect(warnings()).toHaveLength(2);
+  });
+
+  it("the warning's next attempt is the delay its retryInMs says (57 ms, not 1 s)", async () => {
+    const failing = credentialFrom(() => {
+      throw new TokenAcquisitionError("invalid_client", { status: 401 });
+    });
+    // random 0.5 of a 114 ms step: 57 ms.
+    await handlerWith(failing, { retry: { baseDelayMs: 114 } }).getAuthHeaders();
+    const [warning] = logger.lines.filter((line) => line.level === "warn");
+    expect(warning?.meta?.retryInMs).toBe(57);
+    expect(warning?.message).toContain("next attempt in 57 ms or later");
+    const slower = handlerWith(failing, { retry: { baseDelayMs: 3000 } });
+    logger.lines.length = 0;
+    await slower.getAuthHeaders();
+    expect(logger.lines.find((line) => line.level === "warn")?.message).toContain(
+      "next attempt in 1.5 s or later",
+    );
   });
 
   it('"throw" rejects with the typed error', async () => {

@@ -11,6 +11,7 @@ import {
 import { redact } from "./redact.js";
 import { sharedCacheKey } from "./shared-cache-key.js";
 import { SharedTokenSource } from "./shared-token-source.js";
+import type { TokenAuthorization } from "./token-authorization.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
 import {
   lookAgainAt,
@@ -137,12 +138,32 @@ export class ProxyAuthHandler {
     if (cached !== undefined && this.#now() < cached.refreshAt) {
       return { Authorization: cached.authorization };
     }
-    try {
-      return { Authorization: (await this.#usableToken(options?.signal)).authorization };
-    } catch (error) {
-      if (this.#options.onTokenError === "throw" || options?.signal?.aborted) throw error;
-      return {};
+    const scheduled = await this.#scheduledOrFailure(options?.signal);
+    return ProxyAuthError.isInstance(scheduled) ? {} : { Authorization: scheduled.authorization };
+  }
+
+  /**
+   * The token for one request, with this handler's failure rule applied once for every client
+   * built on it: with `onTokenError: "warn"` a failure resolves `{ error }` (the request goes on
+   * without the token, and a 401 it gets can name the cause); with `"throw"` it rejects. An
+   * aborted `signal` always rejects with its reason.
+   *
+   * @example
+   * ```ts
+   * const { token, error } = await handler.authorize();
+   * const headers = token === undefined ? {} : { "x-api-key": token };
+   * if (error) console.warn("sending without a token:", error.code);
+   * ```
+   */
+  async authorize(options?: GetTokenOptions): Promise<TokenAuthorization> {
+    const cached = this.#cached;
+    if (cached !== undefined && this.#now() < cached.refreshAt) {
+      return { token: cached.accessToken.token };
     }
+    const scheduled = await this.#scheduledOrFailure(options?.signal);
+    return ProxyAuthError.isInstance(scheduled)
+      ? { error: scheduled }
+      : { token: scheduled.accessToken.token };
   }
 
   /**
@@ -182,6 +203,18 @@ export class ProxyAuthHandler {
    */
   emit(event: ProxyAuthRequestEvent): void {
     this.#events.emit(event);
+  }
+
+  /** The slow path with the `onTokenError` rule: "warn" resolves the failure, "throw" rejects. */
+  async #scheduledOrFailure(
+    signal: AbortSignal | undefined,
+  ): Promise<ScheduledToken | ProxyAuthError> {
+    try {
+      return await this.#usableToken(signal);
+    } catch (error) {
+      if (this.#options.onTokenError === "throw" || signal?.aborted) throw error;
+      return asProxyAuthError(error, this.scope);
+    }
   }
 
   /** The slow path: the token is inside its refresh buffer, unusable or missing. */
@@ -412,15 +445,16 @@ export class ProxyAuthHandler {
   /** One warning per failure episode (until the next success); debug lines after that. */
   #report(error: ProxyAuthError, serving: ScheduledToken | undefined, delayMs: number): void {
     const { logger, onTokenError } = this.#options;
-    const seconds = Math.ceil(delayMs / 1000);
+    // The same delay as the `retryInMs` beside it: "57 ms", "1.5 s".
+    const wait = delayMs < 1000 ? `${delayMs} ms` : `${Math.round(delayMs / 100) / 10} s`;
     const message =
       serving !== undefined
-        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${seconds} s or later.`
+        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${wait} or later.`
         : `Could not obtain a token for scope "${this.scope}": ${error.message} ${
             onTokenError === "warn"
               ? "Requests go on without an Authorization header"
               : "Requests fail"
-          } until a token is obtained; next attempt in ${seconds} s or later.`;
+          } until a token is obtained; next attempt in ${wait} or later.`;
     const meta = {
       scope: this.scope,
       code: error.code,

@@ -47,12 +47,14 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
     cacheKey: "fleet-key",
     now: clock.now,
     logger,
-    // Handlers sleeping at once wake at their own times, not one after another's sleep.
-    sleep: async (milliseconds) => {
-      const wakeAt = clock.time + milliseconds;
-      await flush(1);
-      clock.time = Math.max(clock.time, wakeAt);
-      await flush(1);
+    _internal: {
+      // Handlers sleeping at once wake at their own times, not one after another's sleep.
+      sleep: async (milliseconds) => {
+        const wakeAt = clock.time + milliseconds;
+        await flush(1);
+        clock.time = Math.max(clock.time, wakeAt);
+        await flush(1);
+      },
     },
     ...options,
   });
@@ -278,9 +280,11 @@ describe("clock skew across the fleet", () => {
         cacheKey: "fleet-key",
         now,
         logger,
-        sleep: async (milliseconds) => {
-          truth.time += milliseconds;
-          await flush(1);
+        _internal: {
+          sleep: async (milliseconds) => {
+            truth.time += milliseconds;
+            await flush(1);
+          },
         },
       });
     });
@@ -363,10 +367,12 @@ describe("a fleet at scale", () => {
           cache,
           cacheKey: "fleet-key",
           now: clock.now,
-          random: seeded(index + 1),
           logger,
-          sleep: async () => {
-            throw new Error("a handler with a usable token never sleeps");
+          _internal: {
+            random: seeded(index + 1),
+            sleep: async () => {
+              throw new Error("a handler with a usable token never sleeps");
+            },
           },
         }),
     );
@@ -441,7 +447,8 @@ describe("a fleet at scale", () => {
       now: clock.now,
       logger,
       cacheWaitMs: 60_000,
-      sleep: () => new Promise(() => {}), // its backoff never ends: only the notification wakes it
+      // Its backoff never ends: only the notification wakes it.
+      _internal: { sleep: () => new Promise(() => {}) },
     });
     let got: AccessToken | undefined;
     void waiter.getToken().then((token) => (got = token));

@@ -24,7 +24,7 @@ const credential = {
     return new Promise(() => {});
   },
 };
-const handler = new ProxyAuthHandler({ credential, scope: "s", now: () => Date.now() + offset, credentialTimeoutMs: 3_600_000, maxTokenWaitMs: 3_600_000, logger: { warn() {} }, random: () => 0 });
+const handler = new ProxyAuthHandler({ credential, scope: "s", now: () => Date.now() + offset, credentialTimeoutMs: 3_600_000, maxTokenWaitMs: 3_600_000, logger: { warn() {} }, _internal: { random: () => 0 } });
 await handler.getAuthHeaders();
 offset = 31_000;
 await handler.getAuthHeaders(); // background refresh 2 fails

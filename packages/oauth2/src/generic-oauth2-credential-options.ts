@@ -1,4 +1,5 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
+import { functionOption, numberOption, stringOption } from "@proxy-auth/core/internal";
 import {
   type AssertionSource,
   type ClientAuthentication,
@@ -86,7 +87,8 @@ export interface ResolvedCredentialOptions {
   now: () => number;
 }
 
-const RESERVED_PARAMS = new Set([
+/** Parameters the credential sets itself: `extraParams` may not set them. */
+export const RESERVED_PARAMS: ReadonlySet<string> = new Set([
   "grant_type",
   "client_id",
   "client_secret",
@@ -150,34 +152,24 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
       params.push([name, value]);
     }
   }
-  const timeoutMs = given.timeoutMs ?? 10_000;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new ConfigurationError(
-      'GenericOAuth2Credential: "timeoutMs" must be a positive number of milliseconds.',
-    );
-  }
-  const maxResponseBytes = given.maxResponseBytes ?? 1_048_576;
-  if (
-    typeof maxResponseBytes !== "number" ||
-    !Number.isInteger(maxResponseBytes) ||
-    maxResponseBytes < 1
-  ) {
-    throw new ConfigurationError(
-      'GenericOAuth2Credential: "maxResponseBytes" must be a whole number of bytes, at least 1.',
-    );
-  }
+  const timeoutMs = numberOption(OWNER, "timeoutMs", given.timeoutMs, 10_000, { minimum: 1 });
+  const maxResponseBytes = numberOption(
+    OWNER,
+    "maxResponseBytes",
+    given.maxResponseBytes,
+    1_048_576,
+    {
+      minimum: 1,
+      integer: true,
+    },
+  );
   const transport = given.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(
       'GenericOAuth2Credential: no fetch is available; pass one as the "fetch" option.',
     );
   }
-  const now = given.now ?? Date.now;
-  if (typeof now !== "function") {
-    throw new ConfigurationError(
-      'GenericOAuth2Credential: "now" must be a function returning milliseconds.',
-    );
-  }
+  const now = functionOption(OWNER, "now", given.now, Date.now);
   return {
     clientId,
     authentication,
@@ -190,16 +182,15 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
   };
 }
 
+const OWNER = "GenericOAuth2Credential";
+
 /** @throws ConfigurationError unless `value` is a non-empty string. */
 export function requiredString(
   value: unknown,
   name: string,
   owner = "GenericOAuth2Credential",
 ): string {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new ConfigurationError(`${owner}: "${name}" is required and must be a non-empty string.`);
-  }
-  return value;
+  return stringOption(owner, name, value);
 }
 
 /** https anywhere; http only where the traffic cannot leave the machine. */

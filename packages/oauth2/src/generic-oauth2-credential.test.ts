@@ -278,6 +278,14 @@ describe("fault matrix: every failure is a typed TokenAcquisitionError without s
     const error = await failure(credential({ tokenUrl: `http://127.0.0.1:${port}/token` }));
     expect(error.retryable).toBe(true);
     expect(error.message).toContain("ECONNREFUSED");
+    // The code says why; Node's bare "fetch failed" says nothing more.
+    expect(error.message).not.toContain("fetch failed");
+  });
+
+  it("an issuer's root given as tokenUrl (404) suggests the issuer option", async () => {
+    const error = await failure(credential({ tokenUrl: idp.issuer }));
+    expect(error.status).toBe(404);
+    expect(error.message).toMatch(/give it as "issuer" instead of "tokenUrl"/);
   });
 
   it("a failed discovery is retried on the next call", async () => {

@@ -8,6 +8,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
@@ -37,13 +38,11 @@ import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
  * ```
  */
 export class GenericOAuth2Credential implements TokenCredential {
-  /** The OAuth2 client id. */
-  readonly clientId: string;
   /** How the client authenticates at the token endpoint (`client_assertion`: a federated JWT). */
   readonly authMethod: ClientAuthMethod;
-  /** The token endpoint, or the issuer it is discovered from. */
-  readonly endpoint: string;
 
+  /** The token endpoint, or the issuer it is discovered from (part of the cache key). */
+  readonly #endpoint: string;
   readonly #options: ResolvedCredentialOptions;
   readonly #client: oauth.Client;
   readonly #fetch: typeof fetch;
@@ -57,9 +56,8 @@ export class GenericOAuth2Credential implements TokenCredential {
   constructor(options: GenericOAuth2CredentialOptions) {
     this.#options = resolveCredentialOptions(options);
     const { clientId, authentication, endpoint } = this.#options;
-    this.clientId = clientId;
     this.authMethod = authentication.method;
-    this.endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
+    this.#endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
     this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
   }
@@ -74,16 +72,30 @@ export class GenericOAuth2Credential implements TokenCredential {
     const callerSignal = options?.signal;
     callerSignal?.throwIfAborted();
     const { timeoutMs } = this.#options;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
-    const server = await this.#authorizationServer(signal, callerSignal, timeout);
+    // One deadline over discovery, the assertion and the token request.
+    const deadline = new Deadline(timeoutMs, callerSignal);
+    try {
+      return await this.#requestToken(scope, callerSignal, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #requestToken(
+    scope: string,
+    callerSignal: AbortSignal | undefined,
+    deadline: Deadline,
+  ): Promise<AccessToken> {
+    const { timeoutMs } = this.#options;
+    const { signal } = deadline;
+    const server = await this.#authorizationServer(signal, callerSignal, deadline);
     const tokenUrl = new URL(server.token_endpoint as string);
     const params = new URLSearchParams(this.#options.params);
     if (scope) params.set("scope", scope);
 
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
-      requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      requestFailure(error, what, callerSignal, deadline, timeoutMs);
     const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
       tokenUrl.href,
       signal,
@@ -123,14 +135,14 @@ export class GenericOAuth2Credential implements TokenCredential {
   async cacheKey(): Promise<string> {
     const { clientId, authentication, params } = this.#options;
     const secret = await authentication.fingerprint();
-    return `oauth2:${await sha256(JSON.stringify([this.endpoint, clientId, authentication.method, params, secret]))}`;
+    return `oauth2:${await sha256(JSON.stringify([this.#endpoint, clientId, authentication.method, params, secret]))}`;
   }
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
   #authorizationServer(
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    timeout: AbortSignal,
+    deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
     const { endpoint } = this.#options;
     if ("tokenUrl" in endpoint) {
@@ -140,7 +152,7 @@ export class GenericOAuth2Credential implements TokenCredential {
       });
     }
     if (this.#server === undefined) {
-      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, timeout);
+      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, deadline);
       // A failed discovery is tried again on the next call.
       this.#server.catch(() => {
         this.#server = undefined;
@@ -153,7 +165,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     issuer: URL,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    timeout: AbortSignal,
+    deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
     const what = describe("discovery endpoint of", issuer);
     const insecure = isLoopbackHost(issuer.hostname);
@@ -168,7 +180,7 @@ export class GenericOAuth2Credential implements TokenCredential {
           [oauth.allowInsecureRequests]: insecure,
         });
       } catch (error) {
-        throw requestFailure(error, what, callerSignal, timeout, this.#options.timeoutMs);
+        throw requestFailure(error, what, callerSignal, deadline, this.#options.timeoutMs);
       }
       try {
         const server = await oauth.processDiscoveryResponse(issuer, response);

@@ -1,10 +1,10 @@
 import {
   isRetryableStatus,
-  ProxyAuthError,
   parseRetryAfterSeconds,
   redact,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
+import { requestFailure as classify } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 
 /**
@@ -15,22 +15,24 @@ export function requestFailure(
   error: unknown,
   what: string,
   callerSignal: AbortSignal | undefined,
-  timeout: AbortSignal,
+  deadline: { readonly timedOut: boolean },
   timeoutMs: number,
 ): unknown {
-  if (callerSignal?.aborted) return callerSignal.reason;
-  if (ProxyAuthError.isInstance(error)) return error;
-  if (timeout.aborted) {
+  const failure = classify(error, callerSignal, deadline);
+  if (failure.kind === "aborted") return failure.reason;
+  if (failure.kind === "typed") return failure.error;
+  if (failure.kind === "timeout") {
     return new TokenAcquisitionError(`The ${what} did not answer within ${timeoutMs} ms.`, {
       retryable: true,
       cause: error,
     });
   }
-  const code = networkCode(error);
-  return new TokenAcquisitionError(
-    `Could not reach the ${what}${code === undefined ? "" : ` (${code})`}: ${redact((error as Error)?.message ?? String(error))}.`,
-    { retryable: true, cause: error },
-  );
+  // Node's fetch says only "fetch failed": the system's code (ECONNREFUSED, ENOTFOUND…) says why.
+  const reason = failure.code ?? redact((error as Error)?.message ?? String(error));
+  return new TokenAcquisitionError(`Could not reach the ${what} (${reason}).`, {
+    retryable: true,
+    cause: error,
+  });
 }
 
 /**
@@ -73,13 +75,13 @@ export function responseFailure(
   if (status < 200 || status >= 300) {
     const wait =
       retryAfterSeconds === undefined ? "" : ` and asked to retry after ${retryAfterSeconds} s`;
-    return new TokenAcquisitionError(`The ${what} answered HTTP ${status}${wait}.`, common);
+    // An issuer's root given as tokenUrl answers 404 to the POST: discovery would find the endpoint.
+    const hint =
+      status === 404 && what.startsWith("token endpoint ")
+        ? ' If this is the identity provider\'s issuer URL rather than its token endpoint, give it as "issuer" instead of "tokenUrl" (the token endpoint is then discovered).'
+        : "";
+    return new TokenAcquisitionError(`The ${what} answered HTTP ${status}${wait}.${hint}`, common);
   }
   const reason = clean(error instanceof Error ? error.message : String(error), 300);
   return new TokenAcquisitionError(`The ${what} returned an unusable answer (${reason}).`, common);
-}
-
-function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } })?.cause;
-  return typeof cause?.code === "string" ? cause.code : undefined;
 }

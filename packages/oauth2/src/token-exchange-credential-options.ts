@@ -1,10 +1,15 @@
 import { ConfigurationError } from "@proxy-auth/core";
+import { functionOption, numberOption } from "@proxy-auth/core/internal";
 import {
   type AssertionSource,
   type ClientAuthentication,
   resolveClientAuthentication,
 } from "./client-authentication.js";
-import { endpointUrl, requiredString } from "./generic-oauth2-credential-options.js";
+import {
+  endpointUrl,
+  RESERVED_PARAMS,
+  requiredString,
+} from "./generic-oauth2-credential-options.js";
 
 /** Options of {@link TokenExchangeCredential}. */
 export interface TokenExchangeCredentialOptions {
@@ -68,20 +73,14 @@ export interface ResolvedTokenExchangeOptions {
 
 const OWNER = "TokenExchangeCredential";
 const JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+// RFC 8693's own parameters join the ones every grant sets.
 const RESERVED = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "client_assertion",
-  "client_assertion_type",
-  "scope",
+  ...RESERVED_PARAMS,
   "subject_token",
   "subject_token_type",
   "actor_token",
   "actor_token_type",
   "requested_token_type",
-  "audience",
-  "resource",
 ]);
 
 /**
@@ -155,32 +154,24 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
       params.push([name, value]);
     }
   }
-  const timeoutMs = given.timeoutMs ?? 10_000;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new ConfigurationError(
-      `${OWNER}: "timeoutMs" must be a positive number of milliseconds.`,
-    );
-  }
-  const maxResponseBytes = given.maxResponseBytes ?? 1_048_576;
-  if (
-    typeof maxResponseBytes !== "number" ||
-    !Number.isInteger(maxResponseBytes) ||
-    maxResponseBytes < 1
-  ) {
-    throw new ConfigurationError(
-      `${OWNER}: "maxResponseBytes" must be a whole number of bytes, at least 1.`,
-    );
-  }
+  const timeoutMs = numberOption(OWNER, "timeoutMs", given.timeoutMs, 10_000, { minimum: 1 });
+  const maxResponseBytes = numberOption(
+    OWNER,
+    "maxResponseBytes",
+    given.maxResponseBytes,
+    1_048_576,
+    {
+      minimum: 1,
+      integer: true,
+    },
+  );
   const transport = given.fetch ?? globalThis.fetch;
   if (typeof transport !== "function") {
     throw new ConfigurationError(
       `${OWNER}: no fetch is available; pass one as the "fetch" option.`,
     );
   }
-  const now = given.now ?? Date.now;
-  if (typeof now !== "function") {
-    throw new ConfigurationError(`${OWNER}: "now" must be a function returning milliseconds.`);
-  }
+  const now = functionOption(OWNER, "now", given.now, Date.now);
   return {
     tokenUrl,
     clientId,

@@ -220,7 +220,6 @@ describe("without any client", () => {
       fetch: recording,
       now: () => 1_000_000,
     });
-    expect(credential).toMatchObject({ clientId: undefined, authMethod: "none" });
     expect(await credential.getToken("litellm_proxy_api")).toEqual({
       token: "opaque-token",
       expiresOn: 1060,

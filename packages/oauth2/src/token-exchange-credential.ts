@@ -5,6 +5,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
@@ -38,13 +39,6 @@ const OWNER = "TokenExchangeCredential";
  * ```
  */
 export class TokenExchangeCredential implements TokenCredential {
-  /** The token endpoint. */
-  readonly endpoint: string;
-  /** The exchanging client's id, when one is configured. */
-  readonly clientId: string | undefined;
-  /** How the exchanging client authenticates (`none`, a secret, or `private_key_jwt`). */
-  readonly authMethod: string;
-
   readonly #options: ResolvedTokenExchangeOptions;
   readonly #client: oauth.Client;
   readonly #fetch: typeof fetch;
@@ -55,9 +49,6 @@ export class TokenExchangeCredential implements TokenCredential {
    */
   constructor(options: TokenExchangeCredentialOptions) {
     this.#options = resolveTokenExchangeOptions(options);
-    this.endpoint = this.#options.tokenUrl.href;
-    this.clientId = this.#options.clientId;
-    this.authMethod = this.#options.authentication.method;
     // oauth4webapi needs a client id even when none is sent: the no-client ClientAuth below
     // leaves it out of the request.
     this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
@@ -74,9 +65,22 @@ export class TokenExchangeCredential implements TokenCredential {
   async getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
     const callerSignal = options?.signal;
     callerSignal?.throwIfAborted();
+    // One deadline over the token sources and the exchange.
+    const deadline = new Deadline(this.#options.timeoutMs, callerSignal);
+    try {
+      return await this.#exchange(scope, callerSignal, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #exchange(
+    scope: string,
+    callerSignal: AbortSignal | undefined,
+    deadline: Deadline,
+  ): Promise<AccessToken> {
     const { tokenUrl, timeoutMs, authentication } = this.#options;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout]);
+    const { signal } = deadline;
     const { subjectToken, actorToken } = this.#options;
     const subject = await callAssertionSource(subjectToken, signal, "subjectToken", OWNER, "token");
     const actor =
@@ -115,13 +119,13 @@ export class TokenExchangeCredential implements TokenCredential {
         },
       );
     } catch (error) {
-      throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
     }
     let result: oauth.TokenEndpointResponse;
     try {
       result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
     } catch (error) {
-      if (signal.aborted) throw requestFailure(error, what, callerSignal, timeout, timeoutMs);
+      if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
       const failure = responseFailure(error, response, what, secrets);
       if (failure.oauthError === "invalid_grant") {
         throw new TokenAcquisitionError(

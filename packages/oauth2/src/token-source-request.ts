@@ -3,6 +3,7 @@ import {
   isRetryableStatus,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
+import { ABSENT_SERVER_CODES, Deadline, requestFailure } from "@proxy-auth/core/internal";
 import { boundedFetch } from "./bounded-fetch.js";
 
 /** Options every network token source accepts. */
@@ -15,9 +16,6 @@ export interface TokenSourceOptions {
 
 /** The most a token source reads: JWTs are a few kilobytes. */
 export const TOKEN_SOURCE_LIMIT_BYTES = 64 * 1024;
-
-/** Connection failures that mean "there is no such server here", not "try again". */
-const ABSENT = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNREACH"]);
 
 /**
  * GETs `url` with a timeout (and the caller's signal) and returns the body as text, reading at
@@ -32,9 +30,8 @@ export async function requestTokenText(
   options: TokenSourceOptions & { signal?: AbortSignal; absent?: string },
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal =
-    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const deadline = new Deadline(timeoutMs, options.signal);
+  const { signal } = deadline;
   const where = `${url.origin}${url.pathname}`;
   const transport = boundedFetch(options.fetch ?? globalThis.fetch, TOKEN_SOURCE_LIMIT_BYTES);
   try {
@@ -47,16 +44,17 @@ export async function requestTokenText(
     }
     return await response.text();
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (TokenAcquisitionError.isInstance(error)) throw error;
-    if (timeout.aborted) {
+    const failure = requestFailure(error, options.signal, deadline);
+    if (failure.kind === "aborted") throw failure.reason;
+    if (failure.kind === "typed") throw failure.error;
+    if (failure.kind === "timeout") {
       throw new TokenAcquisitionError(`${what}: ${where} did not answer within ${timeoutMs} ms.`, {
         retryable: true,
       });
     }
-    const code = (error as { cause?: { code?: unknown } })?.cause?.code;
-    const named = typeof code === "string" ? ` (${code})` : "";
-    if (options.absent !== undefined && typeof code === "string" && ABSENT.has(code)) {
+    const { code } = failure;
+    const named = code === undefined ? "" : ` (${code})`;
+    if (options.absent !== undefined && code !== undefined && ABSENT_SERVER_CODES.has(code)) {
       throw new CredentialUnavailableError(
         `${what}: no server at ${where}${named}.${options.absent}`,
       );
@@ -64,5 +62,7 @@ export async function requestTokenText(
     throw new TokenAcquisitionError(`${what}: could not reach ${where}${named}.`, {
       retryable: true,
     });
+  } finally {
+    deadline.clear();
   }
 }

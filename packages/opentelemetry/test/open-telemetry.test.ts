@@ -74,8 +74,7 @@ function instrumented(options: Partial<ProxyAuthHandlerOptions> = {}): ProxyAuth
     scope: SCOPE,
     now: clock.now,
     logger: { warn: () => {} },
-    random: () => 0.5,
-    sleep: async (milliseconds) => clock.advance(milliseconds),
+    _internal: { random: () => 0.5, sleep: async (milliseconds) => clock.advance(milliseconds) },
     ...options,
   });
   return instrumentHandler(handler, {
@@ -302,7 +301,7 @@ describe("client calls: GenAI client spans and request metrics", () => {
       proxyAuth: handler,
       apiKey: "sk-static",
       now: clock.now,
-      sleep: async () => {},
+      _internal: { sleep: async () => {} },
     });
     proxy.injectFault({ kind: "status", status: 503 }, 3);
     await client.embedding({ model: "text-embedding-3-small", input: ["Hi"] }).catch(() => {});

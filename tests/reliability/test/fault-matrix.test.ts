@@ -101,8 +101,7 @@ function setup(options: { tokenUrl?: () => string; onTokenError?: "warn" | "thro
     onTokenError: options.onTokenError ?? "warn",
     // Retries without real waiting, and backoff windows long enough that "fails fast" is
     // deterministic on a loaded machine: the jitter draws its largest value.
-    sleep: async () => {},
-    random: () => 0.999,
+    _internal: { sleep: async () => {}, random: () => 0.999 },
     retry: { baseDelayMs: 5_000, maxBlockingDelayMs: 60_000 },
   });
   const client = createClient({ apiBase: proxy.url, proxyAuth: handler, maxRetries: 0 });

@@ -79,7 +79,7 @@ function handler(options: Partial<ProxyAuthHandlerOptions> = {}) {
     credential: credential(),
     scope: "litellm_proxy_api",
     logger,
-    sleep: async () => {},
+    _internal: { sleep: async () => {} },
     ...options,
   });
 }

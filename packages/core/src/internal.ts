@@ -1,0 +1,30 @@
+/**
+ * `@proxy-auth/core/internal`: what the proxy-auth packages share among themselves (the auth
+ * path, backoff, timeouts, error mapping, option checks). Not part of the public API: it may
+ * change in any release. Applications use `@proxy-auth/core`.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AuthorizedResponse,
+  type AuthorizedSendOptions,
+  authorizedSend,
+} from "./authorized-send.js";
+export { backoffDelayMs, type RetryOptions } from "./backoff.js";
+export { Deadline } from "./deadline.js";
+export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
+export {
+  describeValue,
+  functionOption,
+  numberOption,
+  optionError,
+  stringOption,
+} from "./option-checks.js";
+export {
+  isRefusedReplacement,
+  REFUSED_REPLACEMENT_MS,
+  rememberRefusedReplacement,
+} from "./refused-replacements.js";
+export { type RequestFailure, requestFailure } from "./request-failure.js";
+export { sleep } from "./sleep.js";
+export { withTimeout } from "./with-timeout.js";

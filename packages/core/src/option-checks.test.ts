@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { functionOption, numberOption, stringOption } from "./option-checks.js";
+
+describe("option checks: one style, what was given and what to change", () => {
+  it("numbers: the fallback when absent, else a finite (or whole) number above the minimum", () => {
+    expect(numberOption("X", "n", undefined, 7)).toBe(7);
+    expect(numberOption("X", "n", 3, 7)).toBe(3);
+    expect(() => numberOption("X", "n", -1, 7)).toThrow(
+      'X: "n" must be a finite number of at least 0 (got -1).',
+    );
+    expect(() => numberOption("X", "n", 1.5, 7, { minimum: 1, integer: true })).toThrow(
+      'X: "n" must be a whole number of at least 1 (got 1.5).',
+    );
+    expect(() => numberOption("X", "n", Number.NaN, 7)).toThrow("(got NaN)");
+  });
+
+  it("strings and functions; a wrong string is never echoed (it could be a secret)", () => {
+    expect(() => stringOption("X", "clientId", undefined)).toThrow(
+      'X: "clientId" is required and must be a non-empty string (got undefined).',
+    );
+    expect(() => stringOption("X", "clientId", "")).toThrow("(got an empty string)");
+    expect(() => functionOption("X", "now", "s3cr3t-value", Date.now)).toThrow(
+      'X: "now" must be a function (got a string).',
+    );
+    expect(functionOption("X", "now", undefined, Date.now)).toBe(Date.now);
+  });
+});

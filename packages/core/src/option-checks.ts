@@ -1,0 +1,86 @@
+import { ConfigurationError } from "./errors.js";
+
+/**
+ * Names the kind of a wrong value without echoing it (it could be a secret): `"a string"`,
+ * `"an empty string"`, `"null"`, a number as itself, else its `typeof`.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return value.length === 0 ? "an empty string" : "a string";
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
+  return typeof value;
+}
+
+/**
+ * The one style of an option error: `Owner: "name" must be <expected> (got <what was given>).`
+ * plus, when given, what to do instead.
+ */
+export function optionError(
+  owner: string,
+  name: string,
+  expected: string,
+  given: unknown,
+  hint?: string,
+): ConfigurationError {
+  return new ConfigurationError(
+    `${owner}: "${name}" must be ${expected} (got ${describeValue(given)}).${hint === undefined ? "" : ` ${hint}`}`,
+  );
+}
+
+/**
+ * A number option: `fallback` when absent, else a finite number of at least `minimum` (a whole
+ * number with `integer`).
+ *
+ * @throws ConfigurationError in the {@link optionError} style.
+ */
+export function numberOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  { minimum = 0, integer = false }: { minimum?: number; integer?: boolean } = {},
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < minimum ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? "a whole number" : "a finite number";
+    throw optionError(owner, name, `${kind} of at least ${minimum}`, value);
+  }
+  return value;
+}
+
+/**
+ * A function option: `fallback` when absent.
+ *
+ * @throws ConfigurationError in the {@link optionError} style.
+ */
+export function functionOption<T>(owner: string, name: string, value: unknown, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "function") throw optionError(owner, name, "a function", value);
+  return value as T;
+}
+
+/**
+ * A required, non-empty string option.
+ *
+ * @throws ConfigurationError in the {@link optionError} style.
+ */
+export function stringOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  example?: string,
+): string {
+  if (typeof value !== "string" || value.length === 0) {
+    const expected = `a non-empty string${example === undefined ? "" : ` such as ${example}`}`;
+    const required = value === undefined ? "is required and " : "";
+    throw new ConfigurationError(
+      `${owner}: "${name}" ${required}must be ${expected} (got ${describeValue(value)}).`,
+    );
+  }
+  return value;
+}
