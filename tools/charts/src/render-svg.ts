@@ -13,6 +13,9 @@ export function renderSvg(option: ChartOption, size: { width: number; height: nu
   try {
     chart.setOption({
       animation: false,
+      // An aria-label on the <svg> that describes the chart (title, series, data) for readers
+      // who cannot see it.
+      aria: { enabled: true },
       backgroundColor: palette.background,
       textStyle: { color: palette.text, fontFamily: "Helvetica, Arial, sans-serif" },
       ...option,
