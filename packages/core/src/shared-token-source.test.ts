@@ -48,6 +48,9 @@ function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
     now: clock.now,
     logger,
     _internal: {
+      // Each handler's point in the refresh window (and its jitter) is drawn from this: fixed
+      // here, so "45 s into a 60 s token" is always past it (a random draw could land later).
+      random: () => 0.5,
       // Handlers sleeping at once wake at their own times, not one after another's sleep.
       sleep: async (milliseconds) => {
         const wakeAt = clock.time + milliseconds;
