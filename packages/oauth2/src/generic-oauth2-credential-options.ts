@@ -1,10 +1,11 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
-import { functionOption, numberOption, stringOption } from "@proxy-auth/core/internal";
+import { stringOption } from "@proxy-auth/core/internal";
 import {
   type AssertionSource,
   type ClientAuthentication,
   resolveClientAuthentication,
 } from "./client-authentication.js";
+import { extraParameters, tokenRequestTransport } from "./token-request-options.js";
 
 /** Options of {@link GenericOAuth2Credential}. */
 export interface GenericOAuth2CredentialOptions {
@@ -132,53 +133,14 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
     params.push(["audience", requiredString(given.audience, "audience")]);
   const resources = given.resource === undefined ? [] : [given.resource].flat();
   for (const resource of resources) params.push(["resource", requiredString(resource, "resource")]);
-  if (given.extraParams !== undefined) {
-    if (typeof given.extraParams !== "object" || given.extraParams === null) {
-      throw new ConfigurationError(
-        'GenericOAuth2Credential: "extraParams" must be an object of strings.',
-      );
-    }
-    for (const [name, value] of Object.entries(given.extraParams)) {
-      if (RESERVED_PARAMS.has(name)) {
-        throw new ConfigurationError(
-          `GenericOAuth2Credential: "extraParams" cannot set "${name}"; use the option of that name (the scope comes from the ProxyAuthHandler).`,
-        );
-      }
-      if (typeof value !== "string") {
-        throw new ConfigurationError(
-          `GenericOAuth2Credential: extraParams.${name} must be a string.`,
-        );
-      }
-      params.push([name, value]);
-    }
-  }
-  const timeoutMs = numberOption(OWNER, "timeoutMs", given.timeoutMs, 10_000, { minimum: 1 });
-  const maxResponseBytes = numberOption(
-    OWNER,
-    "maxResponseBytes",
-    given.maxResponseBytes,
-    1_048_576,
-    {
-      minimum: 1,
-      integer: true,
-    },
-  );
-  const transport = given.fetch ?? globalThis.fetch;
-  if (typeof transport !== "function") {
-    throw new ConfigurationError(
-      'GenericOAuth2Credential: no fetch is available; pass one as the "fetch" option.',
-    );
-  }
-  const now = functionOption(OWNER, "now", given.now, Date.now);
+  params.push(...extraParameters(OWNER, given.extraParams, RESERVED_PARAMS));
+  const transport = tokenRequestTransport(OWNER, given);
   return {
     clientId,
     authentication,
     endpoint,
     params,
-    timeoutMs,
-    maxResponseBytes,
-    fetch: transport as typeof fetch,
-    now: now as () => number,
+    ...transport,
   };
 }
 

@@ -1,5 +1,4 @@
 import { ConfigurationError } from "@proxy-auth/core";
-import { functionOption, numberOption } from "@proxy-auth/core/internal";
 import {
   type AssertionSource,
   type ClientAuthentication,
@@ -10,6 +9,7 @@ import {
   RESERVED_PARAMS,
   requiredString,
 } from "./generic-oauth2-credential-options.js";
+import { extraParameters, tokenRequestTransport } from "./token-request-options.js";
 
 /** Options of {@link TokenExchangeCredential}. */
 export interface TokenExchangeCredentialOptions {
@@ -138,40 +138,8 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
   for (const resource of given.resource === undefined ? [] : [given.resource].flat()) {
     params.push(["resource", requiredString(resource, "resource", OWNER)]);
   }
-  if (given.extraParams !== undefined) {
-    if (typeof given.extraParams !== "object" || given.extraParams === null) {
-      throw new ConfigurationError(`${OWNER}: "extraParams" must be an object of strings.`);
-    }
-    for (const [name, value] of Object.entries(given.extraParams)) {
-      if (RESERVED.has(name)) {
-        throw new ConfigurationError(
-          `${OWNER}: "extraParams" cannot set "${name}"; use its option.`,
-        );
-      }
-      if (typeof value !== "string") {
-        throw new ConfigurationError(`${OWNER}: extraParams.${name} must be a string.`);
-      }
-      params.push([name, value]);
-    }
-  }
-  const timeoutMs = numberOption(OWNER, "timeoutMs", given.timeoutMs, 10_000, { minimum: 1 });
-  const maxResponseBytes = numberOption(
-    OWNER,
-    "maxResponseBytes",
-    given.maxResponseBytes,
-    1_048_576,
-    {
-      minimum: 1,
-      integer: true,
-    },
-  );
-  const transport = given.fetch ?? globalThis.fetch;
-  if (typeof transport !== "function") {
-    throw new ConfigurationError(
-      `${OWNER}: no fetch is available; pass one as the "fetch" option.`,
-    );
-  }
-  const now = functionOption(OWNER, "now", given.now, Date.now);
+  params.push(...extraParameters(OWNER, given.extraParams, RESERVED));
+  const transport = tokenRequestTransport(OWNER, given);
   return {
     tokenUrl,
     clientId,
@@ -179,9 +147,6 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
     subjectToken: given.subjectToken as AssertionSource,
     actorToken: given.actorToken as AssertionSource | undefined,
     params,
-    timeoutMs,
-    maxResponseBytes,
-    fetch: transport as typeof fetch,
-    now: now as () => number,
+    ...transport,
   };
 }
