@@ -55,6 +55,8 @@ export class StoredNotifications {
   }
 
   #closeWhenIdle(): void {
+    // After close() the connection is gone already: no timer to leave behind.
+    if (this.#closed) return;
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
       if (this.#waiters.size > 0) return;

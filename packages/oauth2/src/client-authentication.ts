@@ -348,7 +348,8 @@ function optionalString(value: unknown, name: string, owner: string): string | u
   return value;
 }
 
-async function sha256(text: string): Promise<string> {
+/** The SHA-256 of `text`, in hex: how identities are named without their secrets. */
+export async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -12,7 +12,7 @@ import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
-import type { ClientAuthMethod } from "./client-authentication.js";
+import { type ClientAuthMethod, sha256 } from "./client-authentication.js";
 import {
   type GenericOAuth2CredentialOptions,
   type ResolvedCredentialOptions,
@@ -200,11 +200,6 @@ export class GenericOAuth2Credential implements TokenCredential {
     }
     throw lastError;
   }
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /**
