@@ -38,7 +38,9 @@ Options:
   --json               print {"token","expiresOn","tokenType"} (expiresOn in Unix seconds)
   --header             print "Authorization: Bearer <token>"
   --min-ttl SECONDS    the printed token stays valid at least this long (default 300): a cached
-                       token closer to its expiry is replaced first
+                       token closer to its expiry is replaced first. At most half the token's
+                       own lifetime counts, so short-lived tokens still make one grant per half
+                       lifetime (5-minute tokens: one per 2.5 minutes)
   --no-cache           neither read nor write the on-disk cache
   --verbose            say on stderr where the token came from
   -h, --help           this text

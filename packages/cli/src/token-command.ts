@@ -10,6 +10,7 @@ import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { TOKEN_HELP } from "./help.js";
+import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
@@ -64,15 +65,12 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
       logger.warn(`Cannot read the token cache (${reason(error)}); getting a new token.`);
       return undefined;
     });
-  // A cached token is handed out before its refresh time, when it outlives --min-ttl.
-  const usable = (entry: CachedToken | undefined) => {
-    const nowSeconds = Date.now() / 1000;
-    return entry !== undefined &&
-      nowSeconds < entry.refreshAt &&
-      entry.token.expiresOn - nowSeconds >= minTtl
+  // A cached token is handed out before its refresh time, while it outlives the --min-ttl rule.
+  const usable = (entry: CachedToken | undefined) =>
+    entry !== undefined &&
+    isReusable({ ...entry, expiresOn: entry.token.expiresOn }, minTtl, Date.now() / 1000)
       ? entry.token
       : undefined;
-  };
   let token = usable(await read());
   if (token !== undefined) {
     logger.info?.(`Token from the cache ${cache?.path(key)}`, { expiresOn: token.expiresOn });
@@ -110,11 +108,8 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
     const fresh = await handler.getToken();
     const now = Date.now();
     logger.info?.(`New token from ${description}`, { scope, expiresOn: fresh.expiresOn });
-    if (fresh.expiresOn - now / 1000 < minTtl) {
-      logger.warn(
-        `The identity provider issued a token valid for ${Math.floor(fresh.expiresOn - now / 1000)} s, less than --min-ttl ${minTtl} s.`,
-      );
-    }
+    const shortLived = shortLifetimeWarning(minTtl, fresh.expiresOn - now / 1000);
+    if (shortLived !== undefined) logger.warn(shortLived);
     if (cache !== undefined) {
       const { refreshAt } = scheduleToken(
         fresh,
@@ -123,7 +118,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         EXPIRY_MARGIN_SECONDS,
       );
       await cache
-        .write(key, { token: fresh, refreshAt: refreshAt / 1000 })
+        .write(key, { token: fresh, refreshAt: refreshAt / 1000, obtainedAt: now / 1000 })
         .catch((error: unknown) => {
           logger.warn(`Cannot write the token cache (${reason(error)}); the token is not cached.`);
         });
