@@ -16,6 +16,7 @@ export interface ForwarderFlags {
   header?: string | undefined;
   scheme?: string | undefined;
   verbose?: boolean | undefined;
+  "pass-client-key"?: boolean | undefined;
 }
 
 /**
@@ -48,6 +49,7 @@ export async function startConfiguredForwarder(
     ...(listen.localKey === undefined ? {} : { localKey: listen.localKey }),
     ...(flags.header === undefined ? {} : { header: flags.header }),
     ...(flags.scheme === undefined ? {} : { scheme: flags.scheme }),
+    ...(flags["pass-client-key"] === true ? { passClientKey: true } : {}),
     logger,
   });
   return { forwarder, target, description };

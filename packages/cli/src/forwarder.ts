@@ -17,6 +17,7 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { passedClientKeys } from "./client-key-pass-through.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 
@@ -47,6 +48,12 @@ export interface ForwarderOptions extends AuthHeaderShape {
    * body, in milliseconds. Default 600_000 (models can think for minutes).
    */
   timeoutMs?: number;
+  /**
+   * Pass the client's own key (`Authorization`, `x-api-key`, `api-key`) on to the target when
+   * the token travels in another header, for gateways that want both (Cloudflare AI Gateway
+   * without stored keys). The local key never passes. Default false: client keys are dropped.
+   */
+  passClientKey?: boolean;
   /** Where events go: refusals, replays and failures; with `debug`, one line per request. */
   logger?: Logger;
 }
@@ -113,6 +120,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     connect: { timeout: 10_000 },
   });
   const keyDigest = localKey === undefined ? undefined : digest(localKey);
+  const isLocalKey = (key: string) =>
+    keyDigest !== undefined && timingSafeEqual(digest(key), keyDigest);
   let inFlight = 0;
   let closing = false;
   const idle = new Set<() => void>();
@@ -154,12 +163,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         pool.request({
           path: basePath + path,
           method: request.method as "GET",
-          headers: upstreamHeaders(
-            request.rawHeaders,
-            request.headers.connection,
-            authHeader,
-            header,
-          ),
+          headers: [
+            ...upstreamHeaders(request.rawHeaders, request.headers.connection, authHeader, header),
+            ...(options.passClientKey === true
+              ? passedClientKeys(request.rawHeaders, authHeader, isLocalKey)
+              : []),
+          ],
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
         }),

@@ -63,7 +63,8 @@ export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--
 A local forwarder: every request to http://HOST:PORT/... goes to URL/... with the access token
 added. Responses, server-sent events included, stream through as they arrive; a 401 from the
 target is answered by one replay with a fresh token (for bodies up to 1 MiB).
-Authorization, x-api-key and api-key headers from clients are never passed on.
+Authorization, x-api-key and api-key headers from clients are not passed on, unless
+--pass-client-key is given (the local key never is).
 
 Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
@@ -74,6 +75,10 @@ Options:
                        x-api-key: KEY); default PROXY_AUTH_LOCAL_KEY; at least 16 characters
   --header NAME        the header that carries the token (default Authorization)
   --scheme SCHEME      the scheme before the token (default Bearer; "" sends the bare token)
+  --pass-client-key    pass the client's own key (Authorization, x-api-key, api-key) on to the
+                       target when the token travels in another header (--header), for
+                       gateways that want both, e.g. Cloudflare AI Gateway without stored
+                       keys; a header holding the local key is never passed
   --shutdown-timeout SECONDS
                        on SIGINT/SIGTERM, how long requests in flight may take to finish
                        (default 10)
@@ -88,6 +93,8 @@ Examples:
   proxy-auth serve --port 4001
   OPENAI_BASE_URL=http://127.0.0.1:4001 OPENAI_API_KEY=unused python app.py
   proxy-auth serve --header x-portkey-api-key --scheme ""
+  proxy-auth serve --header cf-aig-authorization --pass-client-key
+                       the gateway gets the token, the provider gets the tool's own key
 
 ${CONFIGURATION}
 `;
@@ -104,7 +111,8 @@ ended it; 127 when it cannot be started).
 
 Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
-  --header NAME, --scheme SCHEME, --scope S, --verbose   as for serve
+  --header NAME, --scheme SCHEME, --pass-client-key, --scope S, --verbose
+                       as for serve
   -h, --help           this text
 
 Examples:
