@@ -7,7 +7,8 @@ const CONFIGURATION = `Configuration, from flags or the environment (flags win):
 ${CREDENTIAL_ENVIRONMENT_HELP}
 
 Exit status: 0 success; 1 no token could be obtained (the message says why);
-2 usage or configuration error (the message names the flag or variable).
+2 usage or configuration error (the message names the flag or variable);
+3 serve: the port is already in use (choose another with --port).
 Logs go to stderr; only the token goes to stdout.`;
 
 /** `proxy-auth --help`. */

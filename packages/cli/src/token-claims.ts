@@ -1,0 +1,31 @@
+/** The claims of a JWT access token, as a JSON object. */
+export type TokenClaims = Record<string, unknown>;
+
+/**
+ * The claims of a JWT, read without verifying it (only to tell the user what a token says: the
+ * proxy verifies it), or undefined for a token that is not a JWT (opaque).
+ */
+export function tokenClaims(token: string): TokenClaims | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3 || parts[1] === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
+      ? (claims as TokenClaims)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a token was issued for, for messages: `aud=…, scope=…` from its claims (`scope`, or
+ * `scp`), or a note that it is opaque. Claims are not secrets; the token never appears.
+ */
+export function describeAudienceAndScope(token: string): string {
+  const claims = tokenClaims(token);
+  if (claims === undefined) return "an opaque token (not a JWT: its audience cannot be read)";
+  const show = (value: unknown) =>
+    value === undefined ? "(none)" : Array.isArray(value) ? value.join(" ") : String(value);
+  return `aud=${show(claims.aud)}, scope=${show(claims.scope ?? claims.scp)}`.slice(0, 500);
+}
