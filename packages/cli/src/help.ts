@@ -15,7 +15,7 @@ Logs go to stderr; only the token goes to stdout.`;
 export const MAIN_HELP = `proxy-auth: OAuth2 tokens for a LiteLLM proxy (or any OpenAI-compatible gateway), for any tool.
 
 Usage:
-  proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
+  proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
   proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
@@ -29,7 +29,7 @@ ${CONFIGURATION}
 `;
 
 /** `proxy-auth token --help`. */
-export const TOKEN_HELP = `Usage: proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
+export const TOKEN_HELP = `Usage: proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
 
 Prints a valid access token on stdout, bare, with a newline: what the key-helper settings of
 coding tools read (Claude Code's apiKeyHelper, Codex's auth command, opencode).
@@ -38,6 +38,8 @@ Options:
   --scope S            the scope (default: PROXY_AUTH_SCOPE)
   --json               print {"token","expiresOn","tokenType"} (expiresOn in Unix seconds)
   --header             print "Authorization: Bearer <token>"
+  --decode             print what the token says instead of the token: its claims (aud,
+                       scope, exp, sub, ...; read, not verified) and how long it has left
   --min-ttl SECONDS    the printed token stays valid at least this long (default 300): a cached
                        token closer to its expiry is replaced first. At most half the token's
                        own lifetime counts, so short-lived tokens still make one grant per half
@@ -54,6 +56,7 @@ Examples:
   curl -H @<(proxy-auth token --header) "$LITELLM_PROXY_API_BASE/chat/completions" ...
                        (-H @file keeps the token out of the process list)
   proxy-auth token --json --min-ttl 900
+  proxy-auth token --decode      what the proxy will see: audience, scope, expiry, subject
 
 ${CONFIGURATION}
 `;

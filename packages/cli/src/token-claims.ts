@@ -29,3 +29,29 @@ export function describeAudienceAndScope(token: string): string {
     value === undefined ? "(none)" : Array.isArray(value) ? value.join(" ") : String(value);
   return `aud=${show(claims.aud)}, scope=${show(claims.scope ?? claims.scp)}`.slice(0, 500);
 }
+
+/** What `proxy-auth token --decode` prints: what a token says, never the token. */
+export interface DecodedToken {
+  /** The token's claims (`aud`, `scope`, `exp`, `sub`, …), or null for an opaque token. */
+  claims: TokenClaims | null;
+  /** When it expires, Unix seconds. */
+  expiresOn: number;
+  /** How long it has left, in whole seconds. */
+  expiresInSeconds: number;
+}
+
+/**
+ * The `--decode` view of a token: its claims (read, not verified) and how long it has left.
+ *
+ * @param nowSeconds - The current time, Unix seconds.
+ */
+export function decodeToken(
+  token: { token: string; expiresOn: number },
+  nowSeconds: number,
+): DecodedToken {
+  return {
+    claims: tokenClaims(token.token) ?? null,
+    expiresOn: Math.floor(token.expiresOn),
+    expiresInSeconds: Math.max(0, Math.floor(token.expiresOn - nowSeconds)),
+  };
+}

@@ -13,6 +13,7 @@ import { TOKEN_HELP } from "./help.js";
 import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
+import { decodeToken } from "./token-claims.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
 
 /** The handler's default refresh buffer: a cached token is replaced when a handler would refresh it. */
@@ -36,6 +37,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         scope: { type: "string" },
         json: { type: "boolean" },
         header: { type: "boolean" },
+        decode: { type: "boolean" },
         "min-ttl": { type: "string" },
         "no-cache": { type: "boolean" },
         verbose: { type: "boolean" },
@@ -47,8 +49,8 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
     context.stdout.write(TOKEN_HELP);
     return 0;
   }
-  if (flags.json && flags.header) {
-    throw new ConfigurationError("Give --json or --header, not both.");
+  if ([flags.json, flags.header, flags.decode].filter(Boolean).length > 1) {
+    throw new ConfigurationError("Give one of --json, --header or --decode.");
   }
   const minTtl = wholeNumber(flags["min-ttl"], "--min-ttl", DEFAULT_MIN_TTL_SECONDS, 86_400);
   const { environment, stderr } = context;
@@ -124,6 +126,14 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         });
     }
     return fresh;
+  }
+  if (flags.decode) {
+    const decoded = decodeToken(token, Date.now() / 1000);
+    if (decoded.claims === null) {
+      logger.warn("The token is opaque (not a JWT): only its expiry is known.");
+    }
+    context.stdout.write(`${JSON.stringify(decoded, null, 2)}\n`);
+    return 0;
   }
   context.stdout.write(
     flags.json

@@ -142,6 +142,30 @@ describe("proxy-auth token", () => {
     }
   });
 
+  it("--decode prints the token's claims and how long it has left, never the token", async () => {
+    const printed = await token(["--json"]);
+    const { token: jwt } = JSON.parse(printed.stdout) as { token: string };
+    const decoded = await token(["--decode"]);
+    expect(decoded.code).toBe(0);
+    expect(decoded.stderr).toBe("");
+    expect(decoded.stdout).not.toContain(jwt);
+    expect(decoded.stdout).not.toContain(jwt.split(".")[2]);
+    const view = JSON.parse(decoded.stdout) as {
+      claims: Record<string, unknown>;
+      expiresOn: number;
+      expiresInSeconds: number;
+    };
+    expect(view.claims.aud).toBe(deployment.idp.audience);
+    expect(view.claims.scope).toBe("litellm_proxy_api");
+    expect(view.claims.sub).toBe(DEFAULT_CLIENT.clientId);
+    expect(view.claims.exp).toBe(view.expiresOn);
+    expect(view.expiresInSeconds).toBeGreaterThan(3500);
+    expect(view.expiresInSeconds).toBeLessThanOrEqual(3600);
+    const both = await token(["--decode", "--json"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("Give one of --json, --header or --decode.");
+  });
+
   it("ignores and replaces a corrupt or foreign cache file", async () => {
     await token();
     const [file] = cacheFiles();
