@@ -5,6 +5,7 @@ import {
   GenericOAuth2Credential,
   type GenericOAuth2CredentialOptions,
 } from "@proxy-auth/oauth2";
+import { inEnvironmentTerms } from "./environment-terms.js";
 import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
@@ -86,7 +87,12 @@ export function credentialFromEnvironment(environment: Environment): Environment
   const oauth2 = OAUTH2_VARIABLES.some((name) => variables[name] !== undefined);
   if (choice === "oauth2" || (choice === undefined && oauth2)) {
     const options = oauth2OptionsFromEnvironment(variables);
-    const credential = new GenericOAuth2Credential(options);
+    let credential: GenericOAuth2Credential;
+    try {
+      credential = new GenericOAuth2Credential(options);
+    } catch (error) {
+      throw inEnvironmentTerms(error);
+    }
     const form =
       options.clientSecret !== undefined
         ? "client secret"

@@ -14,6 +14,7 @@ import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
 import { decodeToken } from "./token-claims.js";
+import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
 
 /** The handler's default refresh buffer: a cached token is replaced when a handler would refresh it. */
@@ -98,16 +99,20 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
   }
 
   async function newToken(): Promise<AccessToken> {
+    const counter = createAttemptCounter();
     const handler = new ProxyAuthHandler({
       credential,
       scope,
       onTokenError: "throw",
+      onEvent: counter.onEvent,
       // Failures are reported once, by the exit message; retries show with --verbose.
       logger: { ...logger, warn: logger.debug ?? (() => {}) },
       refreshBufferSeconds: REFRESH_BUFFER_SECONDS,
       expiryMarginSeconds: EXPIRY_MARGIN_SECONDS,
     });
-    const fresh = await handler.getToken();
+    const fresh = await handler.getToken().catch((error: unknown) => {
+      throw explainTokenFailure(error, counter.attempts, environment, flags.scope);
+    });
     const now = Date.now();
     logger.info?.(`New token from ${description}`, { scope, expiresOn: fresh.expiresOn });
     const shortLived = shortLifetimeWarning(minTtl, fresh.expiresOn - now / 1000);
