@@ -172,6 +172,27 @@ describe("the global litellm object", () => {
     expect(ConfigurationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/litellm\.apiBase.*LITELLM_PROXY_API_BASE/);
   });
+
+  it("in proxy mode without LITELLM_PROXY_API_BASE, says to set that, not to turn proxy mode on", async () => {
+    vi.stubEnv("LITELLM_PROXY_API_BASE", undefined);
+    litellm.useLitellmProxy = true;
+    const error = await globalCompletion(hello).catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      "litellm.useLitellmProxy = true routes calls to LITELLM_PROXY_API_BASE, which is not set",
+    );
+    expect(message).not.toContain("set litellm.useLitellmProxy");
+    litellm.useLitellmProxy = false;
+    vi.stubEnv("USE_LITELLM_PROXY", "true");
+    const fromEnvironment = await globalCompletion(hello).catch((caught: unknown) => caught);
+    expect((fromEnvironment as Error).message).toContain("USE_LITELLM_PROXY=true routes calls");
+    // An apiBase given with the call is enough.
+    const withBase = await globalCompletion(hello, { apiBase: "http://127.0.0.1:9" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(ConfigurationError.isInstance(withBase)).toBe(false);
+  });
 });
 
 describe("headers", () => {
