@@ -19,6 +19,12 @@ it("a wrong secret: one line, naming PROXY_AUTH_CLIENT_SECRET and the attempt ma
   expect(result.stderr).not.toContain("wrong-9d1c");
 });
 
+it("an unregistered scope names the flag the user set", async () => {
+  const result = await run(["token", "--no-cache", "--scope", "not-registered"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain("Check the scope (--scope)");
+});
+
 it("a provider answering 503: one line for token and serve, stating the attempts made", async () => {
   deployment.idp.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY);
   try {
