@@ -195,6 +195,30 @@ describe("the global litellm object", () => {
   });
 });
 
+describe("extra_body", () => {
+  it("sends its fields at the top level, unchanged, next to the known ones; never extra_body itself", async () => {
+    const client = createClient({ apiBase: deployment.proxy.url, proxyAuth: deployment.handler() });
+    const extras = { mock_response: "hi", fallbacks: ["gpt-4o"], metadata: { tags: ["a"] } };
+    const request = { ...hello, temperature: 0.2, extra_body: extras };
+    await client.completion(request);
+    expect(lastRequest()?.body).toEqual({
+      ...hello,
+      temperature: 0.2,
+      mock_response: "hi",
+      fallbacks: ["gpt-4o"],
+      metadata: { tags: ["a"] },
+    });
+    expect(request.extra_body).toBe(extras); // the caller's object is untouched
+    await client.embedding({ model: "e", input: "x", extra_body: { input_type: "query" } });
+    expect(lastRequest()?.body).toEqual({ model: "e", input: "x", input_type: "query" });
+    const wrong = await client
+      .completion({ ...hello, extra_body: "top_k=5" as never })
+      .catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(wrong)).toBe(true);
+    expect((wrong as Error).message).toContain('"extra_body" must be an object');
+  });
+});
+
 describe("headers", () => {
   it("the injected Authorization wins over the caller's; other headers pass; caller objects untouched", async () => {
     const clientHeaders = { "X-Team": "search", authorization: "Bearer from-client" };
