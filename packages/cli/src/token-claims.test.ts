@@ -20,4 +20,7 @@ it("--decode's view: claims of a JWT, null for an opaque token, never negative t
 it("describes audience and scope (scope or scp), and opaque tokens", () => {
   expect(describeAudienceAndScope(jwt({ aud: "a", scp: ["x", "y"] }))).toBe("aud=a, scope=x y");
   expect(describeAudienceAndScope("not.a-jwt.at-all")).toContain("opaque");
+  expect(describeAudienceAndScope(jwt({ aud: "a\nproxy-auth: forged line" }))).toBe(
+    "aud=a?proxy-auth: forged line, scope=(none)",
+  );
 });

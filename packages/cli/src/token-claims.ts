@@ -27,7 +27,10 @@ export function describeAudienceAndScope(token: string): string {
   if (claims === undefined) return "an opaque token (not a JWT: its audience cannot be read)";
   const show = (value: unknown) =>
     value === undefined ? "(none)" : Array.isArray(value) ? value.join(" ") : String(value);
-  return `aud=${show(claims.aud)}, scope=${show(claims.scope ?? claims.scp)}`.slice(0, 500);
+  // Claims are the issuer's text: bounded, and without control characters (one log line).
+  return `aud=${show(claims.aud)}, scope=${show(claims.scope ?? claims.scp)}`
+    .replace(/\p{Cc}/gu, "?")
+    .slice(0, 500);
 }
 
 /** What `proxy-auth token --decode` prints: what a token says, never the token. */
