@@ -45,6 +45,42 @@ it("serve explains, once, that the target refuses freshly issued tokens, with th
   }
 });
 
+it("serve --header cf-aig-authorization --pass-client-key: the gateway gets the token, the provider key passes", async () => {
+  const gateway = await startMockProxy({
+    jwksUrl: deployment.idp.jwksUrl,
+    issuer: deployment.idp.issuer,
+    audience: deployment.idp.audience,
+    authHeader: { header: "cf-aig-authorization" },
+  });
+  const serve = await startCli(
+    [
+      "serve",
+      "--port",
+      "0",
+      "--target",
+      gateway.url,
+      "--header",
+      "cf-aig-authorization",
+      "--pass-client-key",
+    ],
+    deployment.environment,
+  );
+  try {
+    const response = await fetch(`${serve.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk-provider-key" },
+      body: JSON.stringify({ model: "gpt-4", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    const [request] = gateway.requests;
+    expect(request?.headers["cf-aig-authorization"]).toMatch(/^Bearer eyJ/);
+    expect(request?.headers.authorization).toBe("Bearer sk-provider-key");
+  } finally {
+    serve.child.kill("SIGKILL");
+    await gateway.close();
+  }
+});
+
 it("serve's 502 names the target it could not reach", async () => {
   const closed = await freePort();
   const target = `http://127.0.0.1:${closed}/v1`;
