@@ -1,6 +1,8 @@
-// The pinned Python environment of the LiteLLM interop suite: finds a Python 3.10+ with venv,
-// and installs python/requirements.txt into .venv (ignored), reused while the requirements
-// file and the Python version are unchanged.
+// The Python environments of the LiteLLM interop suite: finds a Python 3.10+ with venv, and
+// installs each release's lock file into its own venv (ignored), reused while the lock file and
+// the Python version are unchanged. Two releases: the hash-locked pin (python/requirements.txt,
+// .venv; the benchmarks use it) and the newest release installable here
+// (python/requirements-newest.txt, .venv-newest).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -10,9 +12,34 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageRoot = join(here, "..");
-export const requirementsFile = join(packageRoot, "python", "requirements.txt");
-export const venvDir = join(packageRoot, ".venv");
-const stampFile = join(venvDir, "requirements.sha256");
+
+/** The releases the suite runs against, each with its lock file and venv. */
+export const RELEASES = {
+  pinned: {
+    name: "pinned",
+    requirementsFile: join(packageRoot, "python", "requirements.txt"),
+    venvDir: join(packageRoot, ".venv"),
+  },
+  newest: {
+    name: "newest",
+    requirementsFile: join(packageRoot, "python", "requirements-newest.txt"),
+    venvDir: join(packageRoot, ".venv-newest"),
+  },
+};
+
+/** The release named by `PROXY_AUTH_LITELLM_RELEASE` (default `pinned`). */
+export function selectedRelease(name = process.env.PROXY_AUTH_LITELLM_RELEASE ?? "pinned") {
+  const release = RELEASES[name];
+  if (release === undefined) {
+    throw new Error(
+      `PROXY_AUTH_LITELLM_RELEASE=${name}: expected one of ${Object.keys(RELEASES).join(", ")}`,
+    );
+  }
+  return release;
+}
+
+export const requirementsFile = RELEASES.pinned.requirementsFile;
+export const venvDir = RELEASES.pinned.venvDir;
 
 /** The platform the hashes in requirements.txt were taken on (binary wheels differ elsewhere). */
 const LOCKED_FOR = "cp311-linux-x86_64";
@@ -45,21 +72,24 @@ export function findPython() {
   return { python, version, tag: `cp${major}${minor}-${system}-${machine}` };
 }
 
-/** The venv's interpreter and `litellm` command. */
+/** The pinned venv's interpreter and `litellm` command. */
 export const venvPython = join(venvDir, "bin", "python");
 export const venvLitellm = join(venvDir, "bin", "litellm");
 
 /**
- * Makes .venv match requirements.txt: reused when its stamp matches, rebuilt otherwise.
+ * Makes the release's venv match its lock file: reused when its stamp matches, rebuilt otherwise.
  * Returns how long the install took in ms (0 when reused).
  */
-export function ensureVenv({ python, tag }, log = console.log) {
+export function ensureVenv({ python, tag }, log = console.log, release = RELEASES.pinned) {
+  const { requirementsFile, venvDir } = release;
+  const venvPython = join(venvDir, "bin", "python");
+  const stampFile = join(venvDir, "requirements.sha256");
   const requirements = readFileSync(requirementsFile);
   const stamp = createHash("sha256").update(requirements).update(tag).digest("hex");
   if (
     existsSync(stampFile) &&
     readFileSync(stampFile, "utf8") === stamp &&
-    existsSync(venvLitellm)
+    existsSync(join(venvDir, "bin", "litellm"))
   ) {
     return 0;
   }
@@ -105,10 +135,10 @@ export function ensureVenv({ python, tag }, log = console.log) {
   return took;
 }
 
-/** The litellm version installed in .venv. */
-export function litellmVersion() {
+/** The litellm version installed in the release's venv. */
+export function litellmVersion(release = RELEASES.pinned) {
   return execFileSync(
-    venvPython,
+    join(release.venvDir, "bin", "python"),
     ["-c", "import importlib.metadata as m; print(m.version('litellm'))"],
     { encoding: "utf8" },
   ).trim();
