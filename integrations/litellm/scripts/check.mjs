@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installLocked } from "./python-lock.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const lockFile = join(root, "requirements-dev.txt");
@@ -30,10 +31,19 @@ const writeResults = (passed, failed) =>
 
 const probe = spawnSync(
   python,
-  ["-c", "import sys, venv, ensurepip; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')"],
+  [
+    "-c",
+    "import sys, venv, ensurepip, platform; print(sys.version_info[0], sys.version_info[1], platform.system().lower(), platform.machine())",
+  ],
   { encoding: "utf8" },
 );
-if (probe.error || probe.status !== 0 || probe.stdout.trim() < "cp310") {
+const [major, minor, system, machine] = probe.stdout?.trim().split(" ") ?? [];
+if (
+  probe.error ||
+  probe.status !== 0 ||
+  Number(major) < 3 ||
+  (Number(major) === 3 && Number(minor) < 10)
+) {
   const reason = `${python} 3.10+ with venv was not found`;
   if (required) {
     console.error(`proxy-auth-litellm: FAILED — ${reason}, and this run requires it.`);
@@ -43,39 +53,13 @@ if (probe.error || probe.status !== 0 || probe.stdout.trim() < "cp310") {
   writeResults(0, 0);
   process.exit(0);
 }
-const tag = probe.stdout.trim();
+const tag = `cp${major}${minor}-${system}-${machine}`;
 const stamp = createHash("sha256").update(readFileSync(lockFile)).update(tag).digest("hex");
 const stampFile = join(venv, "requirements.sha256");
 if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
   rmSync(venv, { recursive: true, force: true });
   execFileSync(python, ["-m", "venv", venv], { stdio: "inherit" });
-  // The hashes are those of the CPython 3.11 wheels: elsewhere the exact versions, unhashed.
-  const hashed = tag === "cp311";
-  const file = hashed ? lockFile : join(venv, "requirements-unhashed.txt");
-  if (!hashed) {
-    writeFileSync(
-      file,
-      readFileSync(lockFile, "utf8")
-        .replace(/ \\\n\s+--hash=\S+/g, "")
-        .replace(/^#.*\n/gm, ""),
-    );
-  }
-  execFileSync(
-    bin("python"),
-    [
-      "-m",
-      "pip",
-      "install",
-      "-qq",
-      "--disable-pip-version-check",
-      "--no-deps",
-      "--only-binary=:all:",
-      ...(hashed ? ["--require-hashes"] : []),
-      "-r",
-      file,
-    ],
-    { stdio: ["ignore", "inherit", "inherit"], timeout: 600_000 },
-  );
+  installLocked({ venvDir: venv, lockFile, tag });
   writeFileSync(stampFile, stamp);
 }
 

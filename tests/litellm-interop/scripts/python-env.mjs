@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installLocked } from "@proxy-auth/litellm-integration/python-lock";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageRoot = join(here, "..");
@@ -40,9 +41,6 @@ export function selectedRelease(name = process.env.PROXY_AUTH_LITELLM_RELEASE ??
 
 export const requirementsFile = RELEASES.pinned.requirementsFile;
 export const venvDir = RELEASES.pinned.venvDir;
-
-/** The platform the hashes in requirements.txt were taken on (binary wheels differ elsewhere). */
-const LOCKED_FOR = "cp311-linux-x86_64";
 
 /**
  * A usable Python, or why there is none: `{ python, version, tag }` or `{ reason }`.
@@ -82,7 +80,6 @@ export const venvLitellm = join(venvDir, "bin", "litellm");
  */
 export function ensureVenv({ python, tag }, log = console.log, release = RELEASES.pinned) {
   const { requirementsFile, venvDir } = release;
-  const venvPython = join(venvDir, "bin", "python");
   const stampFile = join(venvDir, "requirements.sha256");
   const requirements = readFileSync(requirementsFile);
   const stamp = createHash("sha256").update(requirements).update(tag).digest("hex");
@@ -94,41 +91,10 @@ export function ensureVenv({ python, tag }, log = console.log, release = RELEASE
     return 0;
   }
   const started = Date.now();
-  log(`litellm-interop: installing the pinned Python environment into ${venvDir} …`);
+  log(`litellm-interop: installing the Python environment into ${venvDir} …`);
   rmSync(venvDir, { recursive: true, force: true });
   execFileSync(python, ["-m", "venv", venvDir], { stdio: "inherit" });
-  let file = requirementsFile;
-  if (tag !== LOCKED_FOR) {
-    // The hashes are those of the cp311 Linux x86_64 wheels; elsewhere keep the exact versions.
-    log(
-      `litellm-interop: Python ${tag} is not ${LOCKED_FOR}: installing exact versions without hashes`,
-    );
-    file = join(venvDir, "requirements-unhashed.txt");
-    writeFileSync(
-      file,
-      requirements
-        .toString("utf8")
-        .replace(/ \\\n\s+--hash=\S+/g, "")
-        .replace(/^#.*\n/gm, ""),
-    );
-  }
-  execFileSync(
-    venvPython,
-    [
-      "-m",
-      "pip",
-      "install",
-      // -qq: errors only (this machine's pip config adds local indexes it warns about per package).
-      "-qq",
-      "--disable-pip-version-check",
-      "--no-deps",
-      "--only-binary=:all:",
-      ...(file === requirementsFile ? ["--require-hashes"] : []),
-      "-r",
-      file,
-    ],
-    { stdio: ["ignore", "inherit", "inherit"], timeout: 600_000 },
-  );
+  installLocked({ venvDir, lockFile: requirementsFile, tag, log });
   writeFileSync(stampFile, stamp);
   const took = Date.now() - started;
   log(`litellm-interop: Python environment ready in ${(took / 1000).toFixed(1)} s`);
