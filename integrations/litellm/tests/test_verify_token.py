@@ -51,6 +51,18 @@ def test_refuses_a_token_not_yet_valid(provider: Provider) -> None:
     assert rejected.reason == "Invalid token (ImmatureSignatureError)"
 
 
+def test_forgives_a_provider_clock_a_little_ahead(provider: Provider) -> None:
+    ahead = int(time.time()) + 10
+    assert verify(provider, provider.sign({"nbf": ahead, "iat": ahead}))["sub"] == "svc-reports"
+    strict = make_settings(clock_skew_seconds=0)
+    assert refused(provider, provider.sign({"iat": ahead}), strict).reason == (
+        "Invalid token (ImmatureSignatureError)"
+    )
+    assert refused(provider, provider.sign({"nbf": "soon"})).reason == (
+        "Invalid token (nbf is not a number)"
+    )
+
+
 def test_refuses_the_wrong_audience_and_the_wrong_issuer(provider: Provider) -> None:
     wrong_audience = provider.sign({"aud": "https://another-api.test"})
     assert refused(provider, wrong_audience).reason == "Invalid token (InvalidAudienceError)"

@@ -37,6 +37,8 @@ class Settings:
     jwks_url: str | None = None
     algorithms: tuple[str, ...] = ("RS256", "PS256", "ES256")
     leeway_seconds: float = 0.0
+    #: How far ahead the provider's clock may run: `nbf`/`iat` this far in the future pass.
+    clock_skew_seconds: float = 30.0
     required_scopes: frozenset[str] = frozenset()
     required_roles: frozenset[str] = frozenset()
     user_id_claim: str = "sub"
@@ -100,7 +102,9 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
     - `PROXY_AUTH_DISCOVERY_URL`: another discovery document URL; `PROXY_AUTH_JWKS_URL`: the JWKS
       itself, skipping discovery.
     - `PROXY_AUTH_ALGORITHMS` (default `RS256,PS256,ES256`; asymmetric only).
-    - `PROXY_AUTH_LEEWAY_SECONDS` (default 0, at most 300) for `exp` and `nbf`.
+    - `PROXY_AUTH_LEEWAY_SECONDS` (default 0, at most 300): how long past `exp` a token passes.
+    - `PROXY_AUTH_CLOCK_SKEW_SECONDS` (default 30, at most 300): how far in the future `nbf` and
+      `iat` may be (a provider whose clock runs ahead issues tokens "not yet valid" here).
     - `PROXY_AUTH_REQUIRED_SCOPES`, `PROXY_AUTH_REQUIRED_ROLES`: all must be present.
     - `PROXY_AUTH_USER_ID_CLAIM` (default `sub`), `PROXY_AUTH_TEAM_ID_CLAIM` (default none),
       `PROXY_AUTH_ROLES_CLAIM` (default `roles`; a dotted path such as `realm_access.roles`),
@@ -135,8 +139,13 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
             f"choose among {', '.join(sorted(ASYMMETRIC_ALGORITHMS))}"
         )
     leeway = _number(environ, "PROXY_AUTH_LEEWAY_SECONDS", 0.0, 0.0)
-    if leeway > 300:
-        raise ConfigurationError(f"PROXY_AUTH_LEEWAY_SECONDS must be at most 300, got {leeway:g}")
+    skew = _number(environ, "PROXY_AUTH_CLOCK_SKEW_SECONDS", 30.0, 0.0)
+    for name, value in (
+        ("PROXY_AUTH_LEEWAY_SECONDS", leeway),
+        ("PROXY_AUTH_CLOCK_SKEW_SECONDS", skew),
+    ):
+        if value > 300:
+            raise ConfigurationError(f"{name} must be at most 300, got {value:g}")
     return Settings(
         issuer=issuer,
         audiences=audiences,
@@ -144,6 +153,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
         jwks_url=jwks_url,
         algorithms=algorithms,
         leeway_seconds=leeway,
+        clock_skew_seconds=skew,
         required_scopes=_words(environ.get("PROXY_AUTH_REQUIRED_SCOPES")),
         required_roles=_words(environ.get("PROXY_AUTH_REQUIRED_ROLES")),
         user_id_claim=environ.get("PROXY_AUTH_USER_ID_CLAIM") or "sub",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -35,11 +37,29 @@ def token_scopes(claims: dict[str, Any]) -> frozenset[str]:
     return claim_words(claims.get("scope")) | claim_words(claims.get("scp"))
 
 
-async def verify_token(token: str, settings: Settings, keys: KeySet) -> dict[str, Any]:
+def _check_not_future(claims: dict[str, Any], settings: Settings, now: float) -> None:
+    # `nbf` and `iat` get the provider's clock skew (PyJWT would give them `exp`'s leeway, and a
+    # provider clock one second ahead would make every fresh token "not yet valid").
+    for name in ("nbf", "iat"):
+        value = claims.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TokenRejected(f"Invalid token ({name} is not a number)")
+        if value > now + settings.clock_skew_seconds:
+            raise TokenRejected("Invalid token (ImmatureSignatureError)")
+
+
+async def verify_token(
+    token: str,
+    settings: Settings,
+    keys: KeySet,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, Any]:
     """
-    The claims of `token` once its signature, `iss`, `aud`, `exp`, `nbf`, scopes and roles pass;
-    else TokenRejected naming the failed check ("Token Expired" for an expired token, the words
-    LiteLLM's own JWT auth uses and the SDK's replay looks for).
+    The claims of `token` once its signature, `iss`, `aud`, `exp`, `nbf`, `iat`, scopes and roles
+    pass; else TokenRejected naming the failed check ("Token Expired" for an expired token, the
+    words LiteLLM's own JWT auth uses and the SDK's replay looks for).
     """
     try:
         header = jwt.get_unverified_header(token)
@@ -61,12 +81,13 @@ async def verify_token(token: str, settings: Settings, keys: KeySet) -> dict[str
             audience=list(settings.audiences),
             issuer=settings.issuer,
             leeway=settings.leeway_seconds,
-            options={"require": ["exp", "iss", "aud"]},
+            options={"require": ["exp", "iss", "aud"], "verify_nbf": False, "verify_iat": False},
         )
     except jwt.ExpiredSignatureError:
         raise TokenRejected("Token Expired", expired=True) from None
     except jwt.PyJWTError as error:
         raise TokenRejected(f"Invalid token ({type(error).__name__})") from None
+    _check_not_future(claims, settings, clock())
     missing_scopes = settings.required_scopes - token_scopes(claims)
     if missing_scopes:
         raise TokenRejected(f"Invalid token (missing scope {' '.join(sorted(missing_scopes))})")
