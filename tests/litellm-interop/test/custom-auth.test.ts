@@ -231,8 +231,11 @@ describe("proxy_auth_litellm on the real LiteLLM proxy", () => {
     expect((await chat(token)).status).toBe(200);
     front.down = true;
     try {
-      // Past the key set's max age: the hook tries to refetch, is refused, keeps its keys.
-      await new Promise((resolve) => setTimeout(resolve, MAX_AGE_SECONDS * 1000 + 200));
+      // Past the key set's max age and the refetch interval since the last key-set request: the
+      // hook tries to refetch, is refused, keeps its keys.
+      const quiet = Math.max(MAX_AGE_SECONDS, REFRESH_INTERVAL_SECONDS) * 1000 + 300;
+      const wait = front.lastJwksRequestAt + quiet - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const attempts = front.jwksAttempts;
       expect((await chat(token)).status).toBe(200);
       expect((await chat(await idp.issueToken())).status).toBe(200);
