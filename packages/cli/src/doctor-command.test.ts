@@ -84,9 +84,13 @@ describe("proxy-auth doctor", () => {
   });
 
   it("names the audience mismatch behind a 401, and exits 1", async () => {
-    const { status, stdout } = await doctor(["--target", otherAudienceProxy.url], {
-      PROXY_AUTH_AUDIENCE: "api://another-proxy",
-    });
+    // --audience names what the proxy expects; the client still asks for its default audience.
+    const { status, stdout } = await doctor([
+      "--target",
+      otherAudienceProxy.url,
+      "--audience",
+      "api://another-proxy",
+    ]);
     expect(status).toBe(1);
     expect(stdout).toContain(
       `✗ aud      ${idp.audience}, but the proxy expects api://another-proxy`,
