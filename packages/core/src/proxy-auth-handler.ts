@@ -1,5 +1,5 @@
 import { type AccessToken, validateAccessToken } from "./access-token.js";
-import { backoffDelayMs } from "./backoff.js";
+import { backoffDelayMs, probeDelayMs } from "./backoff.js";
 import { ConfigurationError, ProxyAuthError, TokenAcquisitionError } from "./errors.js";
 import { EventListeners } from "./event-listeners.js";
 import type { ProxyAuthEventListener, ProxyAuthRequestEvent } from "./proxy-auth-event.js";
@@ -26,8 +26,10 @@ interface Failure {
   readonly error: ProxyAuthError;
   /** Consecutive failures, for the backoff exponent. */
   readonly count: number;
-  /** No new credential call before this (clock milliseconds). */
+  /** No background refresh (a usable token is served) before this (clock milliseconds). */
   readonly retryAt: number;
+  /** No new credential call for callers without a usable token before this (clock milliseconds). */
+  readonly probeAt: number;
 }
 
 interface Flight {
@@ -227,7 +229,7 @@ export class ProxyAuthHandler {
     }
     signal?.throwIfAborted();
     const failure = this.#failure;
-    if (this.#flight === undefined && failure !== undefined && now < failure.retryAt) {
+    if (this.#flight === undefined && failure !== undefined && now < failure.probeAt) {
       throw failure.error;
     }
     return waitFor(this.#refresh(), signal, this.#options.maxTokenWaitMs, this.scope);
@@ -267,12 +269,14 @@ export class ProxyAuthHandler {
     const { logger, retry, maxTokenWaitMs } = this.#options;
     // Every attempt and every wait between attempts fits inside one bound.
     const deadline = this.#now() + maxTokenWaitMs;
+    // Retries inside one flight only open a failure episode; after that, callers' probes pace it.
+    const episodeOpen = this.#failure !== undefined;
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
         const held = this.#cached;
         const serving = held !== undefined && startedAt < held.usableUntil;
-        const next = await this.#nextToken(deadline - startedAt, !serving);
+        const next = await this.#nextToken(deadline, !serving);
         if (next === undefined) return this.#lookAgainLater(held as ScheduledToken, generation);
         const { accessToken, source } = next;
         const now = this.#now();
@@ -312,12 +316,17 @@ export class ProxyAuthHandler {
         const now = this.#now();
         const count = (this.#failure?.count ?? 0) + 1;
         const retryable = TokenAcquisitionError.isInstance(error) && error.retryable;
-        const delayMs = backoffDelayMs(count, retry, this.#options.random, retryAfter(error));
-        if (generation === this.#generation) {
-          this.#failure = { error, count, retryAt: now + delayMs };
-        }
         const cached = this.#cached;
         const serving = cached !== undefined && now < cached.usableUntil;
+        const { random } = this.#options;
+        const backoffMs = backoffDelayMs(count, retry, random, retryAfter(error));
+        // With no usable token, a transient failure is probed again about once a second
+        // (rule 7); the long backoff spares a provider while a valid token is still served.
+        const probeMs = retryable ? probeDelayMs(retry, random, retryAfter(error)) : backoffMs;
+        const delayMs = serving ? backoffMs : probeMs;
+        if (generation === this.#generation) {
+          this.#failure = { error, count, retryAt: now + backoffMs, probeAt: now + probeMs };
+        }
         const status = (error as TokenAcquisitionError).status;
         this.#events.emit({
           type: "token.failed",
@@ -332,17 +341,18 @@ export class ProxyAuthHandler {
         if (
           !serving &&
           retryable &&
+          !episodeOpen &&
           attempt < retry.attempts &&
-          delayMs <= retry.maxBlockingDelayMs &&
-          now + delayMs < deadline
+          backoffMs <= retry.maxBlockingDelayMs &&
+          now + backoffMs < deadline
         ) {
           logger.debug?.("Token request failed; retrying", {
             scope: this.scope,
             code: error.code,
             attempt,
-            retryInMs: delayMs,
+            retryInMs: backoffMs,
           });
-          await this.#options.sleep(delayMs);
+          await this.#options.sleep(backoffMs);
           continue;
         }
         this.#report(error, serving ? cached : undefined, delayMs);
@@ -374,11 +384,11 @@ export class ProxyAuthHandler {
    * undefined when this handler need not `wait` and another process is refreshing.
    */
   async #nextToken(
-    budgetMs: number,
+    deadline: number,
     wait: boolean,
   ): Promise<{ accessToken: AccessToken; source: "credential" | "shared-cache" } | undefined> {
     const fetchToken = async () =>
-      validateAccessToken(await this.#callCredential(budgetMs), this.#now() / 1000);
+      validateAccessToken(await this.#callCredential(deadline - this.#now()), this.#now() / 1000);
     if (this.#shared === undefined) {
       return { accessToken: await fetchToken(), source: "credential" };
     }
@@ -390,7 +400,7 @@ export class ProxyAuthHandler {
         taken = this.#acceptShared(shared);
         return taken;
       },
-      { known, wait },
+      { known, wait, deadline },
     );
     if (accessToken === undefined) return undefined;
     return { accessToken, source: accessToken === taken ? "shared-cache" : "credential" };

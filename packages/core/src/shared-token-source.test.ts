@@ -38,7 +38,10 @@ function instrumented(inner: TokenCache) {
 }
 
 /** One "process": its own credential and handler, sharing the cache. */
-function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
+function process_(
+  cache: TokenCache,
+  options: { cacheWaitMs?: number; maxTokenWaitMs?: number } = {},
+) {
   const credential = new ControlledCredential();
   const handler = new ProxyAuthHandler({
     credential,
@@ -242,7 +245,8 @@ describe("a slow identity provider", () => {
         return cache.acquireRefreshLock(key, leaseMs);
       },
     };
-    const fleet = Array.from({ length: 8 }, () => process_(recording));
+    // Callers willing to wait longer than the provider takes (the fleet wait honours the bound).
+    const fleet = Array.from({ length: 8 }, () => process_(recording, { maxTokenWaitMs: 30_000 }));
     const start = clock.time;
     const waiting = fleet.map((p) => p.handler.getToken());
     await flush();
@@ -467,7 +471,7 @@ describe("a fleet at scale", () => {
 
   it("waiters back off while the refresher's lease is held: a few attempts in 20 s, not one per 50 ms", async () => {
     const { cache, total } = counting(createMemoryTokenCache(clock.now));
-    const fleet = Array.from({ length: 4 }, () => process_(cache));
+    const fleet = Array.from({ length: 4 }, () => process_(cache, { maxTokenWaitMs: 30_000 }));
     const start = clock.time;
     const waiting = fleet.map((p) => p.handler.getToken());
     await flush();

@@ -1,4 +1,6 @@
 import type { AccessToken } from "./access-token.js";
+import { probeDelayMs } from "./backoff.js";
+import { TokenAcquisitionError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { ReleaseLock, TokenCache, TokenCacheEntry } from "./token-cache.js";
 import { withTimeout } from "./with-timeout.js";
@@ -59,14 +61,17 @@ export class SharedTokenSource {
    *   held), else undefined.
    * @param attempt - `known`: the token string the handler holds or refused (the cache skips
    *   it); `wait`: false when the handler still has a usable token, which then never waits for
-   *   another process's refresh.
+   *   another process's refresh; `deadline`: the clock time the handler's callers stop waiting
+   *   (`maxTokenWaitMs`), which bounds the wait for another process's refresh too.
    * @returns The next token; undefined only without `wait`, when another process is refreshing
    *   (the handler keeps its token and looks again later).
+   * @throws {@link TokenAcquisitionError} (retryable) when another process still holds the
+   *   refresh lock at the deadline.
    */
   async obtain(
     fetchToken: () => Promise<AccessToken>,
     accept: (token: AccessToken) => AccessToken | undefined,
-    attempt: { known: string | undefined; wait: boolean },
+    attempt: { known: string | undefined; wait: boolean; deadline: number },
   ): Promise<AccessToken | undefined> {
     const { cache, waitMs, leaseMs, now, logger, scope } = this.#options;
     try {
@@ -87,7 +92,8 @@ export class SharedTokenSource {
         }
         if (!attempt.wait) return undefined;
         if (now() >= giveUpAt) break;
-        await this.#pause(key, pauses, giveUpAt);
+        if (now() >= attempt.deadline) throw this.#stillLocked();
+        await this.#pause(key, pauses, Math.min(giveUpAt, attempt.deadline));
       }
       logger.debug?.("Shared refresh did not publish while its lease lasted; fetching directly", {
         scope,
@@ -134,12 +140,17 @@ export class SharedTokenSource {
     await Promise.race([sleep(delayMs), notified]);
   }
 
-  /** As the elected refresher: a token from the credential, published with its lifetime. */
+  /**
+   * As the elected refresher: a token from the credential, published with its lifetime. When
+   * the credential fails, the lock is held for one probe interval more, so a fleet without a
+   * token probes the provider about once a second in all, not once a second per process.
+   */
   async #refresh(
     key: string,
     release: ReleaseLock,
     fetchToken: () => Promise<AccessToken>,
   ): Promise<AccessToken> {
+    let failed = false;
     try {
       const token = await fetchToken();
       const lifetimeMs = token.expiresOn * 1000 - this.#options.now();
@@ -147,9 +158,32 @@ export class SharedTokenSource {
         this.#fail(failure),
       );
       return token;
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      this.#op(release()).catch(() => {});
+      this.#release(key, release, failed);
     }
+  }
+
+  /** Gives up the lock; after a failure, takes it again for one probe interval (best effort). */
+  #release(key: string, release: ReleaseLock, failed: boolean): void {
+    const { cache, random } = this.#options;
+    const released = this.#op(release());
+    if (!failed) {
+      released.catch(() => {});
+      return;
+    }
+    const holdMs = probeDelayMs({ maxRetryAfterSeconds: 0 }, random);
+    released.then(() => this.#op(cache.acquireRefreshLock(key, holdMs))).catch(() => {});
+  }
+
+  /** The wait for another process's refresh reached the callers' bound. */
+  #stillLocked(): TokenAcquisitionError {
+    return new TokenAcquisitionError(
+      `No token for scope "${this.#options.scope}" within maxTokenWaitMs: another process holds the refresh lock of the shared cache and has not published a token yet.`,
+      { retryable: true },
+    );
   }
 
   /** The shared token, its expiry bounded by the entry's remaining lifetime when the cache knows it. */
