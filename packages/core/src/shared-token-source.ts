@@ -8,6 +8,9 @@ import { withTimeout } from "./with-timeout.js";
 /** A waiting handler's first pause between attempts; each further pause doubles it. */
 const FIRST_PAUSE_MS = 100;
 
+/** How long after a lease's stated end a waiter looks again (Redis expires keys to the ms). */
+const LAPSE_MARGIN_MS = 20;
+
 /** A cache operation that failed or took too long: the cache counts as down. */
 class CacheFailure {
   constructor(readonly cause: unknown) {}
@@ -80,7 +83,7 @@ export class SharedTokenSource {
       // A lease always ends, so this bound is only for a cache that does not honour leases.
       const giveUpAt = now() + leaseMs + waitMs;
       for (let pauses = 0; ; pauses++) {
-        const { token, release } = await this.#claim(key, attempt.known);
+        const { token, release, lockRemainingMs } = await this.#claim(key, attempt.known);
         this.#up(undefined);
         if (release !== undefined) return await this.#refresh(key, release, fetchToken);
         if (token !== undefined) {
@@ -93,7 +96,7 @@ export class SharedTokenSource {
         if (!attempt.wait) return undefined;
         if (now() >= giveUpAt) break;
         if (now() >= attempt.deadline) throw this.#stillLocked();
-        await this.#pause(key, pauses, Math.min(giveUpAt, attempt.deadline));
+        await this.#pause(key, pauses, Math.min(giveUpAt, attempt.deadline), lockRemainingMs);
       }
       logger.debug?.("Shared refresh did not publish while its lease lasted; fetching directly", {
         scope,
@@ -113,12 +116,15 @@ export class SharedTokenSource {
   async #claim(
     key: string,
     known: string | undefined,
-  ): Promise<{ token?: AccessToken; release?: ReleaseLock }> {
+  ): Promise<{ token?: AccessToken; release?: ReleaseLock; lockRemainingMs?: number }> {
     const { cache, leaseMs, now } = this.#options;
     if (cache.getOrLock !== undefined) {
-      const { entry, release } = await this.#op(cache.getOrLock(key, leaseMs, known));
+      const { entry, release, lockRemainingMs } = await this.#op(
+        cache.getOrLock(key, leaseMs, known),
+      );
       if (entry !== undefined) return { token: withinLifetime(entry, now()) };
-      return release === undefined ? {} : { release };
+      if (release !== undefined) return { release };
+      return typeof lockRemainingMs === "number" && lockRemainingMs > 0 ? { lockRemainingMs } : {};
     }
     const stored = await this.#read(key);
     if (stored !== undefined && stored.token !== known) return { token: stored };
@@ -128,12 +134,22 @@ export class SharedTokenSource {
 
   /**
    * A waiting handler's pause before its next attempt: backoff (100 ms, doubled each time, at
-   * most `waitMs`, with jitter), cut short when the cache tells of a newly stored token.
+   * most `waitMs`, with jitter), no later than just after the holder's lease would lapse (when
+   * the cache tells), cut short when the cache tells of a newly stored token.
    */
-  async #pause(key: string, pauses: number, giveUpAt: number): Promise<void> {
+  async #pause(
+    key: string,
+    pauses: number,
+    giveUpAt: number,
+    lockRemainingMs: number | undefined,
+  ): Promise<void> {
     const { cache, waitMs, now, sleep, random } = this.#options;
     const stepMs = Math.min(waitMs, FIRST_PAUSE_MS * 2 ** pauses, Math.max(1, giveUpAt - now()));
-    const delayMs = Math.ceil(stepMs * (0.5 + random() / 2));
+    const jitteredMs = Math.ceil(stepMs * (0.5 + random() / 2));
+    const delayMs =
+      lockRemainingMs === undefined
+        ? jitteredMs
+        : Math.min(jitteredMs, Math.ceil(lockRemainingMs) + LAPSE_MARGIN_MS);
     if (cache.waitForToken === undefined) return sleep(delayMs);
     // The notification is best effort: a cache that fails to deliver it leaves the backoff.
     const notified = cache.waitForToken(key, delayMs).catch(() => new Promise<void>(() => {}));

@@ -23,6 +23,13 @@ export interface TokenCacheClaim {
   entry?: TokenCacheEntry;
   /** Set when this caller became the refresher (no other token stored, the lock was free). */
   release?: ReleaseLock;
+  /**
+   * Optional, when another process holds the lock: how long its lease has left, in
+   * milliseconds. A waiter then looks again no later than when the lease would lapse, so a
+   * refresher that died is replaced at once (a cache that renews short leases while its holder
+   * lives makes that within seconds).
+   */
+  lockRemainingMs?: number;
 }
 
 /**
