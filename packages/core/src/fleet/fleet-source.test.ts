@@ -6,11 +6,11 @@ import {
   recordingLogger,
   TestClock,
   tokenString,
-} from "../test/fixtures.js";
-import type { AccessToken } from "./access-token.js";
-import { ConfigurationError } from "./errors.js";
-import { ProxyAuthHandler } from "./proxy-auth-handler.js";
-import { createMemoryTokenCache, type TokenCache } from "./token-cache.js";
+} from "../../test/fixtures.js";
+import type { AccessToken } from "../access-token.js";
+import { ConfigurationError } from "../errors.js";
+import { ProxyAuthHandler } from "../proxy-auth-handler.js";
+import { createMemoryTokenCache, type TokenCache } from "../token-cache.js";
 
 let clock: TestClock;
 let logger: ReturnType<typeof recordingLogger>;

@@ -1,9 +1,12 @@
-import type { AccessToken } from "./access-token.js";
-import { probeDelayMs } from "./backoff.js";
-import { TokenAcquisitionError } from "./errors.js";
-import type { Logger } from "./logger.js";
-import type { ReleaseLock, TokenCache, TokenCacheEntry } from "./token-cache.js";
-import { withTimeout } from "./with-timeout.js";
+import { type AccessToken, validateAccessToken } from "../access-token.js";
+import { probeDelayMs } from "../backoff.js";
+import type { CredentialSource } from "../engine/credential-source.js";
+import { lookAgainAt, type ScheduledToken, spreadRefresh } from "../engine/token-schedule.js";
+import type { TokenAnswer, TokenRequest, TokenSource } from "../engine/token-source.js";
+import { TokenAcquisitionError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { ReleaseLock, TokenCache, TokenCacheEntry } from "../token-cache.js";
+import { withTimeout } from "../with-timeout.js";
 
 /** A waiting handler's first pause between attempts; each further pause doubles it. */
 const FIRST_PAUSE_MS = 100;
@@ -16,8 +19,9 @@ class CacheFailure {
   constructor(readonly cause: unknown) {}
 }
 
-/** What {@link SharedTokenSource} needs from its handler. */
-export interface SharedTokenSourceOptions {
+/** What {@link FleetSource} needs: the credential source it wraps, the cache and the timings. */
+export interface FleetSourceOptions {
+  credentials: CredentialSource;
   cache: TokenCache;
   key: () => Promise<string>;
   timeoutMs: number;
@@ -27,7 +31,7 @@ export interface SharedTokenSourceOptions {
   leaseMs: number;
   now: () => number;
   sleep: (milliseconds: number) => Promise<void>;
-  /** Random numbers in [0, 1), for the jitter of waiting handlers' pauses. */
+  /** Random numbers in [0, 1), for the jitter of waiting handlers' pauses and the spread. */
   random: () => number;
   logger: Logger;
   scope: string;
@@ -49,54 +53,69 @@ export interface SharedTokenSourceOptions {
  * clock, and a reader keeps the smaller of the stated expiry and the entry's remaining lifetime,
  * so a process whose clock is wrong cannot make the others serve an expired token.
  */
-export class SharedTokenSource {
-  readonly #options: SharedTokenSourceOptions;
+export class FleetSource implements TokenSource {
+  readonly #options: FleetSourceOptions;
   #key: Promise<string> | undefined;
   #down = false;
+  /** This handler's own point in every refresh window, in [0, 1): drawn once. */
+  readonly #spread: number;
+  /** Looks that found another process refreshing since this source last gave a token. */
+  #looks = 0;
+  /** The last token the handler refused: never taken back from the cache. */
+  #refused: string | undefined;
 
-  constructor(options: SharedTokenSourceOptions) {
+  constructor(options: FleetSourceOptions) {
     this.#options = options;
+    // Handlers sharing a token refresh one by one, each at its own point of the window.
+    this.#spread = options.random();
+  }
+
+  refused(token: string): void {
+    this.#refused = token;
   }
 
   /**
-   * @param fetchToken - Gets a validated token from the credential.
-   * @param accept - The validated shared token when it may be used instead (newer than the one
-   *   held), else undefined.
-   * @param attempt - `known`: the token string the handler holds or refused (the cache skips
-   *   it); `wait`: false when the handler still has a usable token, which then never waits for
-   *   another process's refresh; `deadline`: the clock time the handler's callers stop waiting
-   *   (`maxTokenWaitMs`), which bounds the wait for another process's refresh too.
-   * @returns The next token; undefined only without `wait`, when another process is refreshing
-   *   (the handler keeps its token and looks again later).
+   * The fleet's token when a newer one is stored; else, if elected refresher, one from the
+   * credential, published; else, while the handler still serves a usable token, the time to look
+   * again; else the refresher's token once published (waiting at most until the deadline).
+   *
    * @throws {@link TokenAcquisitionError} (retryable) when another process still holds the
    *   refresh lock at the deadline.
    */
-  async obtain(
-    fetchToken: () => Promise<AccessToken>,
-    accept: (token: AccessToken) => AccessToken | undefined,
-    attempt: { known: string | undefined; wait: boolean; deadline: number },
-  ): Promise<AccessToken | undefined> {
-    const { cache, waitMs, leaseMs, now, logger, scope } = this.#options;
+  async next(request: TokenRequest): Promise<TokenAnswer> {
+    const answer = await this.#obtain(request);
+    if ("lookAgainAt" in answer) return answer;
+    this.#looks = 0;
+    return { token: spreadRefresh(answer.token, this.#spread), origin: answer.origin };
+  }
+
+  async #obtain(request: TokenRequest): Promise<TokenAnswer> {
+    const { cache, waitMs, leaseMs, now, logger, scope, credentials } = this.#options;
+    const { held, deadline } = request;
+    const fetchToken = () => credentials.fetch(deadline);
+    const known = held?.accessToken.token ?? this.#refused;
     try {
       this.#key ??= this.#options.key();
       const key = await this.#key;
       // A lease always ends, so this bound is only for a cache that does not honour leases.
       const giveUpAt = now() + leaseMs + waitMs;
       for (let pauses = 0; ; pauses++) {
-        const { token, release, lockRemainingMs } = await this.#claim(key, attempt.known);
+        const { token, release, lockRemainingMs } = await this.#claim(key, known);
         this.#up(undefined);
         if (release !== undefined) return await this.#refresh(key, release, fetchToken);
         if (token !== undefined) {
-          const shared = accept(token);
-          if (shared !== undefined) return shared;
+          const shared = this.#accept(token, held);
+          if (shared !== undefined) return { token: shared, origin: "shared-cache" };
           // A stored token this handler cannot use (malformed, expired): refresh over it.
           const lock = await this.#op(cache.acquireRefreshLock(key, leaseMs));
           if (lock !== undefined) return await this.#refresh(key, lock, fetchToken);
         }
-        if (!attempt.wait) return undefined;
+        if (request.serving && held !== undefined) {
+          return { lookAgainAt: lookAgainAt(held, now(), ++this.#looks, this.#options.random) };
+        }
         if (now() >= giveUpAt) break;
-        if (now() >= attempt.deadline) throw this.#stillLocked();
-        await this.#pause(key, pauses, Math.min(giveUpAt, attempt.deadline), lockRemainingMs);
+        if (now() >= deadline) throw this.#stillLocked();
+        await this.#pause(key, pauses, Math.min(giveUpAt, deadline), lockRemainingMs);
       }
       logger.debug?.("Shared refresh did not publish while its lease lasted; fetching directly", {
         scope,
@@ -106,7 +125,24 @@ export class SharedTokenSource {
       if (!(error instanceof CacheFailure)) throw error;
       this.#fail(error);
     }
-    return fetchToken();
+    return { token: await fetchToken(), origin: "credential" };
+  }
+
+  /**
+   * What another process stored is checked like what a credential returns; it is taken (as the
+   * validated, scheduled copy) when it is not the token held nor the one refused, and usable.
+   */
+  #accept(shared: AccessToken, held: ScheduledToken | undefined): ScheduledToken | undefined {
+    const nowMs = this.#options.now();
+    let token: AccessToken;
+    try {
+      token = validateAccessToken(shared, nowMs / 1000);
+    } catch {
+      return undefined;
+    }
+    if (token.token === held?.accessToken.token || token.token === this.#refused) return undefined;
+    const scheduled = this.#options.credentials.schedule(token, nowMs);
+    return scheduled.usableUntil > nowMs ? scheduled : undefined;
   }
 
   /**
@@ -164,16 +200,17 @@ export class SharedTokenSource {
   async #refresh(
     key: string,
     release: ReleaseLock,
-    fetchToken: () => Promise<AccessToken>,
-  ): Promise<AccessToken> {
+    fetchToken: () => Promise<ScheduledToken>,
+  ): Promise<TokenAnswer> {
     let failed = false;
     try {
       const token = await fetchToken();
-      const lifetimeMs = token.expiresOn * 1000 - this.#options.now();
-      await this.#op(this.#options.cache.set(key, token, lifetimeMs)).catch((failure: unknown) =>
-        this.#fail(failure),
+      const { accessToken } = token;
+      const lifetimeMs = accessToken.expiresOn * 1000 - this.#options.now();
+      await this.#op(this.#options.cache.set(key, accessToken, lifetimeMs)).catch(
+        (failure: unknown) => this.#fail(failure),
       );
-      return token;
+      return { token, origin: "credential" };
     } catch (error) {
       failed = true;
       throw error;
