@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { flush, TestClock, tokenString } from "../test/fixtures.js";
+import { flush, TestClock, TestTimers, tokenString } from "../test/fixtures.js";
 import type { AccessToken } from "./access-token.js";
 import { TokenAcquisitionError } from "./errors.js";
 import { ProxyAuthHandler } from "./proxy-auth-handler.js";
@@ -143,5 +143,39 @@ describe("rule 7: back within 2 s of an outage, without pressure during it", () 
     await callersUntil([limited], start, start + 60_000, Number.POSITIVE_INFINITY);
     const gaps = calls.slice(1).map((time, index) => time - (calls[index] as number));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe("rule 17: one bound, one clock", () => {
+  it("maxTokenWaitMs and the credential's timeout both run on the injected timers", async () => {
+    const timers = new TestTimers(clock);
+    let signal: AbortSignal | undefined;
+    const credential: TokenCredential = {
+      getToken: (_scope, options) => {
+        signal = options?.signal;
+        return new Promise(() => {});
+      },
+    };
+    const waiting = new ProxyAuthHandler({
+      credential,
+      scope: "s",
+      now: clock.now,
+      logger: { warn: () => {} },
+      onTokenError: "throw",
+      maxTokenWaitMs: 3_000,
+      _internal: { timers },
+    });
+    const result = waiting.getToken().catch((caught: unknown) => caught);
+    await flush();
+    timers.advance(2_999);
+    await flush();
+    expect(signal?.aborted).toBe(false);
+    timers.advance(1);
+    const error = await result;
+    expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain("maxTokenWaitMs");
+    // The credential call was cut to the same bound, on the same clock.
+    await flush();
+    expect(signal?.aborted).toBe(true);
   });
 });

@@ -97,6 +97,7 @@ export class ProxyAuthHandler {
             // The scope is always part of the key: one identity, many scopes, many tokens.
             key: () => sharedCacheKey(this.credential, cacheKey, this.scope),
             timeoutMs: this.#options.cacheTimeoutMs,
+            timers: this.#options.timers,
             waitMs: this.#options.cacheWaitMs,
             // The refresh lock's lease covers a whole credential call and the publishing after it.
             leaseMs: this.#options.credentialTimeoutMs + 2 * this.#options.cacheTimeoutMs,
@@ -224,7 +225,8 @@ export class ProxyAuthHandler {
     if (this.#flight === undefined && failure !== undefined && now < failure.probeAt) {
       throw failure.error;
     }
-    return waitFor(this.#refresh(), signal, this.#options.maxTokenWaitMs, this.scope);
+    const { maxTokenWaitMs, timers } = this.#options;
+    return waitFor(this.#refresh(), signal, maxTokenWaitMs, this.scope, timers);
   }
 
   #refreshInBackground(now: number): void {

@@ -1,7 +1,8 @@
 import { validateAccessToken } from "../access-token.js";
+import { withTimeout } from "../deadline.js";
 import { TokenAcquisitionError } from "../errors.js";
+import type { Timers } from "../timers.js";
 import type { TokenCredential } from "../token-credential.js";
-import { withTimeout } from "../with-timeout.js";
 import { type ScheduledToken, scheduleToken } from "./token-schedule.js";
 import type { TokenAnswer, TokenRequest, TokenSource } from "./token-source.js";
 
@@ -13,6 +14,7 @@ export interface CredentialSourceOptions {
   readonly refreshBufferSeconds: number;
   readonly expiryMarginSeconds: number;
   readonly now: () => number;
+  readonly timers: Timers;
 }
 
 /**
@@ -58,13 +60,18 @@ export class CredentialSource implements TokenSource {
     const work = new Promise<unknown>((resolve) =>
       resolve(credential.getToken(scope, { signal: controller.signal })),
     );
-    return withTimeout(work, timeoutMs, () => {
-      const error = new TokenAcquisitionError(
-        `The credential did not return a token for scope "${scope}" within ${timeoutMs} ms.`,
-        { retryable: true },
-      );
-      controller.abort(error);
-      return error;
-    });
+    return withTimeout(
+      work,
+      timeoutMs,
+      () => {
+        const error = new TokenAcquisitionError(
+          `The credential did not return a token for scope "${scope}" within ${timeoutMs} ms.`,
+          { retryable: true },
+        );
+        controller.abort(error);
+        return error;
+      },
+      this.#options.timers,
+    );
   }
 }

@@ -1,5 +1,6 @@
+import { Deadline } from "../deadline.js";
 import { TokenAcquisitionError } from "../errors.js";
-import { withTimeout } from "../with-timeout.js";
+import type { Timers } from "../timers.js";
 
 /**
  * Waits for the shared flight, at most `maxWaitMs` (the flight goes on for others), and lets
@@ -10,20 +11,14 @@ export function waitFor<T>(
   signal: AbortSignal | undefined,
   maxWaitMs: number,
   scope: string,
+  timers: Timers,
 ): Promise<T> {
-  const bounded = withTimeout(
+  return new Deadline(maxWaitMs, signal, timers).race(
     promise,
-    maxWaitMs,
     () =>
       new TokenAcquisitionError(
         `No token for scope "${scope}" within ${maxWaitMs} ms (maxTokenWaitMs); the identity provider or the token cache is too slow.`,
         { retryable: true },
       ),
   );
-  if (signal === undefined) return bounded;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    bounded.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

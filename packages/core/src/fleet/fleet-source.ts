@@ -1,12 +1,13 @@
 import { type AccessToken, validateAccessToken } from "../access-token.js";
 import { probeDelayMs } from "../backoff.js";
+import { withTimeout } from "../deadline.js";
 import type { CredentialSource } from "../engine/credential-source.js";
 import { lookAgainAt, type ScheduledToken, spreadRefresh } from "../engine/token-schedule.js";
 import type { TokenAnswer, TokenRequest, TokenSource } from "../engine/token-source.js";
 import { TokenAcquisitionError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { Timers } from "../timers.js";
 import type { ReleaseLock, TokenCache, TokenCacheEntry } from "../token-cache.js";
-import { withTimeout } from "../with-timeout.js";
 
 /** A waiting handler's first pause between attempts; each further pause doubles it. */
 const FIRST_PAUSE_MS = 100;
@@ -25,6 +26,8 @@ export interface FleetSourceOptions {
   cache: TokenCache;
   key: () => Promise<string>;
   timeoutMs: number;
+  /** Where the cache operations' timeouts get their timers. */
+  timers: Timers;
   /** How often a waiting handler checks that the refresher's lease is still held. */
   waitMs: number;
   /** The refresh lock's lease: long enough for one whole credential call and the publishing. */
@@ -257,6 +260,7 @@ export class FleetSource implements TokenSource {
       failing,
       timeoutMs,
       () => new CacheFailure(new Error(`no answer within ${timeoutMs} ms`)),
+      this.#options.timers,
     );
   }
 
