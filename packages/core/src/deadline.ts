@@ -65,7 +65,9 @@ export class Deadline {
    *
    * @example
    * ```ts
-   * const token = await new Deadline(5_000).race(fetchToken(), () => new Error("too slow"));
+   * import { Deadline } from "@proxy-auth/core/internal";
+   *
+   * const answer = await new Deadline(5_000).race(fetch("http://127.0.0.1:8080/"), () => new Error("too slow"));
    * ```
    */
   race<T>(work: Promise<T>, onTimeout: () => unknown): Promise<T> {
