@@ -62,7 +62,8 @@ export async function takeLock(
  * The release function of a lock this process took (with TTL {@link lockTtl}): until it is
  * called, and for at most `leaseMs` in all, the lock's TTL is renewed every
  * {@link RENEW_EVERY_MS}. A holder that dies stops renewing, so its lock lapses within
- * {@link LOCK_TTL_MS}; a holder that lost its lock stops too.
+ * {@link LOCK_TTL_MS}; a holder that lost its lock stops too. Called with `holdMs`, it leaves
+ * the lock to lapse that much later (at most {@link LOCK_TTL_MS}) instead of deleting it.
  */
 export function heldLock(redis: Redis, lock: string, owner: string, leaseMs: number): ReleaseLock {
   const until = Date.now() + lease(leaseMs);
@@ -85,8 +86,13 @@ export function heldLock(redis: Redis, lock: string, owner: string, leaseMs: num
     }, RENEW_EVERY_MS);
     timer.unref();
   }
-  return async () => {
+  return async (holdMs) => {
     stop();
-    await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
+    // Held a little longer (its TTL cut to holdMs, if it is still ours), or deleted now.
+    if (holdMs !== undefined && holdMs > 0) {
+      await redis.eval(RENEW_SCRIPT, 1, lock, owner, lease(Math.min(holdMs, LOCK_TTL_MS)));
+    } else {
+      await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
+    }
   };
 }

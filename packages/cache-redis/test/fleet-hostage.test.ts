@@ -213,7 +213,7 @@ describe("rule 7 across a fleet: three handlers sharing one real Redis during an
     const fleet = [handler(cache()), handler(cache()), handler(cache())];
     idp.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY);
     const requestsBefore = idp.tokenRequests.length;
-    const outageMs = 8_000;
+    const outageMs = 10_000;
     const started = Date.now();
     const ask = () => Promise.all(fleet.map((each) => each.getAuthHeaders()));
     while (Date.now() - started < outageMs) {

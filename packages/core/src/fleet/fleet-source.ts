@@ -218,20 +218,14 @@ export class FleetSource implements TokenSource {
       failed = true;
       throw error;
     } finally {
-      this.#release(key, release, failed);
+      this.#release(release, failed);
     }
   }
 
-  /** Gives up the lock; after a failure, takes it again for one probe interval (best effort). */
-  #release(key: string, release: ReleaseLock, failed: boolean): void {
-    const { cache, random } = this.#options;
-    const released = this.#op(release());
-    if (!failed) {
-      released.catch(() => {});
-      return;
-    }
-    const holdMs = probeDelayMs({ maxRetryAfterSeconds: 0 }, random);
-    released.then(() => this.#op(cache.acquireRefreshLock(key, holdMs))).catch(() => {});
+  /** Gives up the lock: at once, or after a failure, once one probe interval has passed. */
+  #release(release: ReleaseLock, failed: boolean): void {
+    const holdMs = failed ? probeDelayMs({ maxRetryAfterSeconds: 0 }, this.#options.random) : 0;
+    this.#op(release(holdMs)).catch(() => {});
   }
 
   /** The wait for another process's refresh reached the callers' bound. */
