@@ -37,6 +37,7 @@ export type {
 export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
+export type { Timers } from "./timers.js";
 export type { TokenAuthorization } from "./token-authorization.js";
 export type { TokenCacheClaim, TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
