@@ -1,4 +1,5 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
 
@@ -52,6 +53,31 @@ describe("GenericOAuth2Credential options", () => {
     expect(ConfigurationError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain("SENTINEL");
+  });
+
+  it("refuses a signingAlgorithm or JWK alg that is an Object.prototype name, at construction", async () => {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const pem = await exportPKCS8(privateKey);
+    const { clientSecret: _, ...keyless } = base;
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      for (const options of [
+        // A PEM is imported at the first getToken(): the name must be refused before that.
+        { ...keyless, privateKey: pem, signingAlgorithm: name },
+        { ...keyless, privateKey: jwk, signingAlgorithm: name },
+        { ...keyless, privateKey: { ...jwk, alg: name }, signingAlgorithm: name },
+      ]) {
+        expect(() => new GenericOAuth2Credential(options)).toThrow(
+          /"signingAlgorithm" must be one of/,
+        );
+      }
+      // A JWK's own "alg" of that name is ignored: the key's natural algorithm is used.
+      const credential = new GenericOAuth2Credential({
+        ...keyless,
+        privateKey: { ...jwk, alg: name },
+      });
+      await expect(credential.cacheKey()).resolves.toMatch(/^oauth2:/);
+    }
   });
 
   it("accepts http for loopback hosts only", () => {
