@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,4 +77,25 @@ it("PROXY_AUTH_CLIENT_ASSERTION_FILE: the file's current JWT; an expired one is 
   const expired = await runCli(["token", "--no-cache"], environment);
   expect(expired.code).toBe(1);
   expect(expired.stderr).toContain("no token could be obtained");
+});
+
+it("a named pipe as PROXY_AUTH_PRIVATE_KEY_FILE or PROXY_AUTH_CLIENT_ASSERTION_FILE: refused at once (exit 2), never waited on", async () => {
+  const fifo = join(deployment.environment.HOME as string, "key-pipe");
+  execFileSync("mkfifo", [fifo]);
+  const [key, assertion] = await Promise.all([
+    runCli(["token", "--no-cache"], {
+      ...base,
+      PROXY_AUTH_CLIENT_ID: "key-client",
+      PROXY_AUTH_PRIVATE_KEY_FILE: fifo,
+    }),
+    runCli(["token", "--no-cache"], {
+      ...base,
+      PROXY_AUTH_CLIENT_ID: "workload-client",
+      PROXY_AUTH_CLIENT_ASSERTION_FILE: fifo,
+    }),
+  ]);
+  expect(key.code).toBe(2);
+  expect(key.stderr).toContain(`PROXY_AUTH_PRIVATE_KEY_FILE: ${fifo} is not a regular file`);
+  expect(assertion.code).toBe(2);
+  expect(assertion.stderr).toContain("PROXY_AUTH_CLIENT_ASSERTION_FILE");
 });

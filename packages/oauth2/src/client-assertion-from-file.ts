@@ -30,11 +30,19 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
     throw new TypeError("clientAssertionFromFile needs the path of the token file.");
   }
   return async () => {
-    const { open } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
+    const { open, constants } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
     let text: string;
     try {
-      const file = await open(path, "r");
+      // Non-blocking: a named pipe (or a device) would otherwise hold a file-system thread
+      // until a writer comes, and a few such reads stall every file read and DNS lookup.
+      const file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
       try {
+        if (!(await file.stat()).isFile()) {
+          throw new TokenAcquisitionError(
+            `clientAssertionFromFile: "${path}" is not a regular file; it does not hold a token.`,
+            { retryable: false },
+          );
+        }
         // One byte more than the limit tells an oversized file from one that fits exactly.
         const buffer = new Uint8Array(TOKEN_SOURCE_LIMIT_BYTES + 1);
         const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
