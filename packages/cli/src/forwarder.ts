@@ -17,8 +17,11 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
+import { browserRefusal } from "./forwarder-origin-rule.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
+import { redactedResponse } from "./response-redaction.js";
 
 /**
  * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
@@ -115,11 +118,29 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const keyDigest = localKey === undefined ? undefined : digest(localKey);
   let inFlight = 0;
   let closing = false;
+  let ownPort = 0;
+  /** The tokens sent lately: a target's echo of any of them is redacted. */
+  const sentTokens: string[] = [];
+  const tokenPrefix = shape.value("");
+  const rememberSent = (header: string | undefined) => {
+    if (header === undefined || !header.startsWith(tokenPrefix)) return;
+    const token = header.slice(tokenPrefix.length);
+    if (sentTokens.includes(token)) return;
+    sentTokens.push(token);
+    if (sentTokens.length > 8) sentTokens.shift();
+  };
   const idle = new Set<() => void>();
 
   const admit = (request: IncomingMessage): [number, string] | undefined => {
     if (closing) return [503, "The forwarder is shutting down."];
     if (!request.url?.startsWith("/")) return [400, "Only origin-form request targets are served."];
+    // TRACE would echo the request, and with it the token the forwarder added.
+    if (request.method === "TRACE") {
+      return [405, "TRACE is not forwarded."];
+    }
+    if (forwardedPath(basePath, request.url) === undefined) {
+      return [400, "The path climbs above the target's base path, or hides a separator."];
+    }
     if (keyDigest !== undefined) {
       return presentsKey(request.headers, keyDigest)
         ? undefined
@@ -130,16 +151,14 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     if (hostName === undefined || !isLoopbackHost(hostName)) {
       return [403, "Requests must be addressed to a loopback name (127.0.0.1, localhost)."];
     }
-    const origin = request.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin)) {
-      return [403, "Requests from web pages of other origins are refused."];
-    }
-    return undefined;
+    const refusal = browserRefusal(request.headers, ownPort);
+    return refusal === undefined ? undefined : [403, refusal];
   };
 
   const forward = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
     const path = request.url as string;
+    const upstreamPath = forwardedPath(basePath, path) as string;
     const abort = new AbortController();
     response.once("close", () => {
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
@@ -150,9 +169,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       headerValue: shape.value,
       signal: abort.signal,
       replayable: body.replayable,
-      send: (header) =>
-        pool.request({
-          path: basePath + path,
+      send: (header) => {
+        rememberSent(header);
+        return pool.request({
+          path: upstreamPath,
           method: request.method as "GET",
           headers: upstreamHeaders(
             request.rawHeaders,
@@ -162,7 +182,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
           ),
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
-        }),
+        });
+      },
       status: (upstream) => upstream.statusCode,
       discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
       onReplay: () =>
@@ -176,9 +197,21 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
       throw tokenError;
     }
-    response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
+    const bodyless =
+      request.method === "HEAD" || upstream.statusCode === 204 || upstream.statusCode === 304;
+    const shown = redactedResponse(
+      upstream.statusCode,
+      downstreamHeaders(upstream.headers),
+      sentTokens,
+      bodyless,
+    );
+    if (shown === undefined) {
+      await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      throw new UninspectableResponseError();
+    }
+    response.writeHead(upstream.statusCode, shown.headers);
     response.flushHeaders();
-    await pipeline(upstream.body, response);
+    await pipeline([upstream.body, ...shown.transforms, response]);
     logger?.debug?.(`${request.method} ${pathOnly(path)} → ${upstream.statusCode}`, {
       durationMs: Math.round(performance.now() - startedAt),
     });
@@ -216,6 +249,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   });
   const address = server.address() as AddressInfo;
+  ownPort = address.port;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
   return {
@@ -303,21 +337,19 @@ function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    return isLoopbackHost(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Paths are logged without their query (it could carry anything). */
 function pathOnly(path: string): string {
   return path.split("?")[0] ?? "";
 }
 
+/** The target answered in a content encoding the forwarder cannot look inside. */
+class UninspectableResponseError extends Error {}
+
 /** What to answer when forwarding failed before the response began. */
 function failure(error: unknown): [number, string] {
+  if (error instanceof UninspectableResponseError) {
+    return [502, "The target answered in a content encoding the forwarder cannot inspect."];
+  }
   // Every token failure (acquisition, an unusable token, no identity configured) is ours.
   if (ProxyAuthError.isInstance(error)) {
     return [502, `proxy-auth could not obtain a token: ${error.message}`];
