@@ -17,6 +17,7 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { limitConnections } from "./connection-limits.js";
 import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { browserRefusal } from "./forwarder-origin-rule.js";
@@ -50,6 +51,15 @@ export interface ForwarderOptions extends AuthHeaderShape {
    * body, in milliseconds. Default 600_000 (models can think for minutes).
    */
   timeoutMs?: number;
+  /** Client connections served at once; more are closed as soon as they are accepted. Default 128. */
+  maxConnections?: number;
+  /**
+   * How long a client may take to send its request headers, and may stay silent while sending
+   * its body, in milliseconds. Default 30_000.
+   */
+  clientTimeoutMs?: number;
+  /** How long a client may take to send a whole request, in milliseconds. Default 300_000. */
+  requestTimeoutMs?: number;
   /** Where events go: refusals, replays and failures; with `debug`, one line per request. */
   logger?: Logger;
 }
@@ -109,6 +119,20 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     minimum: 1,
     integer: true,
   });
+  const limits = {
+    maxConnections: numberOption(OWNER, "maxConnections", options.maxConnections, 128, {
+      minimum: 1,
+      integer: true,
+    }),
+    clientTimeoutMs: numberOption(OWNER, "clientTimeoutMs", options.clientTimeoutMs, 30_000, {
+      minimum: 1,
+      integer: true,
+    }),
+    requestTimeoutMs: numberOption(OWNER, "requestTimeoutMs", options.requestTimeoutMs, 300_000, {
+      minimum: 1,
+      integer: true,
+    }),
+  };
   const basePath = target.pathname.replace(/\/+$/, "");
   const pool = new Pool(target.origin, {
     headersTimeout: timeoutMs,
@@ -217,7 +241,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   };
 
-  const server = createServer((request, response) => {
+  // Timeouts are checked this often: a tenth of the shortest, within [50 ms, 1 s].
+  const connectionsCheckingInterval = Math.min(
+    1000,
+    Math.max(50, Math.floor(limits.clientTimeoutMs / 10)),
+  );
+  const server = createServer({ connectionsCheckingInterval }, (request, response) => {
     const refusal = admit(request);
     if (refusal !== undefined) {
       logger?.warn(`Refused ${request.method} ${pathOnly(request.url ?? "")}: ${refusal[1]}`);
@@ -239,8 +268,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         if (inFlight === 0) for (const resolve of idle) resolve();
       });
   });
-  // Clients that neither send a request nor close are dropped.
-  server.headersTimeout = 30_000;
+  limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
