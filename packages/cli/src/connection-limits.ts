@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Socket } from "node:net";
 
 /** How many clients a forwarder serves at once, and how long it waits for each. */
 export interface ConnectionLimits {
@@ -26,10 +27,18 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.clientTimeoutMs;
   server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.clientTimeoutMs);
+  // Node's own timeouts start with the first byte: a connection that sends nothing needs this.
+  server.on("connection", (socket: Socket) => {
+    socket.on("timeout", () => socket.destroy());
+    socket.setTimeout(limits.clientTimeoutMs);
+  });
   server.on("request", (request) => {
-    if (request.complete) return;
     const socket = request.socket;
-    socket.setTimeout(limits.clientTimeoutMs, () => socket.destroy());
+    if (request.complete) {
+      socket.setTimeout(0);
+      return;
+    }
+    socket.setTimeout(limits.clientTimeoutMs);
     request.once("end", () => socket.setTimeout(0));
   });
 }
