@@ -325,7 +325,7 @@ export function checkListenAddress(host: string, localKey: string | undefined): 
   }
   if (!isLoopbackAddress(host) && localKey === undefined) {
     throw new ConfigurationError(
-      `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (--local-key or PROXY_AUTH_LOCAL_KEY) that clients must present.`,
+      `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (PROXY_AUTH_LOCAL_KEY or --local-key-file) that clients must present.`,
     );
   }
 }

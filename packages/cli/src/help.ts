@@ -15,7 +15,7 @@ export const MAIN_HELP = `proxy-auth: OAuth2 tokens for a LiteLLM proxy (or any 
 
 Usage:
   proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
-  proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
+  proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key-file PATH]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
 
@@ -56,7 +56,7 @@ ${CONFIGURATION}
 `;
 
 /** `proxy-auth serve --help`. */
-export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
+export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key-file PATH]
 
 A local forwarder: every request to http://HOST:PORT/... goes to URL/... with the access token
 added. Responses, server-sent events included, stream through as they arrive; a 401 from the
@@ -67,9 +67,14 @@ Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
   --port N             the port to listen on (default 4001; 0 picks a free one)
   --host ADDRESS       the address to listen on (default 127.0.0.1). Anything but loopback
-                       needs --local-key
-  --local-key KEY      clients must send this as their own key (Authorization: Bearer KEY or
-                       x-api-key: KEY); default PROXY_AUTH_LOCAL_KEY; at least 16 characters
+                       needs a local key
+  --local-key-file PATH
+                       a file holding the local key: clients must send it as their own key
+                       (Authorization: Bearer KEY or x-api-key: KEY); at least 16 characters.
+                       Or set PROXY_AUTH_LOCAL_KEY
+  --local-key KEY      the same, but other users of this machine can read a command line
+                       (ps, /proc/PID/cmdline): accepted with a warning, and erased from the
+                       command line once read; prefer the file or PROXY_AUTH_LOCAL_KEY
   --header NAME        the header that carries the token (default Authorization)
   --scheme SCHEME      the scheme before the token (default Bearer; "" sends the bare token)
   --shutdown-timeout SECONDS
@@ -79,8 +84,8 @@ Options:
   --verbose            one line per request on stderr
   -h, --help           this text
 
-Without --local-key the forwarder only answers requests addressed to a loopback name and
-refuses requests a web page sends from another origin.
+Without a local key the forwarder only answers requests addressed to a loopback name, and
+refuses requests from web pages of any origin but its own (another local port included).
 
 Examples:
   proxy-auth serve --port 4001

@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -171,5 +173,50 @@ describe("paths under the target's base path (defect 9)", () => {
     expect(seen).toHaveLength(0);
     const resolved = await curl(["--path-as-is", `${serve.url}/v1/x/../%2e/models?a=../b`]);
     expect(JSON.parse(resolved)).toEqual({ path: "/base/v1/models?a=../b" });
+  });
+});
+
+describe("the local key kept off the command line (defect 2)", () => {
+  const key = "local-key-for-this-test-5f2a9c";
+  it("--local-key-file and PROXY_AUTH_LOCAL_KEY: no key in the command line, enforced", async () => {
+    const file = join(deployment.environment.HOME as string, "local-key");
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    for (const [args, environment] of [
+      [["--local-key-file", file], {}],
+      [[], { PROXY_AUTH_LOCAL_KEY: key }],
+    ] as const) {
+      const guarded = await startCli(["serve", "--port", "0", ...args], {
+        ...deployment.environment,
+        PROXY_AUTH_TARGET: echoUrl,
+        ...environment,
+      });
+      try {
+        expect(readFileSync(`/proc/${guarded.child.pid}/cmdline`, "utf8")).not.toContain(key);
+        expect(await status(`${guarded.url}/models`)).toBe("401");
+        expect(await status(`${guarded.url}/models`, "-H", `x-api-key: ${key}`)).toBe("200");
+        expect(guarded.stderr()).not.toContain("--local-key shows");
+      } finally {
+        guarded.child.kill("SIGKILL");
+      }
+    }
+  });
+
+  it("--local-key KEY: accepted with a warning, and erased from /proc/PID/cmdline once read", async () => {
+    const guarded = await startCli(["serve", "--port", "0", "--local-key", key], {
+      ...deployment.environment,
+      PROXY_AUTH_TARGET: echoUrl,
+    });
+    try {
+      const commandLine = readFileSync(`/proc/${guarded.child.pid}/cmdline`, "utf8");
+      expect(commandLine).not.toContain(key);
+      expect(commandLine).toMatch(/^proxy-auth serve/);
+      expect(guarded.stderr()).toContain("--local-key shows the key to every user of this machine");
+      expect(guarded.stderr()).not.toContain(key);
+      expect(await status(`${guarded.url}/models`, "-H", `authorization: Bearer ${key}`)).toBe(
+        "200",
+      );
+    } finally {
+      guarded.child.kill("SIGKILL");
+    }
   });
 });
