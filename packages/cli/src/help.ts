@@ -101,7 +101,8 @@ export const EXEC_HELP = `Usage: proxy-auth exec [--target URL] -- COMMAND [ARG.
 Starts the forwarder on a free loopback port and runs COMMAND with OPENAI_BASE_URL,
 OPENAI_API_BASE and LITELLM_PROXY_API_BASE pointing at it, and OPENAI_API_KEY and
 LITELLM_PROXY_API_KEY set to a key made for this run (the forwarder accepts only that key).
-PROXY_AUTH_CLIENT_SECRET is not passed to COMMAND. Signals (SIGINT, SIGTERM, SIGHUP) are passed
+Variables holding a secret (PROXY_AUTH_CLIENT_SECRET, AZURE_CLIENT_SECRET, IDENTITY_HEADER,
+MSI_SECRET, ACTIONS_ID_TOKEN_REQUEST_TOKEN, ...) are not passed to COMMAND. Signals (SIGINT, SIGTERM, SIGHUP) are passed
 on to COMMAND; proxy-auth exits with COMMAND's status (128 + the signal's number when a signal
 ended it; 127 when it cannot be started).
 
