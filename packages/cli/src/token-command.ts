@@ -12,6 +12,7 @@ import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { TOKEN_HELP } from "./help.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
+import { sweepTokenFiles } from "./sweep-token-files.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
 
 /** The handler's default refresh buffer: a cached token is replaced when a handler would refresh it. */
@@ -127,6 +128,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         .catch((error: unknown) => {
           logger.warn(`Cannot write the token cache (${reason(error)}); the token is not cached.`);
         });
+      await sweepTokenFiles(cache.directory);
     }
     return fresh;
   }

@@ -1,4 +1,5 @@
 import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import { TOKEN_SOURCE_IDENTITY } from "./token-source-identity.js";
 import { TOKEN_SOURCE_LIMIT_BYTES } from "./token-source-request.js";
 
 /**
@@ -14,7 +15,9 @@ const FS_PROMISES = "node:fs/promises";
  * restart. Use it as `clientAssertion` or as `TokenExchangeCredential`'s `subjectToken`.
  * Node, Bun and Deno (it reads through `node:fs`).
  *
- * @param path - The file holding the token (surrounding whitespace is ignored).
+ * @param path - The file holding the token (surrounding whitespace is ignored). With an absolute
+ *   path, credentials using this source in any process share one `cacheKey()` (and so one token
+ *   in a shared cache); with a relative one, each source is an identity of its own.
  * @returns A function that resolves to the file's current token.
  * @example
  * ```ts
@@ -29,7 +32,7 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
   if (typeof path !== "string" || path.length === 0) {
     throw new TypeError("clientAssertionFromFile needs the path of the token file.");
   }
-  return async () => {
+  const source = async () => {
     const { open, constants } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
     let text: string;
     try {
@@ -78,4 +81,9 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
     }
     return text;
   };
+  // An absolute path names the file for every process: credentials reading it share a cache key.
+  if (/^(?:\/|[A-Za-z]:[\\/])/.test(path)) {
+    Object.defineProperty(source, TOKEN_SOURCE_IDENTITY, { value: `file:${path}` });
+  }
+  return source;
 }

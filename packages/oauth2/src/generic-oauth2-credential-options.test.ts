@@ -1,6 +1,7 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
+import { clientAssertionFromFile } from "./client-assertion-from-file.js";
 import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
 
 const base = {
@@ -119,5 +120,23 @@ describe("GenericOAuth2Credential options", () => {
     expect(
       await new GenericOAuth2Credential({ ...base, audience: "https://other" }).cacheKey(),
     ).not.toBe(key);
+  });
+
+  it("cacheKey with clientAssertionFromFile: one per absolute path, whatever the process", async () => {
+    const { clientSecret: _, ...keyless } = base;
+    const key = (path: string) =>
+      new GenericOAuth2Credential({
+        ...keyless,
+        clientAssertion: clientAssertionFromFile(path),
+      }).cacheKey();
+    const first = await key("/var/run/secrets/tokens/litellm");
+    expect(await key("/var/run/secrets/tokens/litellm")).toBe(first);
+    expect(await key("/var/run/secrets/tokens/other")).not.toBe(first);
+    // A relative path names different files from different folders: each source its own key.
+    expect(await key("token.jwt")).not.toBe(await key("token.jwt"));
+    const custom = async () => "a.b.c";
+    expect(
+      await new GenericOAuth2Credential({ ...keyless, clientAssertion: custom }).cacheKey(),
+    ).not.toBe(first);
   });
 });
