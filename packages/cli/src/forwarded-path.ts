@@ -3,7 +3,8 @@
  * `.` and `..` segments are resolved (also percent-encoded ones: `%2e%2e`, `.%2E`), so a target
  * that normalises paths itself cannot be made to serve something outside the base path.
  * Undefined (refuse the request) when the path climbs above the base, when a segment hides a
- * separator (`%2f`, `\`, `%5c`), or when its percent-encoding is malformed. The query passes
+ * separator (`%2f`, `\`, `%5c`), is encoded twice (`%252e`), is a dot segment with parameters
+ * (`..;x`), or when its percent-encoding is malformed. The query passes
  * unchanged; the kept segments keep their spelling.
  *
  * @param basePath - The target URL's path without a trailing slash (`""` or `/base`).
@@ -22,7 +23,11 @@ export function forwardedPath(basePath: string, requestTarget: string): string |
     } catch {
       return undefined;
     }
-    if (/[/\\]/.test(decoded)) return undefined;
+    // A hidden separator, a second layer of encoding, or a dot segment with parameters
+    // (`..;x`, which some servers read as `..`): each is a way to climb that is refused.
+    if (/[/\\]|%(?:2e|2f|5c)/i.test(decoded)) return undefined;
+    const bare = decoded.split(";")[0];
+    if (bare !== decoded && (bare === "." || bare === "..")) return undefined;
     const last = index === segments.length - 1;
     if (decoded === ".") {
       if (last) kept.push("");

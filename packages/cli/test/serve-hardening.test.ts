@@ -165,6 +165,8 @@ describe("paths under the target's base path (defect 9)", () => {
       "/..%2fsecret",
       "/v1%5c..%5c..%5csecret",
       "/%zz",
+      "/..;/secret",
+      "/v1/%252e%252e/%252e%252e/secret",
     ];
     const answers = await Promise.all(
       climbing.map((path) => status(`${serve.url}${path}`, "--path-as-is")),
