@@ -5,8 +5,10 @@ import { type Forwarder, startForwarder } from "./forwarder.js";
 
 /** The target: records what reaches it, answers after `answerDelayMs`. */
 const received: string[] = [];
+const started: string[] = [];
 let answerDelayMs = 0;
 const upstream = createServer((request, response) => {
+  started.push(`${request.method} ${request.url}`);
   let size = 0;
   request.on("data", (chunk: Buffer) => {
     size += chunk.length;
@@ -18,13 +20,15 @@ const upstream = createServer((request, response) => {
 });
 let forwarder: Forwarder;
 let port: number;
+let target: string;
+const handler = { authorize: async () => ({ token: "a-token-of-some-length" }), invalidate() {} };
 beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   // Our own seam: the handler is stubbed; the servers and the sockets are real.
-  const handler = { authorize: async () => ({ token: "a-token-of-some-length" }), invalidate() {} };
+  target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   forwarder = await startForwarder({
     handler,
-    target: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    target,
     maxConnections: 4,
     clientTimeoutMs: 1000,
     requestTimeoutMs: 5000,
@@ -62,8 +66,10 @@ function send(path: string, parts: string[], gapMs = 0): Promise<string> {
 }
 
 /** A raw connection, and a promise of its end (whoever ends it). */
-async function open(): Promise<{ socket: Socket; closed: Promise<void>; isClosed(): boolean }> {
-  const socket = connect(port, "127.0.0.1");
+async function open(
+  toPort = port,
+): Promise<{ socket: Socket; closed: Promise<void>; isClosed(): boolean }> {
+  const socket = connect(toPort, "127.0.0.1");
   socket.on("error", () => {});
   socket.on("data", () => {});
   let ended = false;
@@ -120,5 +126,33 @@ it("a body that takes longer than clientTimeoutMs but never goes silent, and a s
     expect(received).toEqual(["POST /slow 12000"]);
   } finally {
     answerDelayMs = 0;
+  }
+});
+
+it("bodies held for replay stay within replayBudgetBytes: one that does not fit streams at once", async () => {
+  const budgeted = await startForwarder({
+    handler,
+    target,
+    clientTimeoutMs: 1000,
+    replayBudgetBytes: 100 * 1024,
+  });
+  const budgetedPort = Number(new URL(budgeted.url).port);
+  try {
+    started.length = 0;
+    const stalled = [];
+    for (const path of ["/held", "/streamed"]) {
+      const connection = await open(budgetedPort);
+      connection.socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${budgetedPort}\r\nContent-Length: ${60 * 1024}\r\n\r\n`,
+      );
+      connection.socket.write(Buffer.alloc(30 * 1024, 120));
+      stalled.push(connection);
+    }
+    await Promise.all(stalled.map((connection) => connection.closed));
+    // One body is held until complete (never, here); the other, past the budget, went upstream
+    // as it came.
+    expect(started).toHaveLength(1);
+  } finally {
+    await budgeted.close({ timeoutMs: 0 });
   }
 });

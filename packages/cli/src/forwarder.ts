@@ -21,6 +21,7 @@ import { limitConnections } from "./connection-limits.js";
 import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { browserRefusal } from "./forwarder-origin-rule.js";
+import { HeldBodiesBudget } from "./held-bodies-budget.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 import { redactedResponse } from "./response-redaction.js";
 
@@ -46,6 +47,11 @@ export interface ForwarderOptions extends AuthHeaderShape {
   localKey?: string;
   /** Request bodies up to this size are held, so a 401 can be replayed. Default 1 MiB. */
   replayLimitBytes?: number;
+  /**
+   * All bodies held at once stay within this many bytes; a body that does not fit streams once
+   * (a 401 for it is passed on). Default 32 MiB.
+   */
+  replayBudgetBytes?: number;
   /**
    * How long the target may take to send its headers, and may stay silent while sending the
    * body, in milliseconds. Default 600_000 (models can think for minutes).
@@ -133,6 +139,11 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       integer: true,
     }),
   };
+  const heldBodies = new HeldBodiesBudget(
+    numberOption(OWNER, "replayBudgetBytes", options.replayBudgetBytes, 32 * 1024 * 1024, {
+      integer: true,
+    }),
+  );
   const basePath = target.pathname.replace(/\/+$/, "");
   const pool = new Pool(target.origin, {
     headersTimeout: timeoutMs,
@@ -187,7 +198,13 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     response.once("close", () => {
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
     });
-    const body = await requestBody(request, replayLimit);
+    const length = request.headers["content-length"];
+    const reserved = heldBodies.reserve(
+      length === undefined ? undefined : Number(length),
+      replayLimit,
+    );
+    response.once("close", () => heldBodies.release(reserved));
+    const body = await requestBody(request, reserved);
     const { response: upstream, tokenError } = await authorizedSend({
       handler,
       headerValue: shape.value,
