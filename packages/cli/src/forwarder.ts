@@ -91,7 +91,9 @@ const OWNER = "startForwarder";
  * stream both ways (server-sent events arrive as the target sends them) with backpressure; a
  * client that goes away cancels the upstream request; a 401 is answered by one replay with a
  * fresh token when the body was small enough to hold. Upstream requests go through an undici
- * connection pool (keep-alive).
+ * connection pool (keep-alive). The token never comes back: a target's echo of it is redacted
+ * in headers and bodies, and `TRACE` is refused. Paths are resolved, and one that climbs above
+ * the target's base path is refused. Connections are capped and slow clients timed out.
  *
  * @example
  * ```ts
