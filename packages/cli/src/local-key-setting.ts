@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { ConfigurationError } from "@proxy-auth/core";
 import type { Environment } from "./credential-from-environment.js";
 import { readSecretFileSync } from "./read-secret-file.js";
@@ -28,7 +29,13 @@ export function localKeySetting(
     );
     return flag;
   }
-  if (file !== undefined) return readSecretFileSync(file, "--local-key-file");
+  if (file !== undefined) {
+    const key = readSecretFileSync(file, "--local-key-file");
+    if (process.platform !== "win32" && (statSync(file).mode & 0o077) !== 0) {
+      warn(`${file} can be read by other users: chmod 600 it, or they can use the forwarder.`);
+    }
+    return key;
+  }
   return environment.PROXY_AUTH_LOCAL_KEY || undefined;
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -201,6 +201,19 @@ describe("the local key kept off the command line (defect 2)", () => {
         guarded.child.kill("SIGKILL");
       }
     }
+  });
+
+  it("--local-key-file readable by other users: a warning", async () => {
+    const file = join(deployment.environment.HOME as string, "open-local-key");
+    writeFileSync(file, key, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const guarded = await startCli(["serve", "--port", "0", "--local-key-file", file], {
+      ...deployment.environment,
+      PROXY_AUTH_TARGET: echoUrl,
+    });
+    guarded.child.kill("SIGKILL");
+    expect(guarded.stderr()).toContain(`${file} can be read by other users: chmod 600 it`);
+    expect(guarded.stderr()).not.toContain(key);
   });
 
   it("--local-key KEY: accepted with a warning, and erased from /proc/PID/cmdline once read", async () => {
