@@ -17,12 +17,15 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { listenFailure } from "./address-in-use.js";
+import { passedClientKeys } from "./client-key-pass-through.js";
 import { limitConnections } from "./connection-limits.js";
 import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { browserRefusal } from "./forwarder-origin-rule.js";
 import { HeldBodiesBudget } from "./held-bodies-budget.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
+import { createRefusedTokenExplainer } from "./refused-token-explainer.js";
 import { redactedResponse } from "./response-redaction.js";
 
 /**
@@ -66,6 +69,12 @@ export interface ForwarderOptions extends AuthHeaderShape {
   clientTimeoutMs?: number;
   /** How long a client may take to send a whole request, in milliseconds. Default 300_000. */
   requestTimeoutMs?: number;
+  /**
+   * Pass the client's own key (`Authorization`, `x-api-key`, `api-key`) on to the target when
+   * the token travels in another header, for gateways that want both (Cloudflare AI Gateway
+   * without stored keys). The local key never passes. Default false: client keys are dropped.
+   */
+  passClientKey?: boolean;
   /** Where events go: refusals, replays and failures; with `debug`, one line per request. */
   logger?: Logger;
 }
@@ -152,7 +161,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     bodyTimeout: timeoutMs,
     connect: { timeout: 10_000 },
   });
+  // The target as messages name it (startForwarder takes any URL: credentials are left out).
+  const targetName = `${target.origin}${target.pathname.replace(/\/+$/, "")}`;
+  const explainer = createRefusedTokenExplainer(logger, targetName);
   const keyDigest = localKey === undefined ? undefined : digest(localKey);
+  const isLocalKey = (key: string) =>
+    keyDigest !== undefined && timingSafeEqual(digest(key), keyDigest);
   let inFlight = 0;
   let closing = false;
   let ownPort = 0;
@@ -207,7 +221,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     );
     response.once("close", () => heldBodies.release(reserved));
     const body = await requestBody(request, reserved);
-    const { response: upstream, tokenError } = await authorizedSend({
+    const {
+      response: upstream,
+      tokenError,
+      refusedFresh,
+      token,
+    } = await authorizedSend({
       handler,
       headerValue: shape.value,
       signal: abort.signal,
@@ -217,12 +236,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         return pool.request({
           path: upstreamPath,
           method: request.method as "GET",
-          headers: upstreamHeaders(
-            request.rawHeaders,
-            request.headers.connection,
-            authHeader,
-            header,
-          ),
+          headers: [
+            ...upstreamHeaders(request.rawHeaders, request.headers.connection, authHeader, header),
+            ...(options.passClientKey === true
+              ? passedClientKeys(request.rawHeaders, authHeader, isLocalKey)
+              : []),
+          ],
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
         });
@@ -240,6 +259,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
       throw tokenError;
     }
+    explainer.observe(upstream.statusCode, refusedFresh, token);
     const bodyless =
       request.method === "HEAD" || upstream.statusCode === 204 || upstream.statusCode === 304;
     const shown = redactedResponse(
@@ -277,7 +297,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     forward(request, response)
       .catch((error: unknown) => {
         if (response.destroyed && !response.writableFinished) return; // the client went away
-        const [status, message] = failure(error);
+        const [status, message] = failure(error, targetName);
         logger?.warn(`${request.method} ${pathOnly(request.url ?? "")} failed: ${message}`);
         if (response.headersSent) response.destroy();
         else reply(response, status, message);
@@ -289,9 +309,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   });
   limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const refuse = (error: unknown) => reject(listenFailure(error, host, options.port ?? 0));
+    server.once("error", refuse);
     server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });
@@ -393,7 +414,7 @@ function pathOnly(path: string): string {
 class UninspectableResponseError extends Error {}
 
 /** What to answer when forwarding failed before the response began. */
-function failure(error: unknown): [number, string] {
+function failure(error: unknown, target: string): [number, string] {
   if (error instanceof UninspectableResponseError) {
     return [502, "The target answered in a content encoding the forwarder cannot inspect."];
   }
@@ -403,9 +424,12 @@ function failure(error: unknown): [number, string] {
   }
   const code = networkErrorCode(error);
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return [504, `The target did not answer in time (${code}).`];
+    return [504, `The target ${target} did not answer in time (${code}).`];
   }
-  return [502, `The target could not be reached${code === undefined ? "" : ` (${code})`}.`];
+  return [
+    502,
+    `The target ${target} could not be reached${code === undefined ? "" : ` (${code})`}.`,
+  ];
 }
 
 /** An OpenAI-style error body, so clients show the message. */
