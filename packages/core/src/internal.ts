@@ -11,7 +11,7 @@ export {
   authorizedSend,
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
-export { Deadline } from "./deadline.js";
+export { Deadline, withTimeout } from "./deadline.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
 export {
   describeValue,
@@ -27,4 +27,4 @@ export {
 } from "./refused-replacements.js";
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
-export { withTimeout } from "./with-timeout.js";
+export { systemTimers, type Timers } from "./timers.js";
