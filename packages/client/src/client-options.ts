@@ -201,5 +201,11 @@ function baseUrl(value: unknown, name: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
   }
+  if (url.username !== "" || url.password !== "") {
+    // fetch refuses such URLs on every call, with the password in the error's cause.
+    throw new ConfigurationError(
+      `${name} must not carry a user name or password; the proxy authenticates with the token (proxyAuth) or "apiKey".`,
+    );
+  }
   return value.replace(/\/+$/, "");
 }

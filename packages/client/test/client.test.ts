@@ -173,6 +173,31 @@ describe("the global litellm object", () => {
     expect((error as Error).message).toMatch(/litellm\.apiBase.*LITELLM_PROXY_API_BASE/);
   });
 
+  it("refuses an apiBase with a user name or password at creation, never echoing the password", async () => {
+    const password = "pa55-word-of-the-proxy-71c";
+    const base = deployment.proxy.url.replace("http://", `http://user:${password}@`);
+    const made = (() => {
+      try {
+        createClient({ apiBase: base, proxyAuth: deployment.handler() });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(ConfigurationError.isInstance(made)).toBe(true);
+    expect((made as Error).message).toMatch(/"apiBase" must not carry a user name or password/);
+    const perCall = await createClient({ proxyAuth: deployment.handler() })
+      .completion(hello, { apiBase: base })
+      .catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(perCall)).toBe(true);
+    for (const error of [made, perCall]) {
+      expect(JSON.stringify(error)).not.toContain(password);
+      expect(String((error as Error).message)).not.toContain(password);
+      expect((error as Error).cause).toBeUndefined();
+    }
+    expect(deployment.proxy.requests).toHaveLength(0);
+  });
+
   it("in proxy mode without LITELLM_PROXY_API_BASE, says to set that, not to turn proxy mode on", async () => {
     vi.stubEnv("LITELLM_PROXY_API_BASE", undefined);
     litellm.useLitellmProxy = true;

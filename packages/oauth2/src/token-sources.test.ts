@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -89,6 +90,23 @@ describe("clientAssertionFromFile", () => {
     expect((await failure(clientAssertionFromFile(join(directory, "huge"))())).message).toMatch(
       /larger than 65536 bytes/,
     );
+  });
+
+  it("refuses a named pipe or a device at once, leaving no read blocked", async () => {
+    const fifo = join(directory, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    // Blocking opens of a pipe would hold the file-system threads (4 by default) forever.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const error = await failure(clientAssertionFromFile(fifo)());
+      expect(error.message).toMatch(/is not a regular file/);
+      expect(error.retryable).toBe(false);
+    }
+    expect((await failure(clientAssertionFromFile("/dev/zero")())).message).toMatch(
+      /is not a regular file/,
+    );
+    // The pool is still free: an ordinary file is read.
+    writeFileSync(join(directory, "after"), JWT);
+    expect(await clientAssertionFromFile(join(directory, "after"))()).toBe(JWT);
   });
 });
 
