@@ -123,7 +123,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     } catch (error) {
       // The body may have been cut off by the timeout or the caller.
       if (signal.aborted) throw noAnswer(error);
-      throw responseFailure(error, response, what, secrets);
+      throw await responseFailure(error, response, what, secrets);
     }
     return bearerAccessToken(result, { what, status: response.status, secrets, sentAt });
   }
@@ -193,7 +193,12 @@ export class GenericOAuth2Credential implements TokenCredential {
         return server;
       } catch (error) {
         if (ProxyAuthError.isInstance(error)) throw error;
-        lastError = responseFailure(error, response, what, this.#options.authentication.secrets);
+        lastError = await responseFailure(
+          error,
+          response,
+          what,
+          this.#options.authentication.secrets,
+        );
         // Only a missing document is worth the other well-known path.
         if (response.status !== 404) break;
       }
