@@ -1,4 +1,5 @@
 import { ConfigurationError, type RequestOperation, redact } from "@proxy-auth/core";
+import { readBoundedText } from "@proxy-auth/core/internal";
 import { chatCompletionStream } from "./chat-completion-stream.js";
 import {
   type CallSettings,
@@ -10,7 +11,6 @@ import {
 import { warnIfPlainHttp } from "./plain-http-warning.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
-import { readLimitedBody } from "./read-limited-body.js";
 import { RequestEvents } from "./request-events.js";
 import type {
   ChatCompletion,
@@ -156,7 +156,7 @@ async function readJson<T>(
 ): Promise<T> {
   try {
     const limit = settings.limits.maxResponseBytes;
-    const { text, truncated } = await readLimitedBody(response, limit);
+    const { text, truncated } = await readBoundedText(response, limit, "whole");
     if (truncated) {
       throw new ProxyRequestError(
         `The proxy's answer is larger than maxResponseBytes (${limit} bytes); reading stopped there. Raise maxResponseBytes if such answers are expected.`,

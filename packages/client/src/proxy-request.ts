@@ -4,12 +4,12 @@ import {
   authorizedSend,
   backoffDelayMs,
   Deadline,
+  readBoundedText,
   requestFailure,
 } from "@proxy-auth/core/internal";
 import type { CallSettings } from "./client-options.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError, tokenFailureError } from "./proxy-request-error.js";
-import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import { refusesFreshTokensMessage } from "./refused-fresh-tokens.js";
 import type { RequestEvents } from "./request-events.js";
 
@@ -118,9 +118,10 @@ export async function sendProxyRequest(
     const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
     // Bounded: an error body is kept on the error, and may come back on every retry.
     const limit = settings.limits.maxErrorBodyBytes;
-    const read = await readLimitedBody(response, limit).catch(
-      (): LimitedBody => ({ text: "", truncated: false }),
-    );
+    const read = await readBoundedText(response, limit, "prefix").catch(() => ({
+      text: "",
+      truncated: false,
+    }));
     deadline.clear();
     if (status === 401 && token !== undefined && (result.refusedFresh || replayed)) {
       // A fresh token refused too: the proxy wants another scope or audience.
@@ -143,7 +144,7 @@ export async function sendProxyRequest(
 
 function errorFromResponse(
   status: number,
-  { text, truncated }: LimitedBody,
+  { text, truncated }: { text: string; truncated: boolean },
   limit: number,
   url: string,
   sent: { token?: string | undefined; tokenError?: unknown },

@@ -21,6 +21,12 @@ export {
   stringOption,
 } from "./option-checks.js";
 export {
+  type BoundedBody,
+  type OversizedBody,
+  readBoundedBody,
+  readBoundedText,
+} from "./read-bounded-body.js";
+export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,
   rememberRefusedReplacement,
