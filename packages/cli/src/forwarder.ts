@@ -15,7 +15,12 @@ import {
   ProxyAuthError,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
-import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
+import {
+  authorizedSend,
+  describeNoAnswer,
+  networkErrorCode,
+  numberOption,
+} from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
@@ -322,11 +327,9 @@ function failure(error: unknown): [number, string] {
   if (ProxyAuthError.isInstance(error)) {
     return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
-  const code = networkErrorCode(error);
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return [504, `The target did not answer in time (${code}).`];
-  }
-  return [502, `The target could not be reached${code === undefined ? "" : ` (${code})`}.`];
+  const noAnswer = { kind: "network", code: networkErrorCode(error) } as const;
+  const { message, timedOut } = describeNoAnswer(noAnswer, "target", undefined, error);
+  return [timedOut ? 504 : 502, message];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

@@ -4,6 +4,7 @@ import {
   authorizedSend,
   backoffDelayMs,
   Deadline,
+  describeNoAnswer,
   readBoundedText,
   requestFailure,
 } from "@proxy-auth/core/internal";
@@ -83,24 +84,13 @@ export async function sendProxyRequest(
       if (why.kind === "aborted") throw why.reason;
       // Token failures ("throw" mode) go to the caller as they are.
       if (why.kind === "typed") throw why.error;
-      failure =
-        why.kind === "timeout"
-          ? new ProxyRequestError(
-              `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
-              {
-                status: 0,
-                retryable: true,
-                cause: error,
-              },
-            )
-          : new ProxyRequestError(
-              `Could not reach the proxy at ${origin(url)}${networkReason(why.code, error)}.`,
-              {
-                status: 0,
-                retryable: true,
-                cause: error,
-              },
-            );
+      const { message } = describeNoAnswer(
+        why,
+        `proxy at ${origin(url)}`,
+        settings.timeoutMs,
+        error,
+      );
+      failure = new ProxyRequestError(message, { status: 0, retryable: true, cause: error });
       if (retries >= settings.maxRetries) throw failure;
       const delay = backoffMs(++retries, settings.random);
       events?.retried(undefined, retries, delay);
@@ -195,11 +185,4 @@ export function proxyMessage(body: unknown): string | undefined {
 
 function origin(url: string): string {
   return new URL(url).origin;
-}
-
-/** Why the connection failed: ECONNREFUSED, ENOTFOUND…, else the cause's message ("bad port"). */
-function networkReason(code: string | undefined, error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown } })?.cause;
-  const reason = code ?? cause?.message;
-  return typeof reason === "string" ? ` (${reason})` : "";
 }

@@ -4,7 +4,7 @@ import {
   redact,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
-import { requestFailure as classify } from "@proxy-auth/core/internal";
+import { requestFailure as classify, describeNoAnswer } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 
 /**
@@ -21,18 +21,8 @@ export function requestFailure(
   const failure = classify(error, callerSignal, deadline);
   if (failure.kind === "aborted") return failure.reason;
   if (failure.kind === "typed") return failure.error;
-  if (failure.kind === "timeout") {
-    return new TokenAcquisitionError(`The ${what} did not answer within ${timeoutMs} ms.`, {
-      retryable: true,
-      cause: error,
-    });
-  }
-  // Node's fetch says only "fetch failed": the system's code (ECONNREFUSED, ENOTFOUND…) says why.
-  const reason = failure.code ?? redact((error as Error)?.message ?? String(error));
-  return new TokenAcquisitionError(`Could not reach the ${what} (${reason}).`, {
-    retryable: true,
-    cause: error,
-  });
+  const { message } = describeNoAnswer(failure, what, timeoutMs, error);
+  return new TokenAcquisitionError(message, { retryable: true, cause: error });
 }
 
 /**
