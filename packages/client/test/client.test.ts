@@ -304,6 +304,27 @@ describe("retries, timeouts and aborts", () => {
     expect(deployment.proxy.requests.map((request) => request.status)).toEqual([503, 429, 200]);
   });
 
+  it("one Retry-After rule with the handler: a long one is waited for up to 60 s, not refused, and the error carries it", async () => {
+    const waits: number[] = [];
+    const client = createClient({
+      apiBase: deployment.proxy.url,
+      proxyAuth: deployment.handler(),
+      _internal: {
+        sleep: async (milliseconds) => {
+          waits.push(milliseconds);
+        },
+        random: () => 0,
+      },
+    });
+    deployment.proxy.injectFault({ kind: "status", status: 429, retryAfter: 3600 }, 2);
+    const error = (await client
+      .completion(hello, { maxRetries: 1 })
+      .catch((caught: unknown) => caught)) as ProxyRequestError;
+    expect(waits).toEqual([60_000]);
+    expect(error).toMatchObject({ status: 429, retryable: true, retryAfterSeconds: 3600 });
+    expect(deployment.proxy.requests.map((request) => request.status)).toEqual([429, 429]);
+  });
+
   it("gives up after maxRetries with a retryable ProxyRequestError carrying the body", async () => {
     const client = createClient({
       apiBase: deployment.proxy.url,
