@@ -7,7 +7,6 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { type AuthHeaderShape, resolveAuthHeader } from "@proxy-auth/client";
 import {
   ConfigurationError,
   isLoopbackHost,
@@ -16,17 +15,19 @@ import {
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
 import {
+  type AuthHeaderShape,
   authorizedSend,
   describeNoAnswer,
   networkErrorCode,
   numberOption,
+  resolveAuthHeader,
 } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 
 /**
- * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
+ * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape`, as in
  * `@proxy-auth/client`) choose the header that carries the token: default
  * `Authorization: Bearer <token>`.
  */

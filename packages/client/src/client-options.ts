@@ -1,12 +1,14 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
 import {
+  type AuthHeader,
+  type AuthHeaderShape,
   functionOption,
   numberOption,
   optionError,
+  resolveAuthHeader,
   sleep,
   stringOption,
 } from "@proxy-auth/core/internal";
-import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
 import { type ResponseLimits, resolveLimits } from "./response-limits.js";

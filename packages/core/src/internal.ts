@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 export {
   type AuthorizedResponse,
   type AuthorizedSendOptions,
