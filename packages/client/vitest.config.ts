@@ -1,3 +1,12 @@
+import { defineConfig, mergeConfig } from "vitest/config";
 import { sharedTestConfig } from "../../vitest.shared.js";
 
-export default sharedTestConfig;
+// Type tests (`*.test-d.ts`) run with the others, through tsc.
+export default mergeConfig(
+  sharedTestConfig,
+  defineConfig({
+    test: {
+      typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
+    },
+  }),
+);
