@@ -33,11 +33,10 @@ export type {
   ProxyAuthHandlerInternals,
   ProxyAuthHandlerOptions,
 } from "./proxy-auth-handler-options.js";
-export { REDACTED, type RedactOptions, redact } from "./redact.js";
+export { type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
 export type { TokenAuthorization } from "./token-authorization.js";
 export type { TokenCacheClaim, TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
-export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./token-schedule.js";

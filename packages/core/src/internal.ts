@@ -35,4 +35,5 @@ export {
 } from "./refused-replacements.js";
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
+export { type ScheduledToken, scheduleToken } from "./token-schedule.js";
 export { withTimeout } from "./with-timeout.js";
