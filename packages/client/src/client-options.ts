@@ -2,7 +2,9 @@ import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-a
 import {
   type AuthHeader,
   type AuthHeaderShape,
+  consoleLogger,
   functionOption,
+  loggerOption,
   numberOption,
   optionError,
   resolveAuthHeader,
@@ -89,10 +91,6 @@ export interface CallSettings {
   logger: Logger;
 }
 
-const consoleLogger: Logger = {
-  warn: (message) => console.warn(`[proxy-auth] ${message}`),
-};
-
 /**
  * Validates a client's options where they are given.
  *
@@ -117,14 +115,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
   }
   resolveLimits(given, undefined, where);
-  if (
-    given.logger !== undefined &&
-    (typeof given.logger !== "object" ||
-      given.logger === null ||
-      typeof given.logger.warn !== "function")
-  ) {
-    throw optionError(where, "logger", "an object with a warn(message) method", given.logger);
-  }
+  loggerOption(where, "logger", given.logger);
   resolveAuthHeader(given, where);
   numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
   numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });

@@ -13,11 +13,13 @@ export {
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { Deadline } from "./deadline.js";
+export { consoleLogger } from "./logger.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
 export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
 export {
   describeValue,
   functionOption,
+  loggerOption,
   numberOption,
   optionError,
   stringOption,
