@@ -9,14 +9,14 @@ import { TokenExchangeCredential } from "./token-exchange-credential.js";
 // RFC 6749 §5.2: a client that authenticated with HTTP Basic gets a 401 with a
 // `WWW-Authenticate` challenge; real providers put the OAuth error in the JSON body beside it.
 
+let server: Server;
+let tokenUrl: string;
+let answer: (request: IncomingMessage, response: ServerResponse) => void;
+
 const SECRET = "SENTINEL-basic-secret-7f3a";
 const CLIENT = { clientId: "basic-client", clientSecret: SECRET };
 const A_JWT =
   "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ2aWN0aW0iLCJleHAiOjk5OTk5OTk5OTl9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
-
-let server: Server;
-let tokenUrl: string;
-let answer: (request: IncomingMessage, response: ServerResponse) => void;
 
 beforeAll(async () => {
   server = createServer((request, response) => answer(request, response));
