@@ -14,6 +14,7 @@ export {
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { Deadline } from "./deadline.js";
 export { consoleLogger } from "./logger.js";
+export { isHttpsOrLoopback } from "./loopback-host.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
 export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
 export {

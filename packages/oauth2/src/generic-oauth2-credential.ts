@@ -8,7 +8,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
-import { Deadline } from "@proxy-auth/core/internal";
+import { Deadline, isHttpsOrLoopback } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
@@ -217,8 +217,7 @@ function checkDiscoveredEndpoint(tokenEndpoint: string, what: string): void {
   try {
     url = new URL(tokenEndpoint);
   } catch {}
-  if (url?.protocol === "https:") return;
-  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  if (url !== undefined && isHttpsOrLoopback(url)) return;
   const shown = url === undefined ? "an invalid URL" : `${url.protocol}//${url.host}`;
   throw new ConfigurationError(
     `GenericOAuth2Credential: the ${what} names a token_endpoint that is not https (${redact(shown, { maxLength: 200 })}); the client secret is sent only over https (http only to localhost, 127.0.0.0/8 and [::1]). Fix the provider's metadata or give "tokenUrl".`,
