@@ -91,6 +91,9 @@ export interface CallSettings {
   logger: Logger;
 }
 
+/** The header shape of each validated client, resolved once when its options were checked. */
+const resolvedHeaders = new WeakMap<ClientOptions, AuthHeader>();
+
 /**
  * Validates a client's options where they are given.
  *
@@ -116,7 +119,7 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
   }
   resolveLimits(given, undefined, where);
   loggerOption(where, "logger", given.logger);
-  resolveAuthHeader(given, where);
+  resolvedHeaders.set(given, resolveAuthHeader(given, where));
   numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
   numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });
   for (const name of ["fetch", "now"] as const) functionOption(where, name, given[name], undefined);
@@ -161,7 +164,7 @@ export function callSettings(
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
-    authHeader: resolveAuthHeader(client, where),
+    authHeader: resolvedHeaders.get(client) ?? resolveAuthHeader(client, where),
     headers:
       client.headers === undefined && headers === undefined
         ? undefined
