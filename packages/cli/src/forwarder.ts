@@ -7,7 +7,6 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { type AuthHeaderShape, resolveAuthHeader } from "@proxy-auth/client";
 import {
   ConfigurationError,
   isLoopbackHost,
@@ -15,7 +14,14 @@ import {
   ProxyAuthError,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
-import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
+import {
+  type AuthHeaderShape,
+  authorizedSend,
+  describeNoAnswer,
+  networkErrorCode,
+  numberOption,
+  resolveAuthHeader,
+} from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { listenFailure } from "./address-in-use.js";
 import { passedClientKeys } from "./client-key-pass-through.js";
@@ -29,7 +35,7 @@ import { createRefusedTokenExplainer } from "./refused-token-explainer.js";
 import { redactedResponse } from "./response-redaction.js";
 
 /**
- * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
+ * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape`, as in
  * `@proxy-auth/client`) choose the header that carries the token: default
  * `Authorization: Bearer <token>`.
  */
@@ -422,14 +428,9 @@ function failure(error: unknown, target: string): [number, string] {
   if (ProxyAuthError.isInstance(error)) {
     return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
-  const code = networkErrorCode(error);
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return [504, `The target ${target} did not answer in time (${code}).`];
-  }
-  return [
-    502,
-    `The target ${target} could not be reached${code === undefined ? "" : ` (${code})`}.`,
-  ];
+  const noAnswer = { kind: "network", code: networkErrorCode(error) } as const;
+  const { message, timedOut } = describeNoAnswer(noAnswer, `target ${target}`, undefined, error);
+  return [timedOut ? 504 : 502, message];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

@@ -1,11 +1,6 @@
 import { parseArgs } from "node:util";
-import {
-  type AccessToken,
-  ConfigurationError,
-  ProxyAuthHandler,
-  scheduleToken,
-} from "@proxy-auth/core";
-import { sleep } from "@proxy-auth/core/internal";
+import { type AccessToken, ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
+import { scheduleToken, sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";

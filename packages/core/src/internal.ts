@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 export {
   type AuthorizedResponse,
   type AuthorizedSendOptions,
@@ -12,14 +13,24 @@ export {
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { Deadline, withTimeout } from "./deadline.js";
+export { consoleLogger } from "./logger.js";
+export { isHttpsOrLoopback } from "./loopback-host.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
+export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
 export {
   describeValue,
   functionOption,
+  loggerOption,
   numberOption,
   optionError,
   stringOption,
 } from "./option-checks.js";
+export {
+  type BoundedBody,
+  type OversizedBody,
+  readBoundedBody,
+  readBoundedText,
+} from "./read-bounded-body.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,
@@ -28,3 +39,4 @@ export {
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
 export { systemTimers, type Timers } from "./timers.js";
+export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";

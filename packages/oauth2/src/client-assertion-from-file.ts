@@ -1,4 +1,8 @@
-import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  CredentialUnavailableError,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import { TOKEN_SOURCE_IDENTITY } from "./token-source-identity.js";
 import { TOKEN_SOURCE_LIMIT_BYTES } from "./token-source-request.js";
 
@@ -30,7 +34,7 @@ const FS_PROMISES = "node:fs/promises";
  */
 export function clientAssertionFromFile(path: string): () => Promise<string> {
   if (typeof path !== "string" || path.length === 0) {
-    throw new TypeError("clientAssertionFromFile needs the path of the token file.");
+    throw new ConfigurationError("clientAssertionFromFile needs the path of the token file.");
   }
   const source = async () => {
     const { open, constants } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");

@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  CredentialUnavailableError,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientAssertionFromFile } from "./client-assertion-from-file.js";
 import { gcpMetadataIdToken } from "./gcp-metadata-id-token.js";
@@ -194,5 +198,15 @@ describe("gcpMetadataIdToken", () => {
 
   it("needs an audience", () => {
     expect(() => gcpMetadataIdToken({} as never)).toThrow(/audience/);
+  });
+});
+
+describe("bad arguments are ConfigurationErrors, as everywhere else", () => {
+  it("clientAssertionFromFile without a path, gcpMetadataIdToken without an audience", () => {
+    expect(() => clientAssertionFromFile("")).toThrow(ConfigurationError);
+    expect(() => gcpMetadataIdToken({ audience: "" })).toThrow(ConfigurationError);
+    expect(() => gcpMetadataIdToken(undefined as never)).toThrow(
+      /"audience" must be a non-empty string/,
+    );
   });
 });
