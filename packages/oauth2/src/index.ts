@@ -10,6 +10,13 @@ export {
   type GitHubActionsIdTokenOptions,
   githubActionsIdToken,
 } from "./github-actions-id-token.js";
+export type { SignInOptions } from "./sign-in-options.js";
+export {
+  type DeviceCodePrompt,
+  type DeviceCodeSignInOptions,
+  signInWithDeviceCode,
+} from "./sign-in-with-device-code.js";
+export type { SignedInPerson, SignInStore } from "./signed-in-person.js";
 export { TokenExchangeCredential } from "./token-exchange-credential.js";
 export type { TokenExchangeCredentialOptions } from "./token-exchange-credential-options.js";
 export type { TokenSourceOptions } from "./token-source-request.js";

@@ -277,6 +277,12 @@ export async function startIdentityProvider(
     ttl: {
       ClientCredentials: () => lifetimeSeconds,
       DeviceCode: options.deviceCodeLifetimeSeconds ?? 600,
+      AccessToken: () => lifetimeSeconds,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+      Session: 14 * 24 * 3600,
+      Interaction: 3600,
     },
     scopes,
     features: {
