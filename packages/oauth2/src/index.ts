@@ -11,6 +11,7 @@ export {
   githubActionsIdToken,
 } from "./github-actions-id-token.js";
 export type { SignInOptions } from "./sign-in-options.js";
+export { type BrowserSignInOptions, signInWithBrowser } from "./sign-in-with-browser.js";
 export {
   type DeviceCodePrompt,
   type DeviceCodeSignInOptions,
