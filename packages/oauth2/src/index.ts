@@ -10,6 +10,11 @@ export {
   type GitHubActionsIdTokenOptions,
   githubActionsIdToken,
 } from "./github-actions-id-token.js";
+export { createMemorySignInStore } from "./memory-sign-in-store.js";
+export {
+  RefreshTokenCredential,
+  type RefreshTokenCredentialOptions,
+} from "./refresh-token-credential.js";
 export type { SignInOptions } from "./sign-in-options.js";
 export { type BrowserSignInOptions, signInWithBrowser } from "./sign-in-with-browser.js";
 export {
