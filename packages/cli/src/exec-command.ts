@@ -38,6 +38,7 @@ export async function execCommand(args: string[], context: CommandContext): Prom
         header: { type: "string" },
         scheme: { type: "string" },
         scope: { type: "string" },
+        profile: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

@@ -17,6 +17,8 @@ Usage:
   proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
   proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
+  proxy-auth login [--device] [--profile NAME]   sign a person in (then token, serve, exec act as them)
+  proxy-auth logout | status [--profile NAME]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
 
 Examples:

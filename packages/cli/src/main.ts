@@ -10,6 +10,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import("./token-command.js")).tokenCommand,
   serve: async () => (await import("./serve-command.js")).serveCommand,
   exec: async () => (await import("./exec-command.js")).execCommand,
+  login: async () => (await import("./login-command.js")).loginCommand,
+  logout: async () => (await import("./logout-command.js")).logoutCommand,
+  status: async () => (await import("./status-command.js")).statusCommand,
 };
 
 /**
@@ -30,7 +33,7 @@ export async function main(args: string[], context: CommandContext): Promise<num
   const load = name === undefined ? undefined : COMMANDS[name];
   if (load === undefined) {
     context.stderr.write(
-      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve or exec.\n\n${MAIN_HELP}`,
+      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve, exec, login, logout or status.\n\n${MAIN_HELP}`,
     );
     return 2;
   }

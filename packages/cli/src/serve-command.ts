@@ -24,6 +24,7 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
         scheme: { type: "string" },
         "shutdown-timeout": { type: "string" },
         scope: { type: "string" },
+        profile: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

@@ -14,6 +14,8 @@ export interface DiscoveryContext {
   secrets: readonly string[];
   /** The metadata fields that must be present; each must be https (http only on loopback). */
   endpoints: readonly string[];
+  /** Metadata fields that may be absent; when present, each must be https (http only on loopback). */
+  optionalEndpoints?: readonly string[];
   deadline: Deadline;
   callerSignal: AbortSignal | undefined;
 }
@@ -50,6 +52,9 @@ export async function discoverAuthorizationServer(
     try {
       const server = await oauth.processDiscoveryResponse(issuer, response);
       for (const name of context.endpoints) checkEndpoint(server, name, what, context.owner);
+      for (const name of context.optionalEndpoints ?? []) {
+        if (server[name] !== undefined) checkEndpoint(server, name, what, context.owner);
+      }
       return server;
     } catch (error) {
       if (ProxyAuthError.isInstance(error)) throw error;

@@ -15,6 +15,7 @@ export {
   RefreshTokenCredential,
   type RefreshTokenCredentialOptions,
 } from "./refresh-token-credential.js";
+export { type RevokeSignInOptions, revokeSignIn } from "./revoke-sign-in.js";
 export type { SignInOptions } from "./sign-in-options.js";
 export { type BrowserSignInOptions, signInWithBrowser } from "./sign-in-with-browser.js";
 export {
