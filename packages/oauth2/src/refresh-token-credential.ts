@@ -43,7 +43,13 @@ export interface RefreshTokenCredentialOptions
  *
  * @example
  * ```ts
- * const store = createMemorySignInStore(await signInWithDeviceCode({ ... }));
+ * const person = await signInWithDeviceCode({
+ *   issuer: "https://login.example.com",
+ *   clientId: "proxy-auth-cli",
+ *   scope: "openid offline_access litellm_proxy_api",
+ *   onPrompt: ({ verificationUri, userCode }) => console.error(`${verificationUri}: ${userCode}`),
+ * });
+ * const store = createMemorySignInStore(person);
  * const handler = new ProxyAuthHandler({
  *   credential: new RefreshTokenCredential({ store }),
  *   scope: "litellm_proxy_api",

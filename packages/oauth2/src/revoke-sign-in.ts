@@ -18,6 +18,7 @@ export type RevokeSignInOptions = Omit<SignInOptions, "issuer" | "clientId" | "s
  * @throws `TokenAcquisitionError` when the provider refused or could not be reached.
  * @example
  * ```ts
+ * const store = createMemorySignInStore();
  * const person = await store.load();
  * if (person !== undefined) await revokeSignIn(person);
  * await store.clear();

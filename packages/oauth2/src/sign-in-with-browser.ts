@@ -175,7 +175,7 @@ export async function signInWithBrowser(options: BrowserSignInOptions): Promise<
           sentAt,
         });
       } catch (error) {
-        throw signInFailure(error, response, what, []);
+        throw signInFailure(error, response, what, [verifier, parameters.get("code") ?? ""]);
       }
     });
   } finally {

@@ -144,7 +144,7 @@ export async function signInWithDeviceCode(
           if (error.error === "authorization_pending") return "pending" as const;
           if (error.error === "slow_down") return "slow_down" as const;
         }
-        throw signInFailure(error, response, tokenWhat, []);
+        throw signInFailure(error, response, tokenWhat, [authorization.device_code]);
       }
     });
     if (outcome === "slow_down") intervalSeconds += SLOW_DOWN_SECONDS;

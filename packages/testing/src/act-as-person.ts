@@ -24,7 +24,14 @@ export interface PersonOutcome {
  *
  * @example
  * ```ts
- * const outcome = await actAsPerson(verificationUriComplete, { login: "ada" });
+ * const idp = await startIdentityProvider({ signInClients: [DEFAULT_SIGN_IN_CLIENT] });
+ * const answer = await fetch(`${idp.issuer}/device/auth`, {
+ *   method: "POST",
+ *   body: new URLSearchParams({ client_id: DEFAULT_SIGN_IN_CLIENT.clientId, scope: "openid" }),
+ * });
+ * const { verification_uri_complete } = (await answer.json()) as { verification_uri_complete: string };
+ * const outcome = await actAsPerson(verification_uri_complete, { login: "ada" });
+ * console.log(outcome.body); // the provider's "Sign-in Success" page
  * ```
  */
 export async function actAsPerson(
