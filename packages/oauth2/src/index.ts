@@ -1,6 +1,11 @@
 export { clientAssertionFromFile } from "./client-assertion-from-file.js";
 export type { AssertionSource, ClientAuthMethod } from "./client-authentication.js";
 export {
+  type DiscoverProtectedResourceOptions,
+  discoverProtectedResource,
+  type ProtectedResource,
+} from "./discover-protected-resource.js";
+export {
   type GcpMetadataIdTokenOptions,
   gcpMetadataIdToken,
 } from "./gcp-metadata-id-token.js";

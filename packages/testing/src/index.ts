@@ -26,6 +26,11 @@ export {
   startMockProxy,
 } from "./mock-proxy.js";
 export {
+  type ProtectedResourceOptions,
+  type ProtectedResourceServer,
+  startProtectedResource,
+} from "./protected-resource.js";
+export {
   type RedisCluster,
   type RedisClusterNode,
   type RedisClusterOptions,
