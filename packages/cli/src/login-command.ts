@@ -1,6 +1,11 @@
 import { parseArgs } from "node:util";
 import { ConfigurationError } from "@proxy-auth/core";
-import { type SignedInPerson, signInWithBrowser, signInWithDeviceCode } from "@proxy-auth/oauth2";
+import {
+  discoverProtectedResource,
+  type SignedInPerson,
+  signInWithBrowser,
+  signInWithDeviceCode,
+} from "@proxy-auth/oauth2";
 import type { CommandContext } from "./command-settings.js";
 import { openBrowser } from "./open-browser.js";
 import { parseCommandLine } from "./parse-command-line.js";
@@ -13,10 +18,11 @@ import { profileName, readProfile, writeProfile } from "./profile-settings.js";
  * profile's encrypted store and its settings in the profile. Nothing goes to stdout.
  */
 export async function loginCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values: flags } = parseCommandLine("login", () =>
+  const { values: flags, positionals } = parseCommandLine("login", () =>
     parseArgs({
       args,
       strict: true,
+      allowPositionals: true,
       options: {
         device: { type: "boolean" },
         issuer: { type: "string" },
@@ -34,9 +40,37 @@ export async function loginCommand(args: string[], context: CommandContext): Pro
     return 0;
   }
   const { environment, stderr } = context;
+  if (positionals.length > 1) {
+    throw new ConfigurationError(
+      "Give at most one address: the proxy's (see proxy-auth login --help).",
+    );
+  }
   const profile = profileName(flags.profile, environment);
-  const saved = await readProfile(environment, profile);
-  const issuer = flags.issuer ?? (environment.PROXY_AUTH_ISSUER || saved.issuer);
+  const stored = await readProfile(environment, profile);
+  const gateway = positionals[0];
+  const found = gateway === undefined ? undefined : await discoverProtectedResource(gateway);
+  if (gateway !== undefined) {
+    stderr.write(
+      found === undefined
+        ? `${gateway} publishes no OAuth protected resource metadata (RFC 9728); using the settings of profile "${profile}".\n`
+        : `${gateway} names ${found.authorizationServers[0]} as its identity provider.\n`,
+    );
+  }
+  // What the gateway publishes comes before what the profile remembers; flags before both.
+  const saved = {
+    ...stored,
+    ...(gateway === undefined ? {} : { target: gateway }),
+    ...(found === undefined
+      ? {}
+      : {
+          issuer: found.authorizationServers[0] as string,
+          scope: ["openid", "offline_access", ...(found.scopes ?? [])].join(" "),
+          resource: [found.resource],
+        }),
+  };
+  const issuer =
+    flags.issuer ??
+    (found === undefined ? environment.PROXY_AUTH_ISSUER || saved.issuer : saved.issuer);
   const clientId = flags["client-id"] ?? (environment.PROXY_AUTH_LOGIN_CLIENT_ID || saved.clientId);
   if (issuer === undefined || clientId === undefined) {
     throw new ConfigurationError(

@@ -2,7 +2,7 @@
 export const LOGIN_HELP = `proxy-auth login: sign a person in, so token, serve and exec act as them.
 
 Usage:
-  proxy-auth login [--device] [--issuer URL] [--client-id ID] [--scope S] [--resource URI]...
+  proxy-auth login [PROXY_URL] [--device] [--issuer URL] [--client-id ID] [--scope S] [--resource URI]...
                    [--profile NAME] [--no-browser]
 
 By default the browser flow: the provider's sign-in page opens in a browser (the address is also
@@ -10,7 +10,12 @@ printed), and the answer comes back to http://127.0.0.1:<free port>/callback (PK
 checked). --device: the device flow, for SSH sessions and containers: open the printed address on
 any device and enter the code.
 
-Settings, from flags, else the environment, else the profile (saved by a successful login):
+With the proxy's address, the identity provider, scopes and resource come from the proxy's
+OAuth protected resource metadata (RFC 9728: /.well-known/oauth-protected-resource, or a 401
+with WWW-Authenticate: Bearer resource_metadata=…), where it publishes some.
+
+Settings, from flags, else the proxy's metadata, else the environment, else the profile (saved
+by a successful login):
   --issuer, PROXY_AUTH_ISSUER                the identity provider's issuer (discovery)
   --client-id, PROXY_AUTH_LOGIN_CLIENT_ID    the public client registered for people
   --scope                                    default "openid offline_access" and PROXY_AUTH_SCOPE

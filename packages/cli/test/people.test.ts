@@ -1,6 +1,11 @@
 import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { actAsPerson, DEFAULT_SIGN_IN_CLIENT } from "@proxy-auth/testing";
+import {
+  actAsPerson,
+  DEFAULT_SIGN_IN_CLIENT,
+  startMockProxy,
+  startProtectedResource,
+} from "@proxy-auth/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Deployment, runCli, startCli, startDeployment } from "./cli.js";
 
@@ -27,6 +32,7 @@ afterAll(() => deployment.close());
 const decodeJwt = (token: string) =>
   JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
     sub?: string;
+    aud?: unknown;
   };
 
 const refreshGrants = () =>
@@ -86,6 +92,41 @@ describe("proxy-auth login, token, status, logout against the real OpenID provid
     const other = await runCli(["token"], environment);
     expect(decodeJwt(other.stdout.trim()).sub).toBe("ada");
   }, 30_000);
+
+  it("login with only the proxy's address finds the provider, scopes and resource (RFC 9728)", async () => {
+    const gateway = await startProtectedResource({
+      authorizationServers: [deployment.idp.issuer],
+      scopes: ["litellm_proxy_api"],
+    });
+    const { PROXY_AUTH_ISSUER: _issuer, PROXY_AUTH_SCOPE: _scope, ...bare } = environment;
+    const proxy = await startMockProxy({
+      jwksUrl: deployment.idp.jwksUrl,
+      issuer: deployment.idp.issuer,
+      audience: gateway.url,
+      requiredScope: "litellm_proxy_api",
+    });
+    try {
+      const running = await startCli(
+        ["login", gateway.url, "--no-browser", "--profile", "gateway"],
+        bare,
+        /To sign in, open:\n(\S+)/,
+      );
+      await actAsPerson(running.url, { login: "lin" });
+      expect(await running.exited).toBe(0);
+      expect(running.stderr()).toContain(`names ${deployment.idp.issuer}`);
+      const token = (await runCli(["token", "--profile", "gateway"], bare)).stdout.trim();
+      expect(decodeJwt(token)).toMatchObject({ sub: "lin", aud: gateway.url });
+      const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await proxy.close();
+      await gateway.close();
+    }
+  });
 
   it("the stored sign-in is not readable in plain text and is private (0600 in a 0700 directory)", async () => {
     const directory = join(environment.XDG_STATE_HOME as string, "proxy-auth");
