@@ -15,7 +15,7 @@ import { profileName, readProfile, writeProfile } from "./profile-settings.js";
 
 /**
  * `proxy-auth login`: signs a person in (browser flow, or `--device`), keeps the sign-in in the
- * profile's encrypted store and its settings in the profile. Nothing goes to stdout.
+ * profile's store (the OS keychain, else an encrypted file) and its settings in the profile. Nothing goes to stdout.
  */
 export async function loginCommand(args: string[], context: CommandContext): Promise<number> {
   const { values: flags, positionals } = parseCommandLine("login", () =>
@@ -111,7 +111,7 @@ export async function loginCommand(args: string[], context: CommandContext): Pro
       },
     });
   }
-  const store = signInStore(environment, profile);
+  const store = await signInStore(environment, profile);
   await store.update(async () => person);
   await writeProfile(environment, profile, {
     ...saved,
@@ -121,7 +121,7 @@ export async function loginCommand(args: string[], context: CommandContext): Pro
     ...(resource === undefined ? {} : { resource }),
   });
   stderr.write(
-    `Signed in${person.subject ? ` as ${person.subject}` : ""} (profile "${profile}"). The sign-in is kept encrypted in ${store.path}.\n`,
+    `Signed in${person.subject ? ` as ${person.subject}` : ""} (profile "${profile}"). The sign-in is kept in ${store.location}.\n`,
   );
   return 0;
 }

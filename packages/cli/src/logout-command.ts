@@ -24,7 +24,7 @@ export async function logoutCommand(args: string[], context: CommandContext): Pr
   }
   const { environment, stderr } = context;
   const profile = profileName(flags.profile, environment);
-  const store = signInStore(environment, profile);
+  const store = await signInStore(environment, profile);
   const person = await store.load().catch(() => undefined);
   if (person === undefined) {
     await store.clear();

@@ -1,19 +1,48 @@
 import { join } from "node:path";
-import { CredentialUnavailableError } from "@proxy-auth/core";
-import { RefreshTokenCredential } from "@proxy-auth/oauth2";
+import { ConfigurationError, CredentialUnavailableError } from "@proxy-auth/core";
+import { RefreshTokenCredential, type SignInStore } from "@proxy-auth/oauth2";
 import {
   credentialFromEnvironment,
   type EnvironmentCredential,
 } from "./credential-from-environment.js";
 import { configDirectory, profileName } from "./profile-settings.js";
 import { SignInFileStore, signInDirectory, signInFileKey } from "./sign-in-file-store.js";
+import { keychainEntry, SignInKeychainStore } from "./sign-in-keychain-store.js";
 
 type Environment = Record<string, string | undefined>;
 
-/** The sign-in store of `profile`: an encrypted file (see {@link SignInFileStore}). */
-export function signInStore(environment: Environment, profile: string): SignInFileStore {
+/** A sign-in store that can say where it keeps the sign-in. */
+export type ProfileSignInStore = SignInStore & { readonly location: string };
+
+/**
+ * The sign-in store of `profile`, by `PROXY_AUTH_SIGN_IN_STORAGE`: `keychain` (the OS keychain,
+ * failing where there is none), `file` (an encrypted file, see {@link SignInFileStore}), or
+ * `auto` (default: the keychain where one is usable, else the file).
+ *
+ * @throws `ConfigurationError` for another value, or `keychain` without a usable keychain.
+ */
+export async function signInStore(
+  environment: Environment,
+  profile: string,
+): Promise<ProfileSignInStore> {
+  const storage = environment.PROXY_AUTH_SIGN_IN_STORAGE || "auto";
+  if (storage !== "auto" && storage !== "keychain" && storage !== "file") {
+    throw new ConfigurationError(
+      'PROXY_AUTH_SIGN_IN_STORAGE must be "auto", "keychain" or "file".',
+    );
+  }
+  const directory = signInDirectory(environment);
+  if (storage !== "file") {
+    const entry = await keychainEntry(profile);
+    if (entry !== undefined) return new SignInKeychainStore(entry, profile, directory);
+    if (storage === "keychain") {
+      throw new ConfigurationError(
+        "PROXY_AUTH_SIGN_IN_STORAGE=keychain, but no OS keychain is usable here (on Linux: no Secret Service on the session bus, or it is locked). Use file.",
+      );
+    }
+  }
   return new SignInFileStore({
-    directory: signInDirectory(environment),
+    directory,
     profile,
     key: signInFileKey(join(configDirectory(environment), "sign-in.key"), environment),
   });
@@ -46,7 +75,7 @@ export async function credentialForCommand(
   const choice = environment.PROXY_AUTH_CREDENTIAL || undefined;
   const profile = profileName(options.profile, environment);
   if (choice !== undefined && choice !== "person") return credentialFromEnvironment(environment);
-  const store = signInStore(environment, profile);
+  const store = await signInStore(environment, profile);
   const person = await store.load().catch((error: unknown) => {
     throw new CredentialUnavailableError(
       `The sign-in of profile "${profile}" cannot be read (${(error as Error).message}). Run \`${loginCommandFor(profile)}\` again.`,

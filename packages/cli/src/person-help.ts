@@ -22,9 +22,10 @@ by a successful login):
   --resource                                 RFC 8707 resource of the proxy (repeatable)
   --profile, PROXY_AUTH_PROFILE              default "default": one sign-in per profile
 
-The sign-in (refresh token included) is kept encrypted (AES-256-GCM) in
-$XDG_STATE_HOME/proxy-auth/PROFILE.sign-in (mode 0600), its key in
-$XDG_CONFIG_HOME/proxy-auth/sign-in.key, or in PROXY_AUTH_SIGN_IN_KEY (64 hex characters).
+The sign-in (refresh token included) is kept in the OS keychain where one is usable, else
+encrypted (AES-256-GCM) in $XDG_STATE_HOME/proxy-auth/PROFILE.sign-in (mode 0600), its key in
+$XDG_CONFIG_HOME/proxy-auth/sign-in.key or PROXY_AUTH_SIGN_IN_KEY (64 hex characters).
+PROXY_AUTH_SIGN_IN_STORAGE=keychain or file chooses; default auto.
 Exit status: 0 signed in; 1 the sign-in failed (the message says why); 2 usage or configuration.
 `;
 

@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { link, lstat, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { SignedInPerson, SignInStore } from "@proxy-auth/oauth2";
+import { withFileLock } from "./file-lock.js";
 import { privateDirectory, readPrivateFile, writePrivateFile } from "./private-file.js";
 
 /** The version of the file layout. */
@@ -53,6 +54,11 @@ export class SignInFileStore implements SignInStore {
     this.#options = options;
   }
 
+  /** Where the sign-in is kept, for messages. */
+  get location(): string {
+    return `${this.path} (encrypted)`;
+  }
+
   /** The file of this profile's sign-in. */
   get path(): string {
     return join(this.#options.directory, `${this.#options.profile}.sign-in`);
@@ -68,16 +74,13 @@ export class SignInFileStore implements SignInStore {
     change: (current: SignedInPerson | undefined) => Promise<SignedInPerson | undefined>,
   ): Promise<SignedInPerson | undefined> {
     await privateDirectory(this.#options.directory);
-    const release = await this.#lock();
-    try {
+    return withFileLock(`${this.path}.lock`, this.#options.lockWaitMs ?? 30_000, async () => {
       const current = await this.load();
       const next = await change(current);
       if (next === undefined) return current;
       await writePrivateFile(this.path, await this.#encrypt(next));
       return next;
-    } finally {
-      await release();
-    }
+    });
   }
 
   async clear(): Promise<void> {
@@ -121,46 +124,6 @@ export class SignInFileStore implements SignInStore {
         `${this.path} cannot be read (not ours, damaged, or encrypted with another key); sign in again`,
       );
     }
-  }
-
-  /** Takes the profile's lock file, waiting for another process; a lock of a dead process is taken over. */
-  async #lock(): Promise<() => Promise<void>> {
-    const path = `${this.path}.lock`;
-    const waitMs = this.#options.lockWaitMs ?? 30_000;
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await writeFile(path, String(process.pid), { mode: 0o600, flag: "wx" });
-        return () => unlink(path).catch(() => {});
-      } catch (error) {
-        if ((error as { code?: string }).code !== "EEXIST") throw error;
-      }
-      if (await isStaleLock(path, waitMs)) {
-        await unlink(path).catch(() => {});
-        continue;
-      }
-      if (Date.now() - started > waitMs) {
-        throw new Error(`${path} is held by another process for more than ${waitMs} ms`);
-      }
-      // Another process of this person is refreshing: a short wait, then look again.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10 + attempt * 5, 100)));
-    }
-  }
-}
-
-/** A lock left by a process that is gone, or older than `staleMs`. */
-async function isStaleLock(path: string, staleMs: number): Promise<boolean> {
-  try {
-    const stat = await lstat(path);
-    if (Date.now() - stat.mtimeMs > staleMs) return true;
-    const pid = Number((await readFile(path, "utf8")).slice(0, 16));
-    if (!Number.isInteger(pid) || pid <= 0) return false; // being written
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // ESRCH: no such process. ENOENT: released meanwhile (take it). EPERM: alive, another user.
-    return code === "ESRCH" || code === "ENOENT";
   }
 }
 

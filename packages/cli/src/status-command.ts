@@ -24,7 +24,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   }
   const { environment, stdout } = context;
   const profile = profileName(flags.profile, environment);
-  const store = signInStore(environment, profile);
+  const store = await signInStore(environment, profile);
   const person = await store.load();
   if (person === undefined) {
     if (flags.json) stdout.write(`${JSON.stringify({ profile, signedIn: false })}\n`);
@@ -42,7 +42,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     scope: person.scope ?? null,
     accessTokenExpiresOn: new Date(person.accessToken.expiresOn * 1000).toISOString(),
     canRenew: person.refreshToken !== undefined,
-    storage: store.path,
+    storage: store.location,
   };
   if (flags.json) {
     stdout.write(`${JSON.stringify(summary)}\n`);
@@ -54,7 +54,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       `  identity provider  ${summary.issuer} (client ${summary.clientId})`,
       `  scopes             ${summary.scope ?? "(not stated by the provider)"}`,
       `  access token until ${summary.accessTokenExpiresOn}${summary.canRenew ? ", renewed with the refresh token" : ", then sign in again"}`,
-      `  kept in            ${summary.storage} (encrypted)`,
+      `  kept in            ${summary.storage}`,
       "",
     ].join("\n"),
   );

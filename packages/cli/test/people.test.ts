@@ -24,6 +24,8 @@ beforeAll(async () => {
     PROXY_AUTH_LOGIN_CLIENT_ID: DEFAULT_SIGN_IN_CLIENT.clientId,
     PROXY_AUTH_SCOPE: "litellm_proxy_api",
     PROXY_AUTH_TARGET: deployment.proxy.url,
+    // The encrypted file (keychain.test.ts covers the OS keychain).
+    PROXY_AUTH_SIGN_IN_STORAGE: "file",
   };
 });
 afterAll(() => deployment.close());
@@ -168,6 +170,18 @@ describe("proxy-auth login, token, status, logout against the real OpenID provid
       forwarder.child.kill("SIGTERM");
       await forwarder.exited;
     }
+  }, 60_000);
+
+  it("when every run must renew (tokens shorter than --min-ttl), 20 runs take turns: no refresh token is used twice", async () => {
+    // The stored token has at most 1200 s left; new ones get 600 s.
+    deployment.idp.setTokenLifetime(600);
+    const before = refreshGrants();
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, () => runCli(["token", "--min-ttl", "1300"], environment)),
+    );
+    expect(runs.filter((run) => run.code !== 0).map((run) => run.stderr)).toEqual([]);
+    expect(refreshGrants() - before).toBe(20);
+    expect(deployment.idp.refreshTokenReuses).toBe(0);
   }, 60_000);
 
   it("a revoked sign-in: exit 1, 'run proxy-auth login', nothing on stdout; logout revokes and forgets", async () => {
