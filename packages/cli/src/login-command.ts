@@ -11,6 +11,7 @@ import { openBrowser } from "./open-browser.js";
 import { parseCommandLine } from "./parse-command-line.js";
 import { signInStore } from "./person-credential.js";
 import { LOGIN_HELP } from "./person-help.js";
+import { printable } from "./printable.js";
 import { profileName, readProfile, writeProfile } from "./profile-settings.js";
 
 /**
@@ -93,9 +94,10 @@ export async function loginCommand(args: string[], context: CommandContext): Pro
     person = await signInWithDeviceCode({
       ...common,
       onPrompt: ({ verificationUri, verificationUriComplete, userCode }) => {
+        // What the provider sent goes to a terminal: no control characters.
         stderr.write(
-          `To sign in, open ${verificationUri} and enter the code ${userCode}${
-            verificationUriComplete ? `\n(or open ${verificationUriComplete})` : ""
+          `To sign in, open ${printable(verificationUri)} and enter the code ${printable(userCode, 40)}${
+            verificationUriComplete ? `\n(or open ${printable(verificationUriComplete)})` : ""
           }\nWaiting for the sign-in…\n`,
         );
       },
@@ -121,7 +123,7 @@ export async function loginCommand(args: string[], context: CommandContext): Pro
     ...(resource === undefined ? {} : { resource }),
   });
   stderr.write(
-    `Signed in${person.subject ? ` as ${person.subject}` : ""} (profile "${profile}"). The sign-in is kept in ${store.location}.\n`,
+    `Signed in${person.subject ? ` as ${printable(person.subject, 200)}` : ""} (profile "${profile}"). The sign-in is kept in ${store.location}.\n`,
   );
   return 0;
 }

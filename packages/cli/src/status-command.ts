@@ -3,6 +3,7 @@ import type { CommandContext } from "./command-settings.js";
 import { parseCommandLine } from "./parse-command-line.js";
 import { loginCommandFor, signInStore } from "./person-credential.js";
 import { STATUS_HELP } from "./person-help.js";
+import { printable } from "./printable.js";
 import { profileName } from "./profile-settings.js";
 
 /** `proxy-auth status`: who is signed in, where, until when, with which scopes; never a token. */
@@ -36,10 +37,10 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   const summary = {
     profile,
     signedIn: true,
-    subject: person.subject ?? null,
-    issuer: person.issuer,
-    clientId: person.clientId,
-    scope: person.scope ?? null,
+    subject: person.subject === undefined ? null : printable(person.subject, 200),
+    issuer: printable(person.issuer),
+    clientId: printable(person.clientId, 200),
+    scope: person.scope === undefined ? null : printable(person.scope),
     accessTokenExpiresOn: new Date(person.accessToken.expiresOn * 1000).toISOString(),
     canRenew: person.refreshToken !== undefined,
     storage: store.location,
