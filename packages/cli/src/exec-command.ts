@@ -12,6 +12,7 @@ import { parseCommandLine } from "./parse-command-line.js";
 const WITHHELD = new Set([
   "PROXY_AUTH_CLIENT_SECRET",
   "PROXY_AUTH_LOCAL_KEY",
+  "PROXY_AUTH_SIGN_IN_KEY",
   "AZURE_CLIENT_SECRET",
   "AZURE_CLIENT_CERTIFICATE_PASSWORD",
   "AZURE_PASSWORD",
