@@ -1,10 +1,11 @@
-import { AzureADCredential } from "@proxy-auth/azure";
 import { ConfigurationError, type TokenCredential } from "@proxy-auth/core";
 import {
   clientAssertionFromFile,
   GenericOAuth2Credential,
   type GenericOAuth2CredentialOptions,
 } from "@proxy-auth/oauth2";
+import { inEnvironmentTerms } from "./environment-terms.js";
+import { lazyAzureCredential } from "./lazy-azure-credential.js";
 import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
@@ -19,7 +20,7 @@ export const CREDENTIAL_ENVIRONMENT_HELP = `A generic OAuth2 client (client_cred
   PROXY_AUTH_CLIENT_ASSERTION_FILE   a JWT issued by someone else (Kubernetes, CI), read anew
                                      for every token request
   PROXY_AUTH_AUDIENCE, PROXY_AUTH_AUTH_METHOD   optional (client_secret_post | client_secret_basic)
-Or Entra ID through DefaultAzureCredential → AzureADCredential:
+Or Entra ID through DefaultAzureCredential → AzureADCredential (needs @proxy-auth/azure installed):
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or any other DefaultAzureCredential
   source; PROXY_AUTH_CREDENTIAL=azure selects it when no AZURE_* variable is set, e.g. for a
   managed identity or the Azure CLI's login)`;
@@ -86,7 +87,12 @@ export function credentialFromEnvironment(environment: Environment): Environment
   const oauth2 = OAUTH2_VARIABLES.some((name) => variables[name] !== undefined);
   if (choice === "oauth2" || (choice === undefined && oauth2)) {
     const options = oauth2OptionsFromEnvironment(variables);
-    const credential = new GenericOAuth2Credential(options);
+    let credential: GenericOAuth2Credential;
+    try {
+      credential = new GenericOAuth2Credential(options);
+    } catch (error) {
+      throw inEnvironmentTerms(error);
+    }
     const form =
       options.clientSecret !== undefined
         ? "client secret"
@@ -113,7 +119,7 @@ export function credentialFromEnvironment(environment: Environment): Environment
       ),
     ]);
     return {
-      credential: new AzureADCredential(),
+      credential: lazyAzureCredential(),
       description: "AzureADCredential (DefaultAzureCredential)",
       identity: async () => identity,
     };

@@ -38,6 +38,7 @@ export async function execCommand(args: string[], context: CommandContext): Prom
         target: { type: "string" },
         header: { type: "string" },
         scheme: { type: "string" },
+        "pass-client-key": { type: "boolean" },
         scope: { type: "string" },
         profile: { type: "string" },
         verbose: { type: "boolean" },

@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Deployment, runCli, startCli, startDeployment } from "./cli.js";
 
 let deployment: Deployment;
+/** The provider's audiences: a gateway's address joins them once it listens. */
+const audiences = ["https://litellm-proxy.test"];
 let environment: Record<string, string>;
 beforeAll(async () => {
-  deployment = await startDeployment(600, { signInClients: [DEFAULT_SIGN_IN_CLIENT] });
+  deployment = await startDeployment(600, { signInClients: [DEFAULT_SIGN_IN_CLIENT], audiences });
   const home = deployment.environment.HOME as string;
   // A person's machine: where to sign in, and no service credential.
   environment = {
@@ -100,6 +102,7 @@ describe("proxy-auth login, token, status, logout against the real OpenID provid
       authorizationServers: [deployment.idp.issuer],
       scopes: ["litellm_proxy_api"],
     });
+    audiences.push(gateway.url);
     const { PROXY_AUTH_ISSUER: _issuer, PROXY_AUTH_SCOPE: _scope, ...bare } = environment;
     const proxy = await startMockProxy({
       jwksUrl: deployment.idp.jwksUrl,

@@ -13,8 +13,10 @@ import { discoverProtectedResource } from "./discover-protected-resource.js";
 import { signInWithBrowser } from "./sign-in-with-browser.js";
 
 let idp: IdentityProvider;
+/** The provider's audiences: each gateway's address joins them once it listens. */
+const audiences = ["https://litellm-proxy.test"];
 beforeAll(async () => {
-  idp = await startIdentityProvider({ signInClients: [DEFAULT_SIGN_IN_CLIENT] });
+  idp = await startIdentityProvider({ signInClients: [DEFAULT_SIGN_IN_CLIENT], audiences });
 });
 afterAll(() => idp.close());
 
@@ -67,6 +69,7 @@ describe("discoverProtectedResource (RFC 9728)", () => {
       authorizationServers: [idp.issuer],
       scopes: ["litellm_proxy_api"],
     });
+    audiences.push(gateway.url);
     try {
       const found = await discoverProtectedResource(gateway.url);
       let browser: Promise<unknown> | undefined;
