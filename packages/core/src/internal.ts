@@ -13,6 +13,7 @@ export {
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { Deadline, withTimeout } from "./deadline.js";
+export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
 export { consoleLogger } from "./logger.js";
 export { isHttpsOrLoopback } from "./loopback-host.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
@@ -31,6 +32,7 @@ export {
   readBoundedBody,
   readBoundedText,
 } from "./read-bounded-body.js";
+export { REDACTED } from "./redact.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,
@@ -39,4 +41,3 @@ export {
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
 export { systemTimers, type Timers } from "./timers.js";
-export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";

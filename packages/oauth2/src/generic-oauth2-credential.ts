@@ -4,7 +4,7 @@ import {
   isLoopbackHost,
   type TokenCredential,
 } from "@proxy-auth/core";
-import { Deadline, isHttpsOrLoopback } from "@proxy-auth/core/internal";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
