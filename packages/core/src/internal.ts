@@ -11,7 +11,18 @@ export {
   authorizedSend,
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
+export { base64url } from "./base64url.js";
 export { Deadline } from "./deadline.js";
+export {
+  createDPoPProver,
+  DPOP_PROVER,
+  type DPoPAlgorithm,
+  type DPoPBoundCredential,
+  type DPoPProofRequest,
+  type DPoPProver,
+  dpopProverOf,
+} from "./dpop-prover.js";
+export { isDPoPTokenType } from "./dpop-request.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
 export {
   describeValue,

@@ -158,12 +158,12 @@ export class ProxyAuthHandler {
   async authorize(options?: GetTokenOptions): Promise<TokenAuthorization> {
     const cached = this.#cached;
     if (cached !== undefined && this.#now() < cached.refreshAt) {
-      return { token: cached.accessToken.token };
+      return { token: cached.accessToken.token, tokenType: cached.accessToken.tokenType };
     }
     const scheduled = await this.#scheduledOrFailure(options?.signal);
     return ProxyAuthError.isInstance(scheduled)
       ? { error: scheduled }
-      : { token: scheduled.accessToken.token };
+      : { token: scheduled.accessToken.token, tokenType: scheduled.accessToken.tokenType };
   }
 
   /**
