@@ -117,7 +117,7 @@ describe("createDPoPProver (RFC 9449 proofs, WebCrypto only)", () => {
   });
 
   it("dpopProverOf reads the symbol-keyed method, and nothing else", () => {
-    const prover = createDPoPProver(Promise.reject(new Error("unused")));
+    const prover = createDPoPProver(() => Promise.reject(new Error("unused")));
     const credential = { getToken: () => ({ token: "t", expiresOn: 1 }) };
     Object.defineProperty(credential, DPOP_PROVER, { value: () => prover });
     expect(dpopProverOf(credential)).toBe(prover);

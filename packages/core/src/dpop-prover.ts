@@ -65,9 +65,11 @@ interface KeyMaterial {
 
 /**
  * A prover for a key pair (WebCrypto only, so it runs on every runtime). The pair may come
- * later (a promise): a credential that makes its own key generates it on first use.
+ * later (a function, called on the first proof): a credential that makes its own key generates
+ * it on first use.
  *
- * @param keyPair - The DPoP key pair; its public key must be exportable (WebCrypto public keys are).
+ * @param keyPair - The DPoP key pair, or a function resolving to it; its public key must be
+ *   exportable (WebCrypto public keys are).
  * @param options.now - Clock in milliseconds for `iat`. Default `Date.now`.
  * @throws {@link ConfigurationError} (from `proof()`/`thumbprint()`) for a key that is not ES256, EdDSA or RS256.
  *
@@ -79,15 +81,19 @@ interface KeyMaterial {
  * ```
  */
 export function createDPoPProver(
-  keyPair: CryptoKeyPair | Promise<CryptoKeyPair>,
+  keyPair: CryptoKeyPair | (() => Promise<CryptoKeyPair>),
   options: { now?: () => number } = {},
 ): DPoPProver {
   const now = options.now ?? Date.now;
   const nonces = new Map<string, string>();
   let lastAth: { token: string; ath: Promise<string> } | undefined;
-  const material = Promise.resolve(keyPair).then(keyMaterial);
-  // The failure surfaces on use; an unobserved rejection must not crash the process.
-  material.catch(() => {});
+  let resolved: Promise<KeyMaterial> | undefined;
+  const material = (): Promise<KeyMaterial> => {
+    resolved ??= Promise.resolve(typeof keyPair === "function" ? keyPair() : keyPair).then(
+      keyMaterial,
+    );
+    return resolved;
+  };
 
   const athOf = (token: string): Promise<string> => {
     // The cached path sends one token many times: hash it once.
@@ -96,9 +102,9 @@ export function createDPoPProver(
   };
 
   return {
-    thumbprint: async () => (await material).thumbprint,
+    thumbprint: async () => (await material()).thumbprint,
     async proof(request) {
-      const key = await material;
+      const key = await material();
       const url = new URL(request.url);
       const claims: Record<string, unknown> = {
         jti: crypto.randomUUID(),

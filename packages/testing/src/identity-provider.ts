@@ -7,6 +7,11 @@ import {
   type FederatedClient,
   FederatedClientAuthentication,
 } from "./federated-client-authentication.js";
+import {
+  DPOP_SIGNING_ALGORITHMS,
+  dpopFeature,
+  type IdentityProviderDPoPOptions,
+} from "./identity-provider-dpop.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
 import { createTestIssuer, type TestIssuer } from "./test-issuer.js";
 import {
@@ -67,6 +72,8 @@ export interface IdentityProviderOptions {
    * actor tokens. Default one new {@link TestIssuer}, exposed as `cluster`.
    */
   trustedIssuers?: TestIssuer[];
+  /** DPoP-bound tokens (RFC 9449): on by default for requests with a proof; nonces on demand. */
+  dpop?: IdentityProviderDPoPOptions;
 }
 
 /** One token request the provider received (the client secret is never recorded). */
@@ -96,6 +103,8 @@ export interface RecordedTokenRequest {
   fault?: Fault;
   /** The HTTP status answered (0 when the connection was reset or left hanging). */
   status: number;
+  /** The request carried a DPoP proof. */
+  dpop?: boolean;
 }
 
 /** A running test identity provider. */
@@ -240,6 +249,7 @@ export async function startIdentityProvider(
         ...(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const),
         ...(["ES256", "ES384", "ES512", "Ed25519", "EdDSA"] as const),
       ],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGORITHMS],
     },
     formats: {
       customizers: {
@@ -257,6 +267,7 @@ export async function startIdentityProvider(
     scopes,
     features: {
       clientCredentials: { enabled: true },
+      dPoP: dpopFeature(options.dpop),
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
@@ -288,6 +299,7 @@ export async function startIdentityProvider(
     const fault = faults.take();
     const record: RecordedTokenRequest = { params: {}, authMethod: "none", status: 0 };
     if (fault !== undefined) record.fault = fault;
+    if (ctx.get("dpop") !== "") record.dpop = true;
     requests.push(record);
     const basic = ctx.get("authorization").toLowerCase().startsWith("basic ");
     if (current.latencyMs > 0) await sleep(current.latencyMs);

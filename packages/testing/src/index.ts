@@ -1,3 +1,4 @@
+export type { DPoPCheckOptions } from "./dpop-proof-verifier.js";
 export type { EntraAssertionClient } from "./entra-client-assertion.js";
 export {
   DEFAULT_ENTRA_CLIENT,
@@ -18,6 +19,7 @@ export {
   startIdentityProvider,
   type TestClient,
 } from "./identity-provider.js";
+export type { IdentityProviderDPoPOptions } from "./identity-provider-dpop.js";
 export {
   type MockProxy,
   type MockProxyOptions,
