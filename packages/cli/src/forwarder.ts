@@ -17,6 +17,7 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { targetHeader, withDPoPProof } from "./dpop-proof-header.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 
@@ -150,20 +151,21 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       headerValue: shape.value,
       signal: abort.signal,
       replayable: body.replayable,
-      send: (header) =>
+      method: request.method,
+      url: target.origin + basePath + path,
+      send: (header, _replay, proof) =>
         pool.request({
           path: basePath + path,
           method: request.method as "GET",
-          headers: upstreamHeaders(
-            request.rawHeaders,
-            request.headers.connection,
-            authHeader,
-            header,
+          headers: withDPoPProof(
+            upstreamHeaders(request.rawHeaders, request.headers.connection, authHeader, header),
+            proof,
           ),
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
         }),
       status: (upstream) => upstream.statusCode,
+      header: (upstream, name) => targetHeader(upstream.headers, name),
       discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
       onReplay: () =>
         logger?.info?.("The target answered 401: replaying once with a fresh token", {

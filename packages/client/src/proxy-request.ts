@@ -56,12 +56,15 @@ export async function sendProxyRequest(
         // One replay per call, across its retries.
         replayable: !replayed,
         now: settings.now,
-        send: (header) => {
+        method: "POST",
+        url,
+        send: (header, _replay, proof) => {
           deadline = new Deadline(settings.timeoutMs, settings.signal);
           const headers = mergeHeaders(
             { "content-type": "application/json", accept },
             settings.headers,
             header === undefined ? undefined : { [authHeader.name]: header },
+            proof === undefined ? undefined : { dpop: proof },
           );
           // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
           // "Illegal invocation" when called as a method of another object.
@@ -70,6 +73,7 @@ export async function sendProxyRequest(
           return send(url, { method: "POST", headers, body: json, signal });
         },
         status: (response) => response.status,
+        header: (response, name) => response.headers.get(name),
         discard: async (response) => {
           await response.body?.cancel().catch(() => {});
           deadline?.clear();
