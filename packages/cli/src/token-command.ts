@@ -9,6 +9,7 @@ import { sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";
+import { refuseDPoPForPrinting } from "./dpop-environment.js";
 import { TOKEN_HELP } from "./help.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
@@ -53,6 +54,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
   const { environment, stderr } = context;
   const scope = scopeSetting(flags.scope, environment);
   const { credential, description, identity } = credentialFromEnvironment(environment);
+  refuseDPoPForPrinting(credential);
   const logger = createStderrLogger(stderr, flags.verbose === true);
 
   const cache = flags["no-cache"]

@@ -1,0 +1,27 @@
+import { ConfigurationError } from "@proxy-auth/core";
+import { dpopProverOf } from "@proxy-auth/core/internal";
+
+/**
+ * `PROXY_AUTH_DPOP`: `true`/`1` asks for DPoP-bound tokens (a key made in memory for this
+ * process), `false`/`0` or unset for bearer tokens.
+ *
+ * @throws ConfigurationError for any other value.
+ */
+export function dpopFromEnvironment(value: string | undefined): boolean {
+  if (value === undefined || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new ConfigurationError('PROXY_AUTH_DPOP must be "true" or "false".');
+}
+
+/**
+ * `proxy-auth token` cannot hand out a DPoP-bound token: every request needs a fresh proof of a
+ * key that never leaves this process. `serve` and `exec` add the proofs.
+ *
+ * @throws ConfigurationError when the credential issues DPoP-bound tokens.
+ */
+export function refuseDPoPForPrinting(credential: unknown): void {
+  if (dpopProverOf(credential) === undefined) return;
+  throw new ConfigurationError(
+    "proxy-auth token cannot print a DPoP-bound token (PROXY_AUTH_DPOP): each request needs a fresh proof signed by a key that stays in this process. Use `proxy-auth serve` or `proxy-auth exec -- COMMAND`, which add the proofs.",
+  );
+}
