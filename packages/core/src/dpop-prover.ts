@@ -75,9 +75,11 @@ interface KeyMaterial {
  *
  * @example
  * ```ts
+ * import { createDPoPProver } from "@proxy-auth/core/internal";
+ *
  * const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
  * const prover = createDPoPProver(keyPair);
- * const proof = await prover.proof({ method: "POST", url: "https://proxy.example.com/chat/completions", accessToken });
+ * const proof = await prover.proof({ method: "POST", url: "https://proxy.example.com/chat/completions", accessToken: "eyJ..." });
  * ```
  */
 export function createDPoPProver(

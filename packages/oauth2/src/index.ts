@@ -1,5 +1,6 @@
 export { clientAssertionFromFile } from "./client-assertion-from-file.js";
 export type { AssertionSource, ClientAuthMethod } from "./client-authentication.js";
+export type { DPoPOptions } from "./dpop-option.js";
 export {
   type GcpMetadataIdTokenOptions,
   gcpMetadataIdToken,
