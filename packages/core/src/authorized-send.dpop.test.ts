@@ -123,3 +123,15 @@ describe("authorizedSend with DPoP-bound tokens", () => {
     expect(sent).toHaveLength(0);
   });
 });
+
+describe("getAuthHeaders() with a DPoP-bound token", () => {
+  it("rejects with a ConfigurationError naming the clients that add proofs", async () => {
+    const credential: TokenCredential = {
+      getToken: () => ({ token: "t", expiresOn: Date.now() / 1000 + 3600, tokenType: "DPoP" }),
+    };
+    const handler = new ProxyAuthHandler({ credential, scope: "s" });
+    await expect(handler.getAuthHeaders()).rejects.toThrow(ConfigurationError);
+    // Also from the cached path.
+    await expect(handler.getAuthHeaders()).rejects.toThrow(/createAuthFetch/);
+  });
+});

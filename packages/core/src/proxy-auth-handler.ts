@@ -1,5 +1,6 @@
 import { type AccessToken, validateAccessToken } from "./access-token.js";
 import { backoffDelayMs } from "./backoff.js";
+import { bearerHeaders } from "./bearer-headers.js";
 import { ConfigurationError, ProxyAuthError, TokenAcquisitionError } from "./errors.js";
 import { EventListeners } from "./event-listeners.js";
 import type { ProxyAuthEventListener, ProxyAuthRequestEvent } from "./proxy-auth-event.js";
@@ -131,15 +132,16 @@ export class ProxyAuthHandler {
   /**
    * `{ Authorization: "Bearer <token>" }`, a new object on every call. On failure: with
    * `onTokenError: "warn"` resolves `{}` (one warning per failure episode); with `"throw"`
-   * rejects with the error.
+   * rejects with the error. A DPoP-bound token rejects with a `ConfigurationError` (it needs a
+   * proof per request, which the clients built on `authorize()` add).
    */
   async getAuthHeaders(options?: GetTokenOptions): Promise<Record<string, string>> {
     const cached = this.#cached;
     if (cached !== undefined && this.#now() < cached.refreshAt) {
-      return { Authorization: cached.authorization };
+      return bearerHeaders(cached);
     }
     const scheduled = await this.#scheduledOrFailure(options?.signal);
-    return ProxyAuthError.isInstance(scheduled) ? {} : { Authorization: scheduled.authorization };
+    return ProxyAuthError.isInstance(scheduled) ? {} : bearerHeaders(scheduled);
   }
 
   /**
