@@ -89,6 +89,27 @@ describe("the dpop option against a real OpenID provider (oidc-provider, DPoP on
     ]);
   });
 
+  it("a token endpoint that keeps demanding nonces gets one retry, then the error", async () => {
+    let calls = 0;
+    const demanding: typeof fetch = async () => {
+      calls++;
+      return new Response(JSON.stringify({ error: "use_dpop_nonce" }), {
+        status: 400,
+        headers: { "content-type": "application/json", "dpop-nonce": `nonce-${calls}` },
+      });
+    };
+    const made = new GenericOAuth2Credential({
+      ...DEFAULT_CLIENT,
+      tokenUrl: idp.tokenUrl,
+      dpop: true,
+      fetch: demanding,
+    });
+    const failure = made.getToken("litellm_proxy_api");
+    await expect(failure).rejects.toThrow(TokenAcquisitionError);
+    await expect(failure).rejects.toMatchObject({ oauthError: "use_dpop_nonce" });
+    expect(calls).toBe(2);
+  });
+
   it("a Bearer answer to a DPoP request is an error, unless downgrade is allowed", async () => {
     const refused = credential(plainIdp).getToken("litellm_proxy_api");
     await expect(refused).rejects.toThrow(TokenAcquisitionError);

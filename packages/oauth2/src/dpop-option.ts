@@ -107,3 +107,16 @@ function checkKeyPair(owner: string, keyPair: unknown): void {
     );
   }
 }
+
+/**
+ * The token endpoint's nonce rule (RFC 9449 §8): a `use_dpop_nonce` answer to the first request
+ * of a DPoP credential is retried once (oauth4webapi's handle kept the `DPoP-Nonce`); any other
+ * failure, or a second demand, is not.
+ */
+export function retriesForDPoPNonce(
+  round: number,
+  handle: oauth.DPoPHandle | undefined,
+  error: unknown,
+): boolean {
+  return round === 1 && handle !== undefined && oauth.isDPoPNonceError(error);
+}

@@ -13,7 +13,7 @@ import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { type ClientAuthMethod, sha256 } from "./client-authentication.js";
-import { attachProver } from "./dpop-option.js";
+import { attachProver, retriesForDPoPNonce } from "./dpop-option.js";
 import {
   type GenericOAuth2CredentialOptions,
   type ResolvedCredentialOptions,
@@ -130,8 +130,7 @@ export class GenericOAuth2Credential implements TokenCredential {
       } catch (error) {
         // The body may have been cut off by the timeout or the caller.
         if (signal.aborted) throw noAnswer(error);
-        // The provider wants its DPoP-Nonce in the proof (oauth4webapi kept it): one retry.
-        if (round === 1 && handle !== undefined && oauth.isDPoPNonceError(error)) continue;
+        if (retriesForDPoPNonce(round, handle, error)) continue;
         throw responseFailure(error, response, what, secrets);
       }
       return bearerAccessToken(result, { what, status: response.status, secrets, sentAt, dpop });

@@ -10,7 +10,7 @@ import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { callAssertionSource } from "./client-authentication.js";
-import { attachProver } from "./dpop-option.js";
+import { attachProver, retriesForDPoPNonce } from "./dpop-option.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 import {
   type ResolvedTokenExchangeOptions,
@@ -132,8 +132,7 @@ export class TokenExchangeCredential implements TokenCredential {
         result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
       } catch (error) {
         if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
-        // The provider wants its DPoP-Nonce in the proof (oauth4webapi kept it): one retry.
-        if (round === 1 && handle !== undefined && oauth.isDPoPNonceError(error)) continue;
+        if (retriesForDPoPNonce(round, handle, error)) continue;
         const failure = responseFailure(error, response, what, secrets);
         if (failure.oauthError === "invalid_grant") {
           throw new TokenAcquisitionError(
