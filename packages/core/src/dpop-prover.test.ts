@@ -101,6 +101,20 @@ describe("createDPoPProver (RFC 9449 proofs, WebCrypto only)", () => {
     expect(first.ath).toBeUndefined();
   });
 
+  it("ath follows the token: a new token gets its own hash, never the previous one's", async () => {
+    const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    const prover = createDPoPProver(keyPair);
+    const url = "https://a.example.com/x";
+    const athOf = async (accessToken: string) =>
+      decode((await prover.proof({ method: "GET", url, accessToken })).split(".")[1] ?? "").ath;
+    expect(await athOf("token-1")).toBe(await sha256("token-1"));
+    expect(await athOf("token-2")).toBe(await sha256("token-2"));
+    expect(await athOf("token-1")).toBe(await sha256("token-1"));
+  });
+
   it("refuses keys that cannot sign DPoP proofs, naming the algorithms that can", async () => {
     const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, [
       "sign",

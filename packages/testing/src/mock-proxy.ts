@@ -80,7 +80,8 @@ export interface MockProxy {
  * Starts an OpenAI-compatible stand-in for a LiteLLM proxy on an ephemeral 127.0.0.1 port. Like
  * LiteLLM's JWT auth, it verifies every bearer JWT against the identity provider's JWKS
  * (signature, `exp` with zero leeway, issuer and audience when configured) and answers 401 for a
- * missing, invalid or expired token and 403 for a missing required scope. It serves
+ * missing, invalid or expired token and 403 for a missing required scope; DPoP-bound tokens are
+ * checked as RFC 9449 asks (see the `dpop` option). It serves
  * `POST /chat/completions` (JSON, or SSE with `stream: true`) and `POST /embeddings`, with and
  * without the `/v1` prefix, and under Azure OpenAI's `/openai/deployments/{name}` paths; and
  * Anthropic's `POST /v1/messages` (JSON, or Anthropic's streamed events), as LiteLLM does.
