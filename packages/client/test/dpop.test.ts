@@ -105,6 +105,22 @@ describe("DPoP-bound tokens end to end (real oidc-provider, DPoP-checking proxy)
     expect(accepted(proxy)).toHaveLength(3);
   });
 
+  it("a revoked DPoP-bound token: 401, one fresh grant, the replay carries a new proof", async () => {
+    const handler = dpopHandler();
+    const client = createClient({ apiBase: proxy.url, proxyAuth: handler });
+    await client.completion(hello);
+    const revoked = (await handler.getToken()).token;
+    proxy.revoke(revoked);
+    proxy.resetRecords();
+    const issued = idp.tokensIssued;
+    const answer = await client.completion(hello);
+    expect(answer.choices[0]?.message.content).toBe("Echo: Hello!");
+    expect(proxy.requests.map((request) => request.status)).toEqual([401, 200]);
+    expect(proxy.requests[1]?.token).not.toBe(revoked);
+    expect(proxy.requests[1]?.headers.dpop).not.toBe(proxy.requests[0]?.headers.dpop);
+    expect(idp.tokensIssued - issued).toBe(1);
+  });
+
   it("createApiKeyProvider refuses a DPoP-bound token (a key function cannot add proofs)", async () => {
     await expect(createApiKeyProvider(dpopHandler())()).rejects.toThrow(/createAuthFetch/);
   });
