@@ -30,6 +30,25 @@ describe("PROXY_AUTH_DPOP=true", () => {
     expect(request?.claims?.cnf).toBeDefined();
   });
 
+  it("proxy-auth exec: the command's calls carry DPoP proofs it never sees the key of", async () => {
+    const script = `
+      const response = await fetch(process.env.OPENAI_BASE_URL + "/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer " + process.env.OPENAI_API_KEY },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "from exec" }] }),
+      });
+      console.log(JSON.stringify({ status: response.status, content: (await response.json()).choices?.[0]?.message?.content }));`;
+    const result = await runCli(
+      ["exec", "--", process.execPath, "--input-type=module", "-e", script],
+      dpopEnvironment(),
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ status: 200, content: "Echo: from exec" });
+    const request = deployment.proxy.requests.at(-1);
+    expect(request?.headers.authorization).toMatch(/^DPoP /);
+    expect(request?.claims?.cnf).toBeDefined();
+  });
+
   it("proxy-auth token refuses to print a DPoP-bound token and points to serve and exec", async () => {
     const issued = deployment.idp.tokensIssued;
     const { code, stdout, stderr } = await runCli(["token"], dpopEnvironment());
