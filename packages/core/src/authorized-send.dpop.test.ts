@@ -91,6 +91,22 @@ describe("authorizedSend with DPoP-bound tokens", () => {
     expect(issued()).toBe(1);
   });
 
+  it("a rotated nonce (a new challenge later) is answered once again, with the new nonce", async () => {
+    const { sent, options, issued } = await setup((count) =>
+      count === 1 ? nonceChallenge("n-1") : count === 3 ? nonceChallenge("n-2") : ok,
+    );
+    await authorizedSend(options());
+    const second = await authorizedSend(options());
+    expect(second.response.status).toBe(200);
+    expect(sent.map((entry) => claimsOf(entry.proof).nonce)).toEqual([
+      undefined,
+      "n-1",
+      "n-1",
+      "n-2",
+    ]);
+    expect(issued()).toBe(1);
+  });
+
   it("one nonce retry per attempt: a server that keeps challenging gets no loop", async () => {
     let nonce = 0;
     const { sent, options } = await setup(() => nonceChallenge(`n-${++nonce}`));
