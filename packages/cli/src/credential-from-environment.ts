@@ -5,7 +5,7 @@ import {
   GenericOAuth2Credential,
   type GenericOAuth2CredentialOptions,
 } from "@proxy-auth/oauth2";
-import { dpopFromEnvironment } from "./dpop-environment.js";
+import { dpopFromEnvironment, refuseDPoPForAzure } from "./dpop-environment.js";
 import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
@@ -108,6 +108,7 @@ export function credentialFromEnvironment(environment: Environment): Environment
     };
   }
   if (choice === "azure" || AZURE_VARIABLES.some((name) => variables[name] !== undefined)) {
+    refuseDPoPForAzure(variables.PROXY_AUTH_DPOP);
     const identity = JSON.stringify([
       "azure",
       ...["AZURE_AUTHORITY_HOST", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_USERNAME"].map(

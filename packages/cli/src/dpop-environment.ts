@@ -14,6 +14,19 @@ export function dpopFromEnvironment(value: string | undefined): boolean {
 }
 
 /**
+ * Entra ID issues no DPoP-bound tokens: `PROXY_AUTH_DPOP=true` with the Azure credential would
+ * silently give bearer tokens, so it is refused.
+ *
+ * @throws ConfigurationError when `PROXY_AUTH_DPOP` asks for DPoP.
+ */
+export function refuseDPoPForAzure(value: string | undefined): void {
+  if (!dpopFromEnvironment(value)) return;
+  throw new ConfigurationError(
+    "PROXY_AUTH_DPOP=true needs a generic OAuth2 client (PROXY_AUTH_TOKEN_URL, PROXY_AUTH_CLIENT_ID…): Entra ID (the AZURE_* credential) issues no DPoP-bound tokens.",
+  );
+}
+
+/**
  * `proxy-auth token` cannot hand out a DPoP-bound token: every request needs a fresh proof of a
  * key that never leaves this process. `serve` and `exec` add the proofs.
  *

@@ -58,6 +58,20 @@ describe("PROXY_AUTH_DPOP=true", () => {
     expect(deployment.idp.tokensIssued).toBe(issued);
   });
 
+  it("with the Azure credential it is refused: Entra ID issues no DPoP-bound tokens", async () => {
+    const { code, stderr } = await runCli(["serve", "--port", "0"], {
+      PATH: process.env.PATH ?? "",
+      PROXY_AUTH_SCOPE: "api://proxy/.default",
+      PROXY_AUTH_TARGET: deployment.proxy.url,
+      AZURE_TENANT_ID: "adfs",
+      AZURE_CLIENT_ID: "client",
+      AZURE_CLIENT_SECRET: "secret",
+      PROXY_AUTH_DPOP: "true",
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Entra ID .* issues no DPoP-bound tokens/);
+  });
+
   it("a value other than true or false is a configuration error", async () => {
     const { code, stderr } = await runCli(["token"], {
       ...deployment.environment,
