@@ -8,6 +8,7 @@ import {
 import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { checkListenAddress, type Forwarder, startForwarder } from "./forwarder.js";
 import { createStderrLogger } from "./stderr-logger.js";
+import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
 
 /** The flags `serve` and `exec` share. */
 export interface ForwarderFlags {
@@ -16,6 +17,7 @@ export interface ForwarderFlags {
   header?: string | undefined;
   scheme?: string | undefined;
   verbose?: boolean | undefined;
+  "pass-client-key"?: boolean | undefined;
 }
 
 /**
@@ -38,8 +40,24 @@ export async function startConfiguredForwarder(
       `${target.origin} is plain http: the token crosses the network unencrypted. Use https.`,
     );
   }
-  const handler = new ProxyAuthHandler({ credential, scope, onTokenError: "throw", logger });
-  await handler.getToken();
+  // The first token's failure is reported once, by the exit message; later ones as they happen.
+  let starting = true;
+  const counter = createAttemptCounter();
+  const handler = new ProxyAuthHandler({
+    credential,
+    scope,
+    onTokenError: "throw",
+    onEvent: counter.onEvent,
+    logger: {
+      ...logger,
+      warn: (message, meta) =>
+        starting ? logger.debug?.(message, meta) : logger.warn(message, meta),
+    },
+  });
+  await handler.getToken().catch((error: unknown) => {
+    throw explainTokenFailure(error, counter.attempts, environment, flags.scope);
+  });
+  starting = false;
   const forwarder = await startForwarder({
     handler,
     target,
@@ -48,6 +66,7 @@ export async function startConfiguredForwarder(
     ...(listen.localKey === undefined ? {} : { localKey: listen.localKey }),
     ...(flags.header === undefined ? {} : { header: flags.header }),
     ...(flags.scheme === undefined ? {} : { scheme: flags.scheme }),
+    ...(flags["pass-client-key"] === true ? { passClientKey: true } : {}),
     logger,
   });
   return { forwarder, target, description };

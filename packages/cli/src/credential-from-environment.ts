@@ -1,4 +1,3 @@
-import { AzureADCredential } from "@proxy-auth/azure";
 import { ConfigurationError, type TokenCredential } from "@proxy-auth/core";
 import {
   clientAssertionFromFile,
@@ -6,6 +5,8 @@ import {
   type GenericOAuth2CredentialOptions,
 } from "@proxy-auth/oauth2";
 import { dpopFromEnvironment, refuseDPoPForAzure } from "./dpop-environment.js";
+import { inEnvironmentTerms } from "./environment-terms.js";
+import { lazyAzureCredential } from "./lazy-azure-credential.js";
 import { readSecretFileSync } from "./read-secret-file.js";
 
 /** The environment variables read by {@link credentialFromEnvironment}, for help texts. */
@@ -21,7 +22,7 @@ export const CREDENTIAL_ENVIRONMENT_HELP = `A generic OAuth2 client (client_cred
                                      for every token request
   PROXY_AUTH_AUDIENCE, PROXY_AUTH_AUTH_METHOD   optional (client_secret_post | client_secret_basic)
   PROXY_AUTH_DPOP=true               DPoP-bound tokens (serve and exec only)
-Or Entra ID through DefaultAzureCredential → AzureADCredential:
+Or Entra ID through DefaultAzureCredential → AzureADCredential (needs @proxy-auth/azure installed):
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or any other DefaultAzureCredential
   source; PROXY_AUTH_CREDENTIAL=azure selects it when no AZURE_* variable is set, e.g. for a
   managed identity or the Azure CLI's login)`;
@@ -88,7 +89,12 @@ export function credentialFromEnvironment(environment: Environment): Environment
   const oauth2 = OAUTH2_VARIABLES.some((name) => variables[name] !== undefined);
   if (choice === "oauth2" || (choice === undefined && oauth2)) {
     const options = oauth2OptionsFromEnvironment(variables);
-    const credential = new GenericOAuth2Credential(options);
+    let credential: GenericOAuth2Credential;
+    try {
+      credential = new GenericOAuth2Credential(options);
+    } catch (error) {
+      throw inEnvironmentTerms(error);
+    }
     const form =
       options.clientSecret !== undefined
         ? "client secret"
@@ -116,7 +122,7 @@ export function credentialFromEnvironment(environment: Environment): Environment
       ),
     ]);
     return {
-      credential: new AzureADCredential(),
+      credential: lazyAzureCredential(),
       description: "AzureADCredential (DefaultAzureCredential)",
       identity: async () => identity,
     };

@@ -37,6 +37,7 @@ export async function execCommand(args: string[], context: CommandContext): Prom
         target: { type: "string" },
         header: { type: "string" },
         scheme: { type: "string" },
+        "pass-client-key": { type: "boolean" },
         scope: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },

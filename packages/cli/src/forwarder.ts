@@ -17,9 +17,12 @@ import {
 } from "@proxy-auth/core";
 import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
 import { Pool } from "undici";
+import { listenFailure } from "./address-in-use.js";
+import { passedClientKeys } from "./client-key-pass-through.js";
 import { targetHeader, withDPoPProof } from "./dpop-proof-header.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
+import { createRefusedTokenExplainer } from "./refused-token-explainer.js";
 
 /**
  * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
@@ -48,6 +51,12 @@ export interface ForwarderOptions extends AuthHeaderShape {
    * body, in milliseconds. Default 600_000 (models can think for minutes).
    */
   timeoutMs?: number;
+  /**
+   * Pass the client's own key (`Authorization`, `x-api-key`, `api-key`) on to the target when
+   * the token travels in another header, for gateways that want both (Cloudflare AI Gateway
+   * without stored keys). The local key never passes. Default false: client keys are dropped.
+   */
+  passClientKey?: boolean;
   /** Where events go: refusals, replays and failures; with `debug`, one line per request. */
   logger?: Logger;
 }
@@ -113,7 +122,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     bodyTimeout: timeoutMs,
     connect: { timeout: 10_000 },
   });
+  // The target as messages name it (startForwarder takes any URL: credentials are left out).
+  const targetName = `${target.origin}${target.pathname.replace(/\/+$/, "")}`;
+  const explainer = createRefusedTokenExplainer(logger, targetName);
   const keyDigest = localKey === undefined ? undefined : digest(localKey);
+  const isLocalKey = (key: string) =>
+    keyDigest !== undefined && timingSafeEqual(digest(key), keyDigest);
   let inFlight = 0;
   let closing = false;
   const idle = new Set<() => void>();
@@ -146,7 +160,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
     });
     const body = await requestBody(request, replayLimit);
-    const { response: upstream, tokenError } = await authorizedSend({
+    const {
+      response: upstream,
+      tokenError,
+      refusedFresh,
+      token,
+    } = await authorizedSend({
       handler,
       headerValue: shape.value,
       signal: abort.signal,
@@ -158,7 +177,17 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
           path: basePath + path,
           method: request.method as "GET",
           headers: withDPoPProof(
-            upstreamHeaders(request.rawHeaders, request.headers.connection, authHeader, header),
+            [
+              ...upstreamHeaders(
+                request.rawHeaders,
+                request.headers.connection,
+                authHeader,
+                header,
+              ),
+              ...(options.passClientKey === true
+                ? passedClientKeys(request.rawHeaders, authHeader, isLocalKey)
+                : []),
+            ],
             proof,
           ),
           body: body.replayable ? body.bytes : request,
@@ -178,6 +207,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
       throw tokenError;
     }
+    explainer.observe(upstream.statusCode, refusedFresh, token);
     response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
     response.flushHeaders();
     await pipeline(upstream.body, response);
@@ -198,7 +228,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     forward(request, response)
       .catch((error: unknown) => {
         if (response.destroyed && !response.writableFinished) return; // the client went away
-        const [status, message] = failure(error);
+        const [status, message] = failure(error, targetName);
         logger?.warn(`${request.method} ${pathOnly(request.url ?? "")} failed: ${message}`);
         if (response.headersSent) response.destroy();
         else reply(response, status, message);
@@ -211,9 +241,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   // Clients that neither send a request nor close are dropped.
   server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const refuse = (error: unknown) => reject(listenFailure(error, host, options.port ?? 0));
+    server.once("error", refuse);
     server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });
@@ -319,16 +350,19 @@ function pathOnly(path: string): string {
 }
 
 /** What to answer when forwarding failed before the response began. */
-function failure(error: unknown): [number, string] {
+function failure(error: unknown, target: string): [number, string] {
   // Every token failure (acquisition, an unusable token, no identity configured) is ours.
   if (ProxyAuthError.isInstance(error)) {
     return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
   const code = networkErrorCode(error);
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return [504, `The target did not answer in time (${code}).`];
+    return [504, `The target ${target} did not answer in time (${code}).`];
   }
-  return [502, `The target could not be reached${code === undefined ? "" : ` (${code})`}.`];
+  return [
+    502,
+    `The target ${target} could not be reached${code === undefined ? "" : ` (${code})`}.`,
+  ];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

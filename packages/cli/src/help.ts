@@ -7,14 +7,15 @@ const CONFIGURATION = `Configuration, from flags or the environment (flags win):
 ${CREDENTIAL_ENVIRONMENT_HELP}
 
 Exit status: 0 success; 1 no token could be obtained (the message says why);
-2 usage or configuration error (the message names the flag or variable).
+2 usage or configuration error (the message names the flag or variable);
+3 serve: the port is already in use (choose another with --port).
 Logs go to stderr; only the token goes to stdout.`;
 
 /** `proxy-auth --help`. */
 export const MAIN_HELP = `proxy-auth: OAuth2 tokens for a LiteLLM proxy (or any OpenAI-compatible gateway), for any tool.
 
 Usage:
-  proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
+  proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
   proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
@@ -28,7 +29,7 @@ ${CONFIGURATION}
 `;
 
 /** `proxy-auth token --help`. */
-export const TOKEN_HELP = `Usage: proxy-auth token [--scope S] [--json | --header] [--min-ttl SECONDS] [--no-cache]
+export const TOKEN_HELP = `Usage: proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
 
 Prints a valid access token on stdout, bare, with a newline: what the key-helper settings of
 coding tools read (Claude Code's apiKeyHelper, Codex's auth command, opencode).
@@ -37,8 +38,12 @@ Options:
   --scope S            the scope (default: PROXY_AUTH_SCOPE)
   --json               print {"token","expiresOn","tokenType"} (expiresOn in Unix seconds)
   --header             print "Authorization: Bearer <token>"
+  --decode             print what the token says instead of the token: its claims (aud,
+                       scope, exp, sub, ...; read, not verified) and how long it has left
   --min-ttl SECONDS    the printed token stays valid at least this long (default 300): a cached
-                       token closer to its expiry is replaced first
+                       token closer to its expiry is replaced first. At most half the token's
+                       own lifetime counts, so short-lived tokens still make one grant per half
+                       lifetime (5-minute tokens: one per 2.5 minutes)
   --no-cache           neither read nor write the on-disk cache
   --verbose            say on stderr where the token came from
   -h, --help           this text
@@ -51,6 +56,7 @@ Examples:
   curl -H @<(proxy-auth token --header) "$LITELLM_PROXY_API_BASE/chat/completions" ...
                        (-H @file keeps the token out of the process list)
   proxy-auth token --json --min-ttl 900
+  proxy-auth token --decode      what the proxy will see: audience, scope, expiry, subject
 
 ${CONFIGURATION}
 `;
@@ -61,7 +67,8 @@ export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--
 A local forwarder: every request to http://HOST:PORT/... goes to URL/... with the access token
 added. Responses, server-sent events included, stream through as they arrive; a 401 from the
 target is answered by one replay with a fresh token (for bodies up to 1 MiB).
-Authorization, x-api-key and api-key headers from clients are never passed on.
+Authorization, x-api-key and api-key headers from clients are not passed on, unless
+--pass-client-key is given (the local key never is).
 
 Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
@@ -72,6 +79,10 @@ Options:
                        x-api-key: KEY); default PROXY_AUTH_LOCAL_KEY; at least 16 characters
   --header NAME        the header that carries the token (default Authorization)
   --scheme SCHEME      the scheme before the token (default Bearer; "" sends the bare token)
+  --pass-client-key    pass the client's own key (Authorization, x-api-key, api-key) on to the
+                       target when the token travels in another header (--header), for
+                       gateways that want both, e.g. Cloudflare AI Gateway without stored
+                       keys; a header holding the local key is never passed
   --shutdown-timeout SECONDS
                        on SIGINT/SIGTERM, how long requests in flight may take to finish
                        (default 10)
@@ -86,6 +97,8 @@ Examples:
   proxy-auth serve --port 4001
   OPENAI_BASE_URL=http://127.0.0.1:4001 OPENAI_API_KEY=unused python app.py
   proxy-auth serve --header x-portkey-api-key --scheme ""
+  proxy-auth serve --header cf-aig-authorization --pass-client-key
+                       the gateway gets the token, the provider gets the tool's own key
 
 ${CONFIGURATION}
 `;
@@ -102,7 +115,8 @@ ended it; 127 when it cannot be started).
 
 Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
-  --header NAME, --scheme SCHEME, --scope S, --verbose   as for serve
+  --header NAME, --scheme SCHEME, --pass-client-key, --scope S, --verbose
+                       as for serve
   -h, --help           this text
 
 Examples:

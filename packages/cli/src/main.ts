@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { ConfigurationError, ProxyAuthError } from "@proxy-auth/core";
+import { AddressInUseError, EXIT_ADDRESS_IN_USE } from "./address-in-use.js";
 import type { CommandContext } from "./command-settings.js";
 import { MAIN_HELP } from "./help.js";
 
@@ -14,7 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 /**
  * Runs `proxy-auth` with `args` (without the node and script paths) and resolves the exit
- * status: 0 success, 1 no token could be obtained, 2 usage or configuration error. Messages go
+ * status: 0 success, 1 no token could be obtained, 2 usage or configuration error, 3 the
+ * forwarder's port is in use. Messages go
  * to `context.stderr`, with what to change; they never hold a token or a secret.
  */
 export async function main(args: string[], context: CommandContext): Promise<number> {
@@ -37,6 +39,10 @@ export async function main(args: string[], context: CommandContext): Promise<num
   try {
     return await (await load())(rest, context);
   } catch (error) {
+    if (AddressInUseError.isInstance(error)) {
+      context.stderr.write(`proxy-auth ${name}: ${error.message}\n`);
+      return EXIT_ADDRESS_IN_USE;
+    }
     if (ConfigurationError.isInstance(error)) {
       context.stderr.write(`proxy-auth ${name}: ${error.message}\n`);
       return 2;

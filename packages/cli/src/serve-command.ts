@@ -22,6 +22,7 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
         "local-key": { type: "string" },
         header: { type: "string" },
         scheme: { type: "string" },
+        "pass-client-key": { type: "boolean" },
         "shutdown-timeout": { type: "string" },
         scope: { type: "string" },
         verbose: { type: "boolean" },

@@ -11,8 +11,11 @@ import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { refuseDPoPForPrinting } from "./dpop-environment.js";
 import { TOKEN_HELP } from "./help.js";
+import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
+import { decodeToken } from "./token-claims.js";
+import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
 
 /** The handler's default refresh buffer: a cached token is replaced when a handler would refresh it. */
@@ -36,6 +39,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         scope: { type: "string" },
         json: { type: "boolean" },
         header: { type: "boolean" },
+        decode: { type: "boolean" },
         "min-ttl": { type: "string" },
         "no-cache": { type: "boolean" },
         verbose: { type: "boolean" },
@@ -47,8 +51,8 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
     context.stdout.write(TOKEN_HELP);
     return 0;
   }
-  if (flags.json && flags.header) {
-    throw new ConfigurationError("Give --json or --header, not both.");
+  if ([flags.json, flags.header, flags.decode].filter(Boolean).length > 1) {
+    throw new ConfigurationError("Give one of --json, --header or --decode.");
   }
   const minTtl = wholeNumber(flags["min-ttl"], "--min-ttl", DEFAULT_MIN_TTL_SECONDS, 86_400);
   const { environment, stderr } = context;
@@ -66,15 +70,12 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
       logger.warn(`Cannot read the token cache (${reason(error)}); getting a new token.`);
       return undefined;
     });
-  // A cached token is handed out before its refresh time, when it outlives --min-ttl.
-  const usable = (entry: CachedToken | undefined) => {
-    const nowSeconds = Date.now() / 1000;
-    return entry !== undefined &&
-      nowSeconds < entry.refreshAt &&
-      entry.token.expiresOn - nowSeconds >= minTtl
+  // A cached token is handed out before its refresh time, while it outlives the --min-ttl rule.
+  const usable = (entry: CachedToken | undefined) =>
+    entry !== undefined &&
+    isReusable({ ...entry, expiresOn: entry.token.expiresOn }, minTtl, Date.now() / 1000)
       ? entry.token
       : undefined;
-  };
   let token = usable(await read());
   if (token !== undefined) {
     logger.info?.(`Token from the cache ${cache?.path(key)}`, { expiresOn: token.expiresOn });
@@ -100,23 +101,24 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
   }
 
   async function newToken(): Promise<AccessToken> {
+    const counter = createAttemptCounter();
     const handler = new ProxyAuthHandler({
       credential,
       scope,
       onTokenError: "throw",
+      onEvent: counter.onEvent,
       // Failures are reported once, by the exit message; retries show with --verbose.
       logger: { ...logger, warn: logger.debug ?? (() => {}) },
       refreshBufferSeconds: REFRESH_BUFFER_SECONDS,
       expiryMarginSeconds: EXPIRY_MARGIN_SECONDS,
     });
-    const fresh = await handler.getToken();
+    const fresh = await handler.getToken().catch((error: unknown) => {
+      throw explainTokenFailure(error, counter.attempts, environment, flags.scope);
+    });
     const now = Date.now();
     logger.info?.(`New token from ${description}`, { scope, expiresOn: fresh.expiresOn });
-    if (fresh.expiresOn - now / 1000 < minTtl) {
-      logger.warn(
-        `The identity provider issued a token valid for ${Math.floor(fresh.expiresOn - now / 1000)} s, less than --min-ttl ${minTtl} s.`,
-      );
-    }
+    const shortLived = shortLifetimeWarning(minTtl, fresh.expiresOn - now / 1000);
+    if (shortLived !== undefined) logger.warn(shortLived);
     if (cache !== undefined) {
       const { refreshAt } = scheduleToken(
         fresh,
@@ -125,12 +127,20 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         EXPIRY_MARGIN_SECONDS,
       );
       await cache
-        .write(key, { token: fresh, refreshAt: refreshAt / 1000 })
+        .write(key, { token: fresh, refreshAt: refreshAt / 1000, obtainedAt: now / 1000 })
         .catch((error: unknown) => {
           logger.warn(`Cannot write the token cache (${reason(error)}); the token is not cached.`);
         });
     }
     return fresh;
+  }
+  if (flags.decode) {
+    const decoded = decodeToken(token, Date.now() / 1000);
+    if (decoded.claims === null) {
+      logger.warn("The token is opaque (not a JWT): only its expiry is known.");
+    }
+    context.stdout.write(`${JSON.stringify(decoded, null, 2)}\n`);
+    return 0;
   }
   context.stdout.write(
     flags.json

@@ -10,6 +10,8 @@ export interface CachedToken {
   token: AccessToken;
   /** When to get a new one instead (the token's refresh time), Unix seconds. */
   refreshAt: number;
+  /** When the token was obtained, Unix seconds (its lifetime drives the `--min-ttl` rule). */
+  obtainedAt?: number | undefined;
 }
 
 /** The version of the file layout; a file of another version is foreign. */
@@ -100,6 +102,7 @@ export class TokenFileCache {
       token,
       expiresOn,
       refreshAt: entry.refreshAt,
+      ...(entry.obtainedAt === undefined ? {} : { obtainedAt: entry.obtainedAt }),
       ...(tokenType === undefined ? {} : { tokenType }),
     });
     const temporary = join(this.directory, `.${key}.${randomBytes(6).toString("hex")}.tmp`);
@@ -173,9 +176,12 @@ function parse(text: string, key: string, nowSeconds: number): CachedToken | und
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
     if (value.format !== FORMAT || value.key !== key) return undefined;
-    const { refreshAt } = value;
+    const { refreshAt, obtainedAt } = value;
     if (typeof refreshAt !== "number" || !Number.isFinite(refreshAt)) return undefined;
-    return { token: validateAccessToken(value, nowSeconds), refreshAt };
+    const token = validateAccessToken(value, nowSeconds);
+    return typeof obtainedAt === "number" && Number.isFinite(obtainedAt)
+      ? { token, refreshAt, obtainedAt }
+      : { token, refreshAt };
   } catch {
     // Not JSON, or a token that is malformed or expired: as if there were no file.
     return undefined;

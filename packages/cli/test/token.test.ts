@@ -77,12 +77,26 @@ describe("proxy-auth token", () => {
   it("gets a new token when the cached one would not outlive --min-ttl, or has expired", async () => {
     const first = await token();
     const grants = deployment.idp.tokensIssued;
-    // The cached token has ~3600 s left: asking for more forces a new one.
-    const longer = await token(["--min-ttl", "3700"]);
+    // A one-hour token with 1000 s left: reused for --min-ttl 900, replaced for --min-ttl 1200.
+    const [cached] = cacheFiles();
+    const cachedPath = join(deployment.cacheDirectory, cached as string);
+    const now = Date.now() / 1000;
+    const aged = { expiresOn: now + 1000, refreshAt: now + 940, obtainedAt: now - 2600 };
+    writeFileSync(
+      cachedPath,
+      JSON.stringify({ ...JSON.parse(readFileSync(cachedPath, "utf8")), ...aged }),
+    );
+    expect((await token(["--min-ttl", "900"])).stdout).toBe(first.stdout);
+    expect(deployment.idp.tokensIssued - grants).toBe(0);
+    const longer = await token(["--min-ttl", "1200"]);
     expect(longer.code).toBe(0);
-    expect(longer.stderr).toMatch(/valid for \d+ s, less than --min-ttl 3700 s/);
     expect(deployment.idp.tokensIssued - grants).toBe(1);
     expect(longer.stdout).not.toBe(first.stdout);
+    expect(longer.stderr).toBe("");
+    // Asking for more than half a token's lifetime never defeats the cache: half it is.
+    const reused = await token(["--min-ttl", "3700"]);
+    expect(deployment.idp.tokensIssued - grants).toBe(1);
+    expect(reused.stdout).toBe(longer.stdout);
 
     const [file] = cacheFiles();
     const path = join(deployment.cacheDirectory, file as string);
@@ -97,6 +111,60 @@ describe("proxy-auth token", () => {
     writeFileSync(path, JSON.stringify({ ...fresh, refreshAt: Date.now() / 1000 - 1 }));
     await token();
     expect(deployment.idp.tokensIssued - grants).toBe(3);
+  });
+
+  it("short-lived tokens (5 minutes, 60 s): repeated runs make one grant, and say what to set", async () => {
+    try {
+      for (const [lifetime, minTtl, half] of [
+        [300, "300", 150],
+        [300, "600", 150],
+        [60, "300", 30],
+      ] as const) {
+        for (const file of cacheFiles()) writeFileSync(join(deployment.cacheDirectory, file), "");
+        deployment.idp.setTokenLifetime(lifetime);
+        const grants = deployment.idp.tokensIssued;
+        const runs = [];
+        for (let run = 0; run < 5; run++) runs.push(await token(["--min-ttl", minTtl]));
+        expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0, 0]);
+        expect(deployment.idp.tokensIssued - grants).toBe(1);
+        expect(new Set(runs.map((run) => run.stdout)).size).toBe(1);
+        // The run that made the grant says what happens and what to set; the others are silent.
+        expect(runs[0]?.stderr).toMatch(
+          new RegExp(
+            `valid for (${lifetime - 1}|${lifetime}) s, not more than --min-ttl ${minTtl} s`,
+          ),
+        );
+        expect(runs[0]?.stderr).toMatch(new RegExp(`Set --min-ttl (${half}|${half - 1}) or less`));
+        expect(runs.slice(1).map((run) => run.stderr)).toEqual(["", "", "", ""]);
+      }
+    } finally {
+      deployment.idp.setTokenLifetime(3600);
+    }
+  });
+
+  it("--decode prints the token's claims and how long it has left, never the token", async () => {
+    const printed = await token(["--json"]);
+    const { token: jwt } = JSON.parse(printed.stdout) as { token: string };
+    const decoded = await token(["--decode"]);
+    expect(decoded.code).toBe(0);
+    expect(decoded.stderr).toBe("");
+    expect(decoded.stdout).not.toContain(jwt);
+    expect(decoded.stdout).not.toContain(jwt.split(".")[2]);
+    const view = JSON.parse(decoded.stdout) as {
+      claims: Record<string, unknown>;
+      expiresOn: number;
+      expiresInSeconds: number;
+    };
+    expect(view.claims.aud).toBe(deployment.idp.audience);
+    expect(view.claims.scope).toBe("litellm_proxy_api");
+    expect(view.claims.sub).toBe(DEFAULT_CLIENT.clientId);
+    // expiresOn counts from when the request was sent: at most a second or two before exp.
+    expect(Math.abs((view.claims.exp as number) - view.expiresOn)).toBeLessThanOrEqual(2);
+    expect(view.expiresInSeconds).toBeGreaterThan(3500);
+    expect(view.expiresInSeconds).toBeLessThanOrEqual(3600);
+    const both = await token(["--decode", "--json"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("Give one of --json, --header or --decode.");
   });
 
   it("ignores and replaces a corrupt or foreign cache file", async () => {

@@ -11,6 +11,7 @@ import { warnIfPlainHttp } from "./plain-http-warning.js";
 import { type ProxyResponse, sendProxyRequest } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
 import { readLimitedBody } from "./read-limited-body.js";
+import { requestBody } from "./request-body.js";
 import { RequestEvents } from "./request-events.js";
 import type {
   ChatCompletion,
@@ -82,7 +83,7 @@ export function bindCalls(
       settings,
       "chat",
       "/chat/completions",
-      request,
+      requestBody(request, "completion()"),
       stream,
       (sent) =>
         stream ? chatCompletionStream(sent, settings) : readJson<ChatCompletion>(sent, settings),
@@ -91,8 +92,13 @@ export function bindCalls(
   const embedding = (async (request: EmbeddingRequest, options?: RequestOptions) => {
     checkRequest(request, "embedding", "input");
     const settings = settingsFor(options, "embedding()");
-    return observedCall(settings, "embeddings", "/embeddings", request, false, (sent) =>
-      readJson<EmbeddingResponse>(sent, settings),
+    return observedCall(
+      settings,
+      "embeddings",
+      "/embeddings",
+      requestBody(request, "embedding()"),
+      false,
+      (sent) => readJson<EmbeddingResponse>(sent, settings),
     );
   }) as EmbeddingFunction;
   return { completion, acompletion: completion, embedding, aembedding: embedding };
@@ -122,7 +128,7 @@ async function observedCall<T>(
   settings: CallSettings,
   operation: RequestOperation,
   path: string,
-  request: ChatCompletionRequest | EmbeddingRequest,
+  request: { model: string },
   stream: boolean,
   read: (sent: ProxyResponse) => T | Promise<T>,
 ): Promise<T> {

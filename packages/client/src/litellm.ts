@@ -2,6 +2,7 @@ import type { ProxyAuthHandler } from "@proxy-auth/core";
 import { optionError } from "@proxy-auth/core/internal";
 import { type ClientOptions, callSettings, validateClientOptions } from "./client-options.js";
 import { bindCalls, type CompletionFunction, type EmbeddingFunction } from "./create-client.js";
+import { missingProxyBaseError } from "./missing-proxy-base.js";
 
 /**
  * LiteLLM's module-level settings (`litellm.proxy_auth = …` in Python), as one mutable object.
@@ -85,7 +86,19 @@ function currentOptions(): ClientOptions {
   };
 }
 
-const calls = bindCalls((options, where) => callSettings(currentOptions(), options, where));
+const calls = bindCalls((options, where) => {
+  const current = currentOptions();
+  const callBase = (options as { apiBase?: unknown } | null | undefined)?.apiBase;
+  if (current.apiBase === undefined && callBase === undefined) {
+    const turnedOnBy = settings.useLitellmProxy
+      ? "litellm.useLitellmProxy = true"
+      : environment("USE_LITELLM_PROXY")?.toLowerCase() === "true"
+        ? "USE_LITELLM_PROXY=true"
+        : undefined;
+    if (turnedOnBy !== undefined) throw missingProxyBaseError(where, turnedOnBy);
+  }
+  return callSettings(current, options, where);
+});
 
 /**
  * LiteLLM's global form: set `litellm.proxyAuth` and `litellm.apiBase` once, then call

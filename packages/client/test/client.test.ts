@@ -172,6 +172,51 @@ describe("the global litellm object", () => {
     expect(ConfigurationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/litellm\.apiBase.*LITELLM_PROXY_API_BASE/);
   });
+
+  it("in proxy mode without LITELLM_PROXY_API_BASE, says to set that, not to turn proxy mode on", async () => {
+    vi.stubEnv("LITELLM_PROXY_API_BASE", undefined);
+    litellm.useLitellmProxy = true;
+    const error = await globalCompletion(hello).catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      "litellm.useLitellmProxy = true routes calls to LITELLM_PROXY_API_BASE, which is not set",
+    );
+    expect(message).not.toContain("set litellm.useLitellmProxy");
+    litellm.useLitellmProxy = false;
+    vi.stubEnv("USE_LITELLM_PROXY", "true");
+    const fromEnvironment = await globalCompletion(hello).catch((caught: unknown) => caught);
+    expect((fromEnvironment as Error).message).toContain("USE_LITELLM_PROXY=true routes calls");
+    // An apiBase given with the call is enough.
+    const withBase = await globalCompletion(hello, { apiBase: "http://127.0.0.1:9" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(ConfigurationError.isInstance(withBase)).toBe(false);
+  });
+});
+
+describe("extra_body", () => {
+  it("sends its fields at the top level, unchanged, next to the known ones; never extra_body itself", async () => {
+    const client = createClient({ apiBase: deployment.proxy.url, proxyAuth: deployment.handler() });
+    const extras = { mock_response: "hi", fallbacks: ["gpt-4o"], metadata: { tags: ["a"] } };
+    const request = { ...hello, temperature: 0.2, extra_body: extras };
+    await client.completion(request);
+    expect(lastRequest()?.body).toEqual({
+      ...hello,
+      temperature: 0.2,
+      mock_response: "hi",
+      fallbacks: ["gpt-4o"],
+      metadata: { tags: ["a"] },
+    });
+    expect(request.extra_body).toBe(extras); // the caller's object is untouched
+    await client.embedding({ model: "e", input: "x", extra_body: { input_type: "query" } });
+    expect(lastRequest()?.body).toEqual({ model: "e", input: "x", input_type: "query" });
+    const wrong = await client
+      .completion({ ...hello, extra_body: "top_k=5" as never })
+      .catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(wrong)).toBe(true);
+    expect((wrong as Error).message).toContain('"extra_body" must be an object');
+  });
 });
 
 describe("headers", () => {

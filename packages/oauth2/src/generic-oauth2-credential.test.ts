@@ -28,7 +28,14 @@ const POST_CLIENT = {
 
 let idp: IdentityProvider;
 beforeAll(async () => {
-  idp = await startIdentityProvider({ clients: [DEFAULT_CLIENT, BASIC_CLIENT, POST_CLIENT] });
+  idp = await startIdentityProvider({
+    clients: [DEFAULT_CLIENT, BASIC_CLIENT, POST_CLIENT],
+    audiences: [
+      "https://litellm-proxy.test",
+      "https://litellm-proxy.test/v2",
+      "https://my-proxy.example.com/api",
+    ],
+  });
 });
 afterAll(() => idp.close());
 beforeEach(() => idp.clearFaults());

@@ -20,6 +20,11 @@ beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
   keyPem = await exportPKCS8(privateKey);
   idp = await startIdentityProvider({
+    audiences: [
+      "https://litellm-proxy.test",
+      "https://litellm-proxy.test/v2",
+      "https://litellm-proxy.test/audience",
+    ],
     clients: [
       {
         clientId: "exchanger",

@@ -67,8 +67,8 @@ it("the CommonJS build reads assertion files and signs assertions through requir
       const { GenericOAuth2Credential, clientAssertionFromFile } = require("@proxy-auth/oauth2");
       const url = process.env.URL;
       Promise.all([
-        new GenericOAuth2Credential({ clientId: "key-client", privateKey: JSON.parse(process.env.KEY), keyId: "k1", tokenUrl: url }).getToken("x"),
-        new GenericOAuth2Credential({ clientId: "workload", clientAssertion: clientAssertionFromFile(process.env.FILE), tokenUrl: url }).getToken("x"),
+        new GenericOAuth2Credential({ clientId: "key-client", privateKey: JSON.parse(process.env.KEY), keyId: "k1", tokenUrl: url }).getToken("litellm_proxy_api"),
+        new GenericOAuth2Credential({ clientId: "workload", clientAssertion: clientAssertionFromFile(process.env.FILE), tokenUrl: url }).getToken("litellm_proxy_api"),
       ]).then((tokens) => console.log(tokens.every((token) => token.token.startsWith("eyJ")) ? "ok" : "no"));
     `;
     const result = await promisify(execFile)(

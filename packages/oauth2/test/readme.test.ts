@@ -51,6 +51,8 @@ beforeAll(async () => {
       authMethod,
     })),
     scopes: ["openid", "litellm_api", "https://my-proxy.example.com/api"],
+    // Auth0's example names its API as the audience: the provider must know it.
+    audiences: ["https://litellm-proxy.test", "https://my-proxy.example.com/api"],
   });
 });
 afterAll(() => idp.close());

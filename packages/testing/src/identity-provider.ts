@@ -13,6 +13,7 @@ import {
   type IdentityProviderDPoPOptions,
 } from "./identity-provider-dpop.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
+import { refusedScopeOrAudience } from "./registered-scope-and-audience.js";
 import { createTestIssuer, type TestIssuer } from "./test-issuer.js";
 import {
   type ExchangeSubjects,
@@ -52,13 +53,22 @@ export interface IdentityProviderOptions {
   clients?: TestClient[];
   /** Lifetime of issued access tokens in seconds. Default 3600; change later with `setTokenLifetime`. */
   tokenLifetimeSeconds?: number;
-  /** Scopes clients may request. Default `["litellm_proxy_api", "openid"]`. */
+  /**
+   * Scopes clients may request. Default `["litellm_proxy_api", "openid"]`. A request for any
+   * other scope is refused with `invalid_scope`, as real providers do.
+   */
   scopes?: string[];
   /**
    * The audience (`aud`) of issued JWT access tokens when the client names no `resource`.
    * Default `"https://litellm-proxy.test"`.
    */
   audience?: string;
+  /**
+   * The audiences tokens may be issued for, requested as `resource` (RFC 8707) or `audience`
+   * (Auth0's parameter, honoured the same way). Default `[audience]`. A request for any other
+   * is refused with `invalid_target`, as real providers do.
+   */
+  audiences?: string[];
   /** Latency added to every token request, in milliseconds. Default 0; change later with `latencyMs`. */
   latencyMs?: number;
   /** Clients that authenticate with `private_key_jwt`. */
@@ -186,6 +196,7 @@ export async function startIdentityProvider(
   const clients: TestClient[] = options.clients ?? [DEFAULT_CLIENT];
   const scopes = options.scopes ?? ["litellm_proxy_api", "openid"];
   const audience = options.audience ?? "https://litellm-proxy.test";
+  const audiences = options.audiences ?? [audience];
   let lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
   const faults = new FaultQueue();
   const requests: RecordedTokenRequest[] = [];
@@ -271,7 +282,11 @@ export async function startIdentityProvider(
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => audience,
+        // Auth0's `audience` parameter names the resource when `resource` is absent.
+        defaultResource: async (ctx) => {
+          const requested = (ctx.oidc.body as { audience?: unknown } | undefined)?.audience;
+          return typeof requested === "string" ? requested : audience;
+        },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator) => ({
           scope: scopes.join(" "),
@@ -335,6 +350,14 @@ export async function startIdentityProvider(
         ...(subjectToken === undefined ? {} : { subject: describeJwt(subjectToken).sub }),
         ...(actorToken === undefined ? {} : { actor: describeJwt(actorToken).sub }),
       };
+    }
+    const refusal =
+      ctx.status === 200
+        ? refusedScopeOrAudience(ctx.oidc?.body ?? {}, scopes, audiences)
+        : undefined;
+    if (refusal !== undefined) {
+      ctx.status = 400;
+      ctx.body = refusal;
     }
     record.status = ctx.status;
     if (ctx.status === 200) {

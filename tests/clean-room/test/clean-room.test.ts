@@ -32,12 +32,13 @@ const published = ["packages", "examples"].flatMap((folder) =>
 
 let room: string;
 let app: string;
+let tarballs: string;
 const node = (args: string[]) =>
   run(process.execPath, args, { cwd: app, encoding: "utf8", timeout: 120_000 });
 
 beforeAll(async () => {
   room = mkdtempSync(join(tmpdir(), "proxy-auth-clean-room-"));
-  const tarballs = join(room, "tarballs");
+  tarballs = join(room, "tarballs");
   mkdirSync(tarballs);
   // pnpm pack turns workspace: ranges into real ones, as publishing does.
   for (const { directory } of published) {
@@ -257,6 +258,51 @@ describe("the packed packages, installed with plain npm outside the workspace", 
         const { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } = require("@proxy-auth/testing");`)} })().catch((error) => { console.error(error); process.exit(1); });`,
     ]);
     expect(cjs.stdout.trim()).toBe("Echo: Hello! 0");
+  });
+
+  it("installs the proxy-auth command alone on this Node without an engine warning; Azure is optional", async () => {
+    // What a user who never touches Entra ID installs: the CLI and what it depends on.
+    const alone = join(room, "cli-alone");
+    mkdirSync(alone);
+    writeFileSync(
+      join(alone, "package.json"),
+      JSON.stringify({ name: "cli-alone", private: true }),
+    );
+    const ours = ["cli", "client", "core", "oauth2"].map((name) => {
+      const file = readdirSync(tarballs).find((tarball) =>
+        tarball.startsWith(`proxy-auth-${name}-`),
+      );
+      return join(tarballs, file as string);
+    });
+    const install = await run(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--loglevel=warn", ...ours],
+      { cwd: alone, encoding: "utf8", timeout: 240_000 },
+    );
+    expect(`${install.stdout}${install.stderr}`).not.toMatch(/EBADENGINE|Unsupported engine/);
+    expect(readdirSync(join(alone, "node_modules", "@proxy-auth")).sort()).toEqual([
+      "cli",
+      "client",
+      "core",
+      "oauth2",
+    ]);
+    // AZURE_* settings without @proxy-auth/azure: exit 2 saying what to install.
+    const azure = await run(join(alone, "node_modules", ".bin", "proxy-auth"), ["token"], {
+      cwd: alone,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: join(room, "home-alone"),
+        PROXY_AUTH_SCOPE: "api://proxy/.default",
+        AZURE_TENANT_ID: "t",
+        AZURE_CLIENT_ID: "c",
+      },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(azure.code).toBe(2);
+    expect(azure.stderr).toContain("npm install @proxy-auth/azure");
   });
 
   it("installs the proxy-auth command: --help, and token against a real identity provider", async () => {

@@ -68,7 +68,7 @@ function endless(target: NodeJS.WritableStream, piece: Buffer | string) {
   pump();
 }
 
-const hello = { model: "m", messages: [{ role: "user", content: "Hi" }] };
+const hello = { model: "m", messages: [{ role: "user" as const, content: "Hi" }] };
 async function drain(stream: AsyncIterable<unknown>) {
   for await (const _ of stream);
 }
