@@ -13,10 +13,14 @@ export interface RealDeployment {
 
 export const HELP = `proxy-auth demo
 
-Usage: pnpm demo [--help] [--timeline FILE.svg]
+Usage: pnpm demo [--help] [--timeline FILE.svg] [--litellm]
 
   --timeline FILE.svg   draw this run's token lifecycle (tokens, refresh windows, grants,
                         each timed request's wait for its header) as an SVG chart
+  --litellm             use the real LiteLLM proxy instead of the JWT-checking stand-in, with
+                        proxy_auth_litellm (integrations/litellm) verifying every token; needs
+                        the LiteLLM venv of tests/litellm-interop (\`pnpm test:litellm\` installs
+                        it once); PROXY_AUTH_LITELLM_RELEASE=newest picks LiteLLM 1.108.7
 
 Without configuration, the demo starts an embedded OpenID provider and a JWT-checking
 LiteLLM-style proxy on 127.0.0.1 (tokens live a few seconds, so you can watch refreshes) and

@@ -1,7 +1,14 @@
 // The proxy-auth demo. `pnpm demo --help` explains both modes.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
-import { DEFAULT_CLIENT, startIdentityProvider, startMockProxy } from "@proxy-auth/testing";
+import {
+  DEFAULT_CLIENT,
+  type IdentityProvider,
+  startIdentityProvider,
+  startMockProxy,
+} from "@proxy-auth/testing";
 import { HELP, realDeployment } from "./configuration.js";
 import { metricsSummary } from "./telemetry.js";
 import { TimelineRecorder } from "./timeline-recorder.js";
@@ -19,7 +26,79 @@ import {
 
 const TOKEN_LIFETIME_SECONDS = 4;
 
-async function embedded(trace: Trace): Promise<void> {
+/** The proxy the embedded mode talks to: the JWT-checking mock, or the real LiteLLM proxy. */
+interface DemoProxy {
+  url: string;
+  model: string;
+  embeddingModel: string;
+  /** The model of the useLitellmProxy step: any name for the mock, a configured one for LiteLLM. */
+  providerModel: string;
+  description: string;
+  /** Requests the proxy rejected, when it counts them (the mock does). */
+  rejected(): number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The real LiteLLM proxy (`--litellm`) with proxy_auth_litellm checking every token, from the
+ * LiteLLM venv of tests/litellm-interop (`PROXY_AUTH_LITELLM_RELEASE=pinned|newest`), and its
+ * loopback model backend for embeddings.
+ */
+async function realLitellmProxy(idp: IdentityProvider): Promise<DemoProxy> {
+  const { release, startLitellmProxy, MODELS, venvBin } = await import(
+    "@proxy-auth/litellm-interop-test/litellm-proxy"
+  );
+  if (!existsSync(join(venvBin, "litellm"))) {
+    throw new Error(
+      `--litellm needs the LiteLLM venv of tests/litellm-interop (${release.name}): run \`pnpm test:litellm\` once (it installs it; Python 3.10+ with venv), then try again.`,
+    );
+  }
+  const { startBackendStub } = await import("@proxy-auth/litellm-interop-test/backend-stub");
+  const backend = await startBackendStub();
+  try {
+    const proxy = await startLitellmProxy({
+      issuer: idp.issuer,
+      audience: idp.audience,
+      backendApiBase: backend.apiBase,
+      hookSettings: { PROXY_AUTH_REQUIRED_SCOPES: "litellm_proxy_api" },
+    });
+    return {
+      url: proxy.url,
+      model: MODELS.mock,
+      embeddingModel: MODELS.embedding,
+      providerModel: MODELS.mock,
+      description: `the real LiteLLM proxy (${release.name} release, proxy_auth_litellm checking every token)`,
+      rejected: () => undefined,
+      close: async () => {
+        await proxy.stop();
+        await backend.close();
+      },
+    };
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+}
+
+async function mockProxy(idp: IdentityProvider): Promise<DemoProxy> {
+  const proxy = await startMockProxy({
+    jwksUrl: idp.jwksUrl,
+    issuer: idp.issuer,
+    audience: idp.audience,
+    requiredScope: "litellm_proxy_api",
+  });
+  return {
+    url: proxy.url,
+    model: "gpt-4",
+    embeddingModel: "text-embedding-3-small",
+    providerModel: "vertex_ai/gemini-2.0-flash-001",
+    description: "JWT-checking proxy",
+    rejected: () => proxy.rejected,
+    close: () => proxy.close(),
+  };
+}
+
+async function embedded(trace: Trace, withLitellm: boolean): Promise<void> {
   // A client without a secret: the provider holds only its public key (private_key_jwt).
   const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
     "sign",
@@ -31,20 +110,21 @@ async function embedded(trace: Trace): Promise<void> {
     latencyMs: 150,
     keyClients: [{ clientId: "demo-key-client", jwks: { keys: [publicJwk] } }],
   });
-  const proxy = await startMockProxy({
-    jwksUrl: idp.jwksUrl,
-    issuer: idp.issuer,
-    audience: idp.audience,
-    requiredScope: "litellm_proxy_api",
-  });
+  let proxy: DemoProxy;
+  try {
+    proxy = withLitellm ? await realLitellmProxy(idp) : await mockProxy(idp);
+  } catch (error) {
+    await idp.close();
+    throw error;
+  }
   trace.note(
-    `identity provider ${idp.issuer} (tokens live ${TOKEN_LIFETIME_SECONDS} s, answers in 150 ms); JWT-checking proxy ${proxy.url}`,
+    `identity provider ${idp.issuer} (tokens live ${TOKEN_LIFETIME_SECONDS} s, answers in 150 ms); ${proxy.description} ${proxy.url}`,
   );
   const stage: Stage = {
     trace,
     apiBase: proxy.url,
-    model: "gpt-4",
-    embeddingModel: "text-embedding-3-small",
+    model: proxy.model,
+    embeddingModel: proxy.embeddingModel,
     scope: "litellm_proxy_api",
   };
   const credential = () =>
@@ -74,7 +154,7 @@ async function embedded(trace: Trace): Promise<void> {
       DEFAULT_CLIENT.clientId,
       DEFAULT_CLIENT.clientSecret,
     );
-    await useLitellmProxyStep(stage);
+    await useLitellmProxyStep(stage, proxy.providerModel);
     await outageStep(
       stage,
       credential(),
@@ -87,11 +167,12 @@ async function embedded(trace: Trace): Promise<void> {
     await idp.close();
   }
   const expectedRejections = 1; // the outage step's request without a token
+  const rejected = proxy.rejected();
   console.log(
-    `\nSummary: ${trace.requests} requests, ${idp.tokensIssued} grants (${trace.fetched} first tokens, ${trace.refreshed} background refreshes), ${proxy.rejected} rejected by the proxy (expected ${expectedRejections}), ${trace.warnings} warning(s).`,
+    `\nSummary: ${trace.requests} requests, ${idp.tokensIssued} grants (${trace.fetched} first tokens, ${trace.refreshed} background refreshes), ${rejected === undefined ? "" : `${rejected} rejected by the proxy (expected ${expectedRejections}), `}${trace.warnings} warning(s).`,
   );
-  if (proxy.rejected !== expectedRejections)
-    trace.fail(`the proxy rejected ${proxy.rejected} requests`);
+  if (rejected !== undefined && rejected !== expectedRejections)
+    trace.fail(`the proxy rejected ${rejected} requests`);
 }
 
 async function real(
@@ -119,7 +200,11 @@ async function real(
 }
 
 const { values: flags } = parseArgs({
-  options: { help: { type: "boolean", short: "h" }, timeline: { type: "string" } },
+  options: {
+    help: { type: "boolean", short: "h" },
+    timeline: { type: "string" },
+    litellm: { type: "boolean" },
+  },
 });
 if (flags.help) {
   console.log(HELP);
@@ -129,7 +214,7 @@ const trace = new Trace();
 if (flags.timeline !== undefined) trace.timeline = new TimelineRecorder();
 try {
   const deployment = realDeployment(process.env);
-  if (deployment === undefined) await embedded(trace);
+  if (deployment === undefined) await embedded(trace, flags.litellm === true);
   else await real(trace, deployment);
 } catch (error) {
   trace.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));

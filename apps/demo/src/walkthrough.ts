@@ -148,18 +148,18 @@ export async function customCredentialStep(
 }
 
 /** The seed's use_litellm_proxy form: the base comes from LITELLM_PROXY_API_BASE. */
-export async function useLitellmProxyStep(stage: Stage): Promise<void> {
+export async function useLitellmProxyStep(
+  stage: Stage,
+  model = "vertex_ai/gemini-2.0-flash-001",
+): Promise<void> {
   const { trace } = stage;
   trace.step("litellm.useLitellmProxy = true with LITELLM_PROXY_API_BASE");
   process.env.LITELLM_PROXY_API_BASE = stage.apiBase;
   litellm.apiBase = undefined;
   litellm.useLitellmProxy = true;
   try {
-    const response = await litellm.completion(hello("vertex_ai/gemini-2.0-flash-001"));
-    trace.request(
-      "POST /chat/completions (vertex_ai/gemini-2.0-flash-001)",
-      `200 from model "${response.model}"`,
-    );
+    const response = await litellm.completion(hello(model));
+    trace.request(`POST /chat/completions (${model})`, `200 from model "${response.model}"`);
   } finally {
     litellm.useLitellmProxy = false;
     litellm.apiBase = stage.apiBase;

@@ -1,13 +1,13 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
   type AccessToken,
   ConfigurationError,
   type Logger,
-  type ReleaseLock,
   type TokenCache,
   type TokenCacheClaim,
 } from "@proxy-auth/core";
 import { Redis } from "ioredis";
+import { capLock, heldLock, lockOwner, lockTtl, takeLock } from "./refresh-lock.js";
 import { StoredNotifications } from "./stored-notifications.js";
 import { TokenCipher } from "./token-cipher.js";
 
@@ -35,21 +35,21 @@ export interface RedisTokenCache extends TokenCache {
   close(): Promise<void>;
 }
 
-// Deletes the lock only if this holder still owns it (its lease may have passed to another).
-const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-
 // One attempt in one round trip: the stored value (with its TTL) unless its SHA-1 is the one the
-// caller already knows, else the refresh lock if it is free. KEYS: token, lock; ARGV: the known
-// value's SHA-1 (or ""), the lock's owner, the lease. Returns { ttl, value or "", 1 if locked }.
+// caller already knows, else the refresh lock if it is free (a planted lock cut to one TTL
+// first). KEYS: token, lock; ARGV: the known value's SHA-1 (or ""), the lock's owner, its TTL.
+// Returns { ttl, value or "", 1 if locked, the held lock's PTTL }.
 const CLAIM_SCRIPT = `local value = redis.call("get", KEYS[1])
-if value and redis.sha1hex(value) ~= ARGV[1] then return { redis.call("pttl", KEYS[1]), value, 0 } end
-if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, "", 1 } end
-return { -2, "", 0 }`;
+if value and redis.sha1hex(value) ~= ARGV[1] then return { redis.call("pttl", KEYS[1]), value, 0, -2 } end
+${capLock(2, 3)}
+if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, "", 1, -2 } end
+return { -2, "", 0, redis.call("pttl", KEYS[2]) }`;
 
-// Stores a token and tells the waiting processes, in one round trip. KEYS: token; ARGV: the
+// Stores a token and tells the waiting processes, in one round trip: the message is the stored
+// value's SHA-1, so a waiter can tell a store from noise on the channel. KEYS: token; ARGV: the
 // sealed value, its TTL, the channel ("" for none).
 const STORE_SCRIPT = `redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
-if ARGV[3] ~= "" then redis.call("publish", ARGV[3], "stored") end
+if ARGV[3] ~= "" then redis.call("publish", ARGV[3], redis.sha1hex(ARGV[1])) end
 return 1`;
 
 // The value and its remaining TTL in one round trip: the TTL is a duration Redis counts down,
@@ -166,16 +166,6 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     remember(storedUnder, opened.token, value);
     return opened.token;
   };
-  const lockFor = async (lock: string, leaseMs: number): Promise<ReleaseLock | undefined> => {
-    const owner = randomUUID();
-    const taken = await redis.set(lock, owner, "PX", lease(leaseMs), "NX");
-    return taken === "OK" ? releaser(lock, owner) : undefined;
-  };
-  const releaser = (lock: string, owner: string): ReleaseLock => {
-    return async () => {
-      await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
-    };
-  };
   const claim = async (
     key: string,
     leaseMs: number,
@@ -184,22 +174,22 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   ): Promise<TokenCacheClaim> => {
     const { token: storedUnder, lock } = names(key);
     const skip = known === undefined ? "" : (digests.get(fingerprint(storedUnder, known)) ?? "");
-    const owner = randomUUID();
-    const [remainingMs, value, locked] = (await redis.eval(
+    const owner = lockOwner();
+    const [remainingMs, value, locked, lockRemainingMs] = (await redis.eval(
       CLAIM_SCRIPT,
       2,
       storedUnder,
       lock,
       skip,
       owner,
-      lease(leaseMs),
-    )) as [number, string, number];
-    if (locked === 1) return { release: releaser(lock, owner) };
-    if (value === "") return {};
+      lockTtl(leaseMs),
+    )) as [number, string, number, number];
+    if (locked === 1) return { release: heldLock(redis, lock, owner, leaseMs) };
+    if (value === "") return lockRemainingMs > 0 ? { lockRemainingMs } : {};
     const token = open(value, storedUnder);
     if (token === undefined) {
       // A value nobody can read is no token: the lock, to replace it.
-      const release = await lockFor(lock, leaseMs);
+      const release = await takeLock(redis, lock, leaseMs);
       return release === undefined ? {} : { release };
     }
     // The caller's own token, in a value not seen before here: now its digest is known.
@@ -242,8 +232,8 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       remember(storedUnder, token, value);
       await redis.eval(STORE_SCRIPT, 1, storedUnder, value, ttl, notifications ? channel : "");
     },
-    async acquireRefreshLock(key, leaseMs): Promise<ReleaseLock | undefined> {
-      return lockFor(names(key).lock, leaseMs);
+    async acquireRefreshLock(key, leaseMs) {
+      return takeLock(redis, names(key).lock, leaseMs);
     },
     getOrLock(key, leaseMs, known) {
       return claim(key, leaseMs, known, true);
@@ -257,11 +247,6 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       if (client === undefined) await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-/** A lease in whole milliseconds, at least 1. */
-function lease(leaseMs: number): number {
-  return Math.max(1, Math.floor(leaseMs));
 }
 
 function sha1(value: string): string {

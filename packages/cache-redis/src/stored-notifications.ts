@@ -4,6 +4,17 @@ import type { Redis } from "ioredis";
 const IDLE_MS = 1_000;
 
 /**
+ * The shortest time between two wake-ups of one channel's waiters: a flood of messages on the
+ * channel (anyone who can publish to Redis can send them) wakes each waiter at most four times
+ * a second, each wake-up costing it one script; a message inside the window wakes them at its
+ * end, so a real store is never missed.
+ */
+export const MIN_WAKE_INTERVAL_MS = 250;
+
+/** What a store publishes: the stored value's SHA-1. Anything else on the channel is not ours. */
+const STORED_MESSAGE = /^[0-9a-f]{40}$/;
+
+/**
  * Tells processes waiting for a token that one was stored: a second connection (subscribers
  * cannot send other commands), opened when a wait begins, subscribed to each key's channel as
  * it is first waited on, and closed a second after the last waiter is gone (so it never keeps a
@@ -15,6 +26,8 @@ export class StoredNotifications {
   #subscriber: Redis | undefined;
   readonly #subscribed = new Set<string>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** By channel: when its waiters were last woken, and the wake-up deferred to the window's end. */
+  readonly #wakes = new Map<string, { at: number; deferred?: ReturnType<typeof setTimeout> }>();
   #closed = false;
   #idle: ReturnType<typeof setTimeout> | undefined;
 
@@ -50,6 +63,8 @@ export class StoredNotifications {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#idle);
+    for (const { deferred } of this.#wakes.values()) clearTimeout(deferred);
+    this.#wakes.clear();
     for (const waiters of [...this.#waiters.values()]) for (const done of [...waiters]) done();
     this.#subscriber?.disconnect();
   }
@@ -63,8 +78,28 @@ export class StoredNotifications {
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       this.#subscribed.clear();
+      this.#wakes.clear();
     }, IDLE_MS);
     this.#idle.unref();
+  }
+
+  /** Wakes the channel's waiters, at most once per {@link MIN_WAKE_INTERVAL_MS}. */
+  #wake(channel: string): void {
+    const last = this.#wakes.get(channel);
+    const now = Date.now();
+    if (last?.deferred !== undefined) return; // already due at the window's end
+    const dueIn = last === undefined ? 0 : last.at + MIN_WAKE_INTERVAL_MS - now;
+    const wakeNow = () => {
+      this.#wakes.set(channel, { at: Date.now() });
+      for (const done of [...(this.#waiters.get(channel) ?? [])]) done();
+    };
+    if (dueIn <= 0) {
+      wakeNow();
+      return;
+    }
+    const deferred = setTimeout(wakeNow, dueIn);
+    deferred.unref();
+    this.#wakes.set(channel, { at: last?.at ?? now, deferred });
   }
 
   #connect(): Redis {
@@ -72,8 +107,8 @@ export class StoredNotifications {
     if (this.#subscriber !== undefined) return this.#subscriber;
     const subscriber = this.#redis.duplicate();
     subscriber.on("error", () => {}); // a broken subscription only leaves the waiters' timeouts
-    subscriber.on("message", (channel: string) => {
-      for (const done of [...(this.#waiters.get(channel) ?? [])]) done();
+    subscriber.on("message", (channel: string, message: string) => {
+      if (STORED_MESSAGE.test(message)) this.#wake(channel);
     });
     this.#subscriber = subscriber;
     return subscriber;

@@ -326,7 +326,12 @@ describe("the fleet at scale: one round trip per attempt, a notification for wai
     expect(elected?.entry).toBeUndefined();
     expect(typeof elected?.release).toBe("function");
     // The writer knows it too (it wrote it): the lock is held, so neither.
-    expect(await writer.getOrLock?.("k", 10_000, "eyJ.first")).toEqual({});
+    const held = await writer.getOrLock?.("k", 10_000, "eyJ.first");
+    expect(held?.entry).toBeUndefined();
+    expect(held?.release).toBeUndefined();
+    // How long the holder's lock has left: at most its time to live (it renews it while alive).
+    expect(held?.lockRemainingMs).toBeGreaterThan(0);
+    expect(held?.lockRemainingMs).toBeLessThanOrEqual(2_000);
     expect(await evals()).toBe(3); // one script per attempt
     await elected?.release?.();
     await writer.set("k", token("eyJ.second"));

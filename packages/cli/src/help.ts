@@ -18,12 +18,14 @@ Usage:
   proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
   proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
+  proxy-auth doctor [--target URL] [--issuer ISS] [--audience AUD] [--model M]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
 
 Examples:
   curl -H @<(proxy-auth token --header) "$LITELLM_PROXY_API_BASE/v1/models"
   proxy-auth serve --port 4001        then point any OpenAI client at http://127.0.0.1:4001
   proxy-auth exec -- python agent.py  the script's openai client goes through the forwarder
+  proxy-auth doctor --audience api://litellm-proxy   why does the proxy answer 401 or 403?
 
 ${CONFIGURATION}
 `;
@@ -122,6 +124,26 @@ Options:
 Examples:
   proxy-auth exec -- python -c "from openai import OpenAI; print(OpenAI().models.list())"
   proxy-auth exec -- node agent.mjs
+
+${CONFIGURATION}
+`;
+
+/** `proxy-auth doctor --help`. */
+export const DOCTOR_HELP = `Usage: proxy-auth doctor [--target URL] [--scope S] [--issuer ISS] [--audience AUD] [--model M]
+
+Explains a 401 or 403 between the identity provider and the proxy, on one screen, without
+printing the token: the provider's discovery document, the grant, what the token says (iss, aud,
+scope, exp; decoded, not verified) against what the proxy expects, the provider's and the
+proxy's clocks, and the proxy's answer to a test call (a one-token chat completion) with what it
+means. Exit status 0 only when the test call succeeds.
+
+Options:
+  --target URL       the proxy (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
+  --scope S          the scope (default: PROXY_AUTH_SCOPE)
+  --issuer ISS       the iss the proxy expects (default: PROXY_AUTH_ISSUER)
+  --audience AUD     the aud the proxy expects (default: PROXY_AUTH_AUDIENCE)
+  --model M          a model the proxy serves, for the test call (default: PROXY_AUTH_MODEL)
+  -h, --help         this text
 
 ${CONFIGURATION}
 `;

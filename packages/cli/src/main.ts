@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import("./token-command.js")).tokenCommand,
   serve: async () => (await import("./serve-command.js")).serveCommand,
   exec: async () => (await import("./exec-command.js")).execCommand,
+  doctor: async () => (await import("./doctor-command.js")).doctorCommand,
 };
 
 /**
@@ -32,7 +33,7 @@ export async function main(args: string[], context: CommandContext): Promise<num
   const load = name === undefined ? undefined : COMMANDS[name];
   if (load === undefined) {
     context.stderr.write(
-      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve or exec.\n\n${MAIN_HELP}`,
+      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve, exec or doctor.\n\n${MAIN_HELP}`,
     );
     return 2;
   }

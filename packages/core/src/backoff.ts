@@ -40,9 +40,40 @@ export function backoffDelayMs(
 ): number {
   const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (failures - 1));
   const jittered = Math.floor(random() * step);
-  const honoured =
-    retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-      ? Math.min(retryAfterSeconds, options.maxRetryAfterSeconds)
-      : 0;
-  return Math.max(jittered, honoured * 1000);
+  return Math.max(jittered, honouredRetryAfterMs(options, retryAfterSeconds));
+}
+
+/** The mean pause between two probes of a provider while callers have no usable token. */
+export const PROBE_INTERVAL_MS = 1_000;
+
+/**
+ * The pause before the next probe of a provider that failed with a transient error while
+ * callers have no usable token: about {@link PROBE_INTERVAL_MS} (three quarters to five quarters
+ * of it, so handlers that failed together do not probe together), never shorter than the
+ * provider's `Retry-After` (capped at `maxRetryAfterSeconds`). Callers then get a token within
+ * about two seconds of the provider's return, and the provider sees about one call a second.
+ *
+ * @param random - A source of numbers in [0, 1).
+ * @param retryAfterSeconds - The provider's `Retry-After`, when it sent one.
+ * @returns The delay in milliseconds.
+ */
+export function probeDelayMs(
+  options: Required<Pick<RetryOptions, "maxRetryAfterSeconds">>,
+  random: () => number,
+  retryAfterSeconds?: number,
+): number {
+  const jittered = Math.floor(PROBE_INTERVAL_MS * (0.75 + random() / 2));
+  return Math.max(jittered, honouredRetryAfterMs(options, retryAfterSeconds));
+}
+
+/** A provider's `Retry-After` in milliseconds, capped; 0 when absent, non-finite or negative. */
+function honouredRetryAfterMs(
+  options: Required<Pick<RetryOptions, "maxRetryAfterSeconds">>,
+  retryAfterSeconds: number | undefined,
+): number {
+  return retryAfterSeconds !== undefined &&
+    Number.isFinite(retryAfterSeconds) &&
+    retryAfterSeconds > 0
+    ? Math.min(retryAfterSeconds, options.maxRetryAfterSeconds) * 1000
+    : 0;
 }

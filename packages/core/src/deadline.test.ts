@@ -1,7 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { Deadline } from "./deadline.js";
+import { TestClock, TestTimers } from "../test/fixtures.js";
+import { Deadline, withTimeout } from "./deadline.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -39,5 +40,27 @@ describe("Deadline", () => {
     const grown = process.memoryUsage().heapUsed - before;
     // AbortSignal.any on Node 20 kept ~65 bytes a call (~20 MB here); allow a quarter of that.
     expect(grown).toBeLessThan(5_000_000);
+  });
+
+  it("race: settles like the work, times out on the injected timers, or ends with the caller", async () => {
+    const timers = new TestTimers(new TestClock());
+    await expect(
+      new Deadline(1_000, undefined, timers).race(Promise.resolve(7), () => 0),
+    ).resolves.toBe(7);
+    expect(timers.pending).toBe(0); // cleared when the work settled
+    const never = new Promise<never>(() => {});
+    const late = withTimeout(never, 1_000, () => new Error("too slow"), timers);
+    timers.advance(999);
+    let settled = false;
+    late.catch(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    timers.advance(1);
+    await expect(late).rejects.toThrow("too slow");
+    const caller = new AbortController();
+    const stopped = new Deadline(1_000, caller.signal, timers).race(never, () => new Error("no"));
+    caller.abort(new Error("user cancelled"));
+    await expect(stopped).rejects.toThrow("user cancelled");
+    expect(timers.pending).toBe(0);
   });
 });

@@ -1,5 +1,9 @@
+import { systemTimers, type Timers } from "./timers.js";
+
 /**
- * One request's timeout, combined with the caller's signal. `reset()` restarts it, so a stream
+ * One bound on one wait: a request's timeout combined with the caller's signal, or (with
+ * {@link Deadline.race}) a timeout on any promise. Its timer comes from one seam
+ * ({@link Timers}), so a test's clock reaches every bound. `reset()` restarts it, so a stream
  * times out when it goes quiet for the timeout, not when it runs long.
  *
  * The caller's signal is followed with a listener removed when the request ends, not with
@@ -10,15 +14,25 @@ export class Deadline {
   /** Aborts when the caller's signal aborts or the timeout passes. */
   readonly signal: AbortSignal;
   #timedOut = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: unknown;
   readonly #controller = new AbortController();
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onCallerAbort = () => this.#end(this.#callerSignal?.reason);
 
+  readonly #timers: Timers;
+
+  /**
+   * @param timeoutMs - How long the wait may take, from now.
+   * @param callerSignal - The caller's signal: its abort ends the wait too.
+   * @param timers - Where the timer comes from. Default the runtime's (never keeping the process
+   *   alive).
+   */
   constructor(
     private readonly timeoutMs: number,
-    callerSignal: AbortSignal | undefined,
+    callerSignal?: AbortSignal,
+    timers: Timers = systemTimers,
   ) {
+    this.#timers = timers;
     this.signal = this.#controller.signal;
     this.#callerSignal = callerSignal;
     if (callerSignal?.aborted) {
@@ -37,18 +51,51 @@ export class Deadline {
   /** Starts the timeout again from now. */
   reset(): void {
     if (this.signal.aborted) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    this.#timers.clear(this.#timer);
+    // The request's own socket keeps the process alive while it runs; this timer must not.
+    this.#timer = this.#timers.set(() => {
       this.#timedOut = true;
       this.#end(new Error(`timed out after ${this.timeoutMs} ms`));
     }, this.timeoutMs);
-    // The request's own socket keeps the process alive while it runs; this timer must not.
-    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Settles like `work`; or, when the timeout passes first, rejects with `onTimeout()`'s value;
+   * or, when the caller's signal aborts first, with its reason. The deadline ends with it.
+   *
+   * @example
+   * ```ts
+   * import { Deadline } from "@proxy-auth/core/internal";
+   *
+   * const answer = await new Deadline(5_000).race(fetch("http://127.0.0.1:8080/"), () => new Error("too slow"));
+   * ```
+   */
+  race<T>(work: Promise<T>, onTimeout: () => unknown): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const ended = () => {
+        this.clear();
+        reject(this.#timedOut ? onTimeout() : this.signal.reason);
+      };
+      if (this.signal.aborted) return ended();
+      this.signal.addEventListener("abort", ended, { once: true });
+      work.then(
+        (value) => {
+          this.signal.removeEventListener("abort", ended);
+          this.clear();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.signal.removeEventListener("abort", ended);
+          this.clear();
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Stops the timer and stops following the caller's signal; the request is over. */
   clear(): void {
-    clearTimeout(this.#timer);
+    this.#timers.clear(this.#timer);
     this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
@@ -61,4 +108,18 @@ export class Deadline {
     this.clear();
     this.#controller.abort(reason);
   }
+}
+
+/**
+ * Settles like `work`, or rejects with `onTimeout()`'s value after `milliseconds`: a
+ * {@link Deadline} without a caller's signal. The timer never keeps the process alive and is
+ * cleared as soon as `work` settles.
+ */
+export function withTimeout<T>(
+  work: Promise<T>,
+  milliseconds: number,
+  onTimeout: () => unknown,
+  timers: Timers = systemTimers,
+): Promise<T> {
+  return new Deadline(milliseconds, undefined, timers).race(work, onTimeout);
 }

@@ -1,6 +1,7 @@
 export type { AccessToken } from "./access-token.js";
 export { validateAccessToken } from "./access-token.js";
 export type { RetryOptions } from "./backoff.js";
+export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
 export {
   ConfigurationError,
   CredentialUnavailableError,
@@ -36,8 +37,8 @@ export type {
 export { REDACTED, type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
+export type { Timers } from "./timers.js";
 export type { TokenAuthorization } from "./token-authorization.js";
 export type { TokenCacheClaim, TokenCacheEntry } from "./token-cache.js";
 export { createMemoryTokenCache, type ReleaseLock, type TokenCache } from "./token-cache.js";
 export type { GetTokenOptions, TokenCredential } from "./token-credential.js";
-export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./token-schedule.js";

@@ -12,7 +12,7 @@ export {
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { base64url } from "./base64url.js";
-export { Deadline } from "./deadline.js";
+export { Deadline, withTimeout } from "./deadline.js";
 export {
   createDPoPProver,
   DPOP_PROVER,
@@ -38,4 +38,4 @@ export {
 } from "./refused-replacements.js";
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
-export { withTimeout } from "./with-timeout.js";
+export { systemTimers, type Timers } from "./timers.js";

@@ -9,6 +9,7 @@ import {
 } from "./option-checks.js";
 import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import { sleep } from "./sleep.js";
+import { systemTimers, type Timers } from "./timers.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
 
@@ -95,6 +96,12 @@ export interface ProxyAuthHandlerInternals {
   random?: () => number;
   /** Waits between blocking retries. Default a `setTimeout`. */
   sleep?: (milliseconds: number) => Promise<void>;
+  /**
+   * Where every bound starts its timer (a credential call's timeout, a caller's
+   * `maxTokenWaitMs`, a cache operation's timeout): one driven by the test's clock makes them
+   * all run on it. Default the runtime's timers.
+   */
+  timers?: Timers;
 }
 
 /** The options with a default: after validation, always set. */
@@ -214,10 +221,21 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     },
     random: fn(OWNER, "_internal.random", internals.random, Math.random),
     sleep: fn(OWNER, "_internal.sleep", internals.sleep, defaultSleep),
+    timers: timersOption(internals.timers),
     cache,
     cacheKey: given.cacheKey as string | undefined,
     cacheTimeoutMs: number(OWNER, "cacheTimeoutMs", given.cacheTimeoutMs, 500, { minimum: 1 }),
     cacheWaitMs: number(OWNER, "cacheWaitMs", given.cacheWaitMs, 5_000),
     onEvent: fn<ProxyAuthEventListener | undefined>(OWNER, "onEvent", given.onEvent, undefined),
   };
+}
+
+/** The `_internal.timers` hook: an object with `set` and `clear`, else the runtime's timers. */
+function timersOption(timers: unknown): Timers {
+  if (timers === undefined) return systemTimers;
+  const given = timers as Partial<Timers> | null;
+  if (typeof given?.set !== "function" || typeof given.clear !== "function") {
+    throw optionError(OWNER, "_internal.timers", "an object with set() and clear()", timers);
+  }
+  return given as Timers;
 }

@@ -1,34 +1,33 @@
-import { type AccessToken, validateAccessToken } from "./access-token.js";
-import { backoffDelayMs } from "./backoff.js";
+import type { AccessToken } from "./access-token.js";
+import { backoffDelayMs, probeDelayMs } from "./backoff.js";
 import { bearerHeaders } from "./bearer-headers.js";
+import { asProxyAuthError, retryAfter } from "./engine/as-proxy-auth-error.js";
+import { CredentialSource } from "./engine/credential-source.js";
+import { failureMessage } from "./engine/failure-message.js";
+import { rescheduleRefresh, type ScheduledToken } from "./engine/token-schedule.js";
+import type { TokenSource } from "./engine/token-source.js";
+import { waitFor } from "./engine/wait-for.js";
 import { ConfigurationError, ProxyAuthError, TokenAcquisitionError } from "./errors.js";
 import { EventListeners } from "./event-listeners.js";
+import { FleetSource } from "./fleet/fleet-source.js";
+import { sharedCacheKey } from "./fleet/shared-cache-key.js";
 import type { ProxyAuthEventListener, ProxyAuthRequestEvent } from "./proxy-auth-event.js";
 import {
   type ProxyAuthHandlerOptions,
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
 } from "./proxy-auth-handler-options.js";
-import { redact } from "./redact.js";
-import { sharedCacheKey } from "./shared-cache-key.js";
-import { SharedTokenSource } from "./shared-token-source.js";
 import type { TokenAuthorization } from "./token-authorization.js";
 import type { GetTokenOptions, TokenCredential } from "./token-credential.js";
-import {
-  lookAgainAt,
-  rescheduleRefresh,
-  type ScheduledToken,
-  scheduleToken,
-  spreadRefresh,
-} from "./token-schedule.js";
-import { withTimeout } from "./with-timeout.js";
 
 interface Failure {
   readonly error: ProxyAuthError;
   /** Consecutive failures, for the backoff exponent. */
   readonly count: number;
-  /** No new credential call before this (clock milliseconds). */
+  /** No background refresh (a usable token is served) before this (clock milliseconds). */
   readonly retryAt: number;
+  /** No new credential call for callers without a usable token before this (clock milliseconds). */
+  readonly probeAt: number;
 }
 
 interface Flight {
@@ -73,13 +72,8 @@ export class ProxyAuthHandler {
   #generation = 0;
   #warnedThisEpisode = false;
   #everFetched = false;
-  /** The last token invalidated: never taken back from a shared cache. */
-  #rejectedToken: string | undefined;
-  readonly #shared: SharedTokenSource | undefined;
-  /** With a shared cache: this handler's own point in every refresh window, in [0, 1). */
-  readonly #spread: number = 0;
-  /** Looks that found another process refreshing since this handler last got a token. */
-  #looks = 0;
+  /** Where tokens come from: the credential, or a fleet sharing a cache around it. */
+  readonly #source: TokenSource;
   readonly #events: EventListeners;
 
   /**
@@ -94,14 +88,17 @@ export class ProxyAuthHandler {
     this.onTokenError = this.#options.onTokenError;
     this.#events = new EventListeners(this.#options.logger, this.#options.onEvent);
     const { cache, cacheKey } = this.#options;
-    this.#shared =
+    const credentials = new CredentialSource(this.#options);
+    this.#source =
       cache === undefined
-        ? undefined
-        : new SharedTokenSource({
+        ? credentials
+        : new FleetSource({
+            credentials,
             cache,
             // The scope is always part of the key: one identity, many scopes, many tokens.
             key: () => sharedCacheKey(this.credential, cacheKey, this.scope),
             timeoutMs: this.#options.cacheTimeoutMs,
+            timers: this.#options.timers,
             waitMs: this.#options.cacheWaitMs,
             // The refresh lock's lease covers a whole credential call and the publishing after it.
             leaseMs: this.#options.credentialTimeoutMs + 2 * this.#options.cacheTimeoutMs,
@@ -111,8 +108,6 @@ export class ProxyAuthHandler {
             logger: this.#options.logger,
             scope: this.scope,
           });
-    // Handlers sharing a token refresh one by one, each at its own point of the window.
-    if (this.#shared !== undefined) this.#spread = this.#options.random();
   }
 
   /**
@@ -176,7 +171,7 @@ export class ProxyAuthHandler {
   invalidate(token?: string): void {
     const cached = this.#cached;
     if (token !== undefined && cached?.accessToken.token !== token) return;
-    if (cached !== undefined) this.#rejectedToken = cached.accessToken.token;
+    if (cached !== undefined) this.#source.refused(cached.accessToken.token);
     this.#cached = undefined;
     this.#generation++;
     this.#options.logger.debug?.("Token invalidated", { scope: this.scope });
@@ -229,10 +224,11 @@ export class ProxyAuthHandler {
     }
     signal?.throwIfAborted();
     const failure = this.#failure;
-    if (this.#flight === undefined && failure !== undefined && now < failure.retryAt) {
+    if (this.#flight === undefined && failure !== undefined && now < failure.probeAt) {
       throw failure.error;
     }
-    return waitFor(this.#refresh(), signal, this.#options.maxTokenWaitMs, this.scope);
+    const { maxTokenWaitMs, timers } = this.#options;
+    return waitFor(this.#refresh(), signal, maxTokenWaitMs, this.scope, timers);
   }
 
   #refreshInBackground(now: number): void {
@@ -269,29 +265,23 @@ export class ProxyAuthHandler {
     const { logger, retry, maxTokenWaitMs } = this.#options;
     // Every attempt and every wait between attempts fits inside one bound.
     const deadline = this.#now() + maxTokenWaitMs;
+    // Retries inside one flight only open a failure episode; after that, callers' probes pace it.
+    const episodeOpen = this.#failure !== undefined;
     for (let attempt = 1; ; attempt++) {
       const startedAt = this.#now();
       try {
         const held = this.#cached;
         const serving = held !== undefined && startedAt < held.usableUntil;
-        const next = await this.#nextToken(deadline - startedAt, !serving);
-        if (next === undefined) return this.#lookAgainLater(held as ScheduledToken, generation);
-        const { accessToken, source } = next;
+        const answer = await this.#source.next({ held, serving, deadline });
+        if ("lookAgainAt" in answer) {
+          return this.#lookAgainLater(held as ScheduledToken, answer.lookAgainAt, generation);
+        }
+        const { token, origin: source } = answer;
         const now = this.#now();
-        const token = spreadRefresh(
-          scheduleToken(
-            accessToken,
-            now,
-            this.#options.refreshBufferSeconds,
-            this.#options.expiryMarginSeconds,
-          ),
-          this.#spread,
-        );
         if (generation === this.#generation) {
           this.#cached = token;
           this.#failure = undefined;
           this.#warnedThisEpisode = false;
-          this.#looks = 0;
         }
         logger.debug?.(this.#everFetched ? "Token refreshed" : "Token fetched", {
           scope: this.scope,
@@ -314,12 +304,17 @@ export class ProxyAuthHandler {
         const now = this.#now();
         const count = (this.#failure?.count ?? 0) + 1;
         const retryable = TokenAcquisitionError.isInstance(error) && error.retryable;
-        const delayMs = backoffDelayMs(count, retry, this.#options.random, retryAfter(error));
-        if (generation === this.#generation) {
-          this.#failure = { error, count, retryAt: now + delayMs };
-        }
         const cached = this.#cached;
         const serving = cached !== undefined && now < cached.usableUntil;
+        const { random } = this.#options;
+        const backoffMs = backoffDelayMs(count, retry, random, retryAfter(error));
+        // With no usable token, a transient failure is probed again about once a second
+        // (rule 7); the long backoff spares a provider while a valid token is still served.
+        const probeMs = retryable ? probeDelayMs(retry, random, retryAfter(error)) : backoffMs;
+        const delayMs = serving ? backoffMs : probeMs;
+        if (generation === this.#generation) {
+          this.#failure = { error, count, retryAt: now + backoffMs, probeAt: now + probeMs };
+        }
         const status = (error as TokenAcquisitionError).status;
         this.#events.emit({
           type: "token.failed",
@@ -334,17 +329,18 @@ export class ProxyAuthHandler {
         if (
           !serving &&
           retryable &&
+          !episodeOpen &&
           attempt < retry.attempts &&
-          delayMs <= retry.maxBlockingDelayMs &&
-          now + delayMs < deadline
+          backoffMs <= retry.maxBlockingDelayMs &&
+          now + backoffMs < deadline
         ) {
           logger.debug?.("Token request failed; retrying", {
             scope: this.scope,
             code: error.code,
             attempt,
-            retryInMs: delayMs,
+            retryInMs: backoffMs,
           });
-          await this.#options.sleep(delayMs);
+          await this.#options.sleep(backoffMs);
           continue;
         }
         this.#report(error, serving ? cached : undefined, delayMs);
@@ -357,12 +353,9 @@ export class ProxyAuthHandler {
    * Another process is refreshing and this handler's token is still usable: it keeps serving
    * it, with no I/O, until it looks again (backing off on each look).
    */
-  #lookAgainLater(held: ScheduledToken, generation: number): ScheduledToken {
+  #lookAgainLater(held: ScheduledToken, at: number, generation: number): ScheduledToken {
     const now = this.#now();
-    const token = rescheduleRefresh(
-      held,
-      lookAgainAt(held, now, ++this.#looks, this.#options.random),
-    );
+    const token = rescheduleRefresh(held, at);
     if (generation === this.#generation && this.#cached === held) this.#cached = token;
     this.#options.logger.debug?.("Another process is refreshing; serving the cached token", {
       scope: this.scope,
@@ -371,92 +364,10 @@ export class ProxyAuthHandler {
     return token;
   }
 
-  /**
-   * A validated token: from the credential, or through the shared cache when there is one;
-   * undefined when this handler need not `wait` and another process is refreshing.
-   */
-  async #nextToken(
-    budgetMs: number,
-    wait: boolean,
-  ): Promise<{ accessToken: AccessToken; source: "credential" | "shared-cache" } | undefined> {
-    const fetchToken = async () =>
-      validateAccessToken(await this.#callCredential(budgetMs), this.#now() / 1000);
-    if (this.#shared === undefined) {
-      return { accessToken: await fetchToken(), source: "credential" };
-    }
-    let taken: AccessToken | undefined;
-    const known = this.#cached?.accessToken.token ?? this.#rejectedToken;
-    const accessToken = await this.#shared.obtain(
-      fetchToken,
-      (shared) => {
-        taken = this.#acceptShared(shared);
-        return taken;
-      },
-      { known, wait },
-    );
-    if (accessToken === undefined) return undefined;
-    return { accessToken, source: accessToken === taken ? "shared-cache" : "credential" };
-  }
-
-  /**
-   * What another process stored is checked like what a credential returns; it is taken (as the
-   * validated copy) when it is newer than the token held and not one this handler refused.
-   */
-  #acceptShared(shared: AccessToken): AccessToken | undefined {
-    const now = this.#now();
-    let token: AccessToken;
-    try {
-      token = validateAccessToken(shared, now / 1000);
-    } catch {
-      return undefined;
-    }
-    if (token.token === this.#cached?.accessToken.token || token.token === this.#rejectedToken) {
-      return undefined;
-    }
-    const { refreshBufferSeconds, expiryMarginSeconds } = this.#options;
-    const usable =
-      scheduleToken(token, now, refreshBufferSeconds, expiryMarginSeconds).usableUntil > now;
-    return usable ? token : undefined;
-  }
-
-  /**
-   * Runs the credential with a timeout (`credentialTimeoutMs`, cut to what is left of the wait
-   * bound); its timer never keeps the process alive.
-   */
-  #callCredential(budgetMs: number): Promise<unknown> {
-    const { credential } = this.#options;
-    const credentialTimeoutMs = Math.max(
-      1,
-      Math.min(this.#options.credentialTimeoutMs, Math.ceil(budgetMs)),
-    );
-    const controller = new AbortController();
-    // Called synchronously (a throw becomes a rejection), so the request starts at once.
-    const work = new Promise<unknown>((resolve) =>
-      resolve(credential.getToken(this.scope, { signal: controller.signal })),
-    );
-    return withTimeout(work, credentialTimeoutMs, () => {
-      const error = new TokenAcquisitionError(
-        `The credential did not return a token for scope "${this.scope}" within ${credentialTimeoutMs} ms.`,
-        { retryable: true },
-      );
-      controller.abort(error);
-      return error;
-    });
-  }
-
   /** One warning per failure episode (until the next success); debug lines after that. */
   #report(error: ProxyAuthError, serving: ScheduledToken | undefined, delayMs: number): void {
     const { logger, onTokenError } = this.#options;
-    // The same delay as the `retryInMs` beside it: "57 ms", "1.5 s".
-    const wait = delayMs < 1000 ? `${delayMs} ms` : `${Math.round(delayMs / 100) / 10} s`;
-    const message =
-      serving !== undefined
-        ? `Token refresh for scope "${this.scope}" failed: ${error.message} Still serving the cached token (expires ${new Date(serving.accessToken.expiresOn * 1000).toISOString()}); next attempt in ${wait} or later.`
-        : `Could not obtain a token for scope "${this.scope}": ${error.message} ${
-            onTokenError === "warn"
-              ? "Requests go on without an Authorization header"
-              : "Requests fail"
-          } until a token is obtained; next attempt in ${wait} or later.`;
+    const message = failureMessage(error, this.scope, serving, delayMs, onTokenError);
     const meta = {
       scope: this.scope,
       code: error.code,
@@ -470,50 +381,4 @@ export class ProxyAuthHandler {
       logger.warn(message, meta);
     }
   }
-}
-
-function retryAfter(error: ProxyAuthError): number | undefined {
-  return TokenAcquisitionError.isInstance(error) ? error.retryAfterSeconds : undefined;
-}
-
-/** Credentials may throw anything; callers always get a ProxyAuthError (the original as `cause`). */
-function asProxyAuthError(caught: unknown, scope: string): ProxyAuthError {
-  if (ProxyAuthError.isInstance(caught)) return caught;
-  // A third-party credential's message may carry a provider's text: bounded and redacted.
-  const reason = redact(
-    caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught),
-  );
-  return new TokenAcquisitionError(
-    `The credential failed to get a token for scope "${scope}" (${reason}).`,
-    {
-      cause: caught,
-    },
-  );
-}
-
-/**
- * Waits for the shared flight, at most `maxWaitMs` (the flight goes on for others), and lets
- * this caller stop waiting when its signal aborts.
- */
-function waitFor<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  maxWaitMs: number,
-  scope: string,
-): Promise<T> {
-  const bounded = withTimeout(
-    promise,
-    maxWaitMs,
-    () =>
-      new TokenAcquisitionError(
-        `No token for scope "${scope}" within ${maxWaitMs} ms (maxTokenWaitMs); the identity provider or the token cache is too slow.`,
-        { retryable: true },
-      ),
-  );
-  if (signal === undefined) return bounded;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    bounded.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -1,7 +1,13 @@
 import type { AccessToken } from "./access-token.js";
 
-/** Gives up the refresh lock taken with {@link TokenCache.acquireRefreshLock}. */
-export type ReleaseLock = () => Promise<void>;
+/**
+ * Gives up the refresh lock taken with {@link TokenCache.acquireRefreshLock} — at once, or, with
+ * `holdMs`, once that much more time has passed (the lock then lapses by itself, as if its
+ * lease were cut to `holdMs` from now): a refresher whose identity provider failed holds back
+ * the fleet's next probe for about a second. A cache may ignore `holdMs` (the handlers then
+ * probe once a second each instead of once a second in all).
+ */
+export type ReleaseLock = (holdMs?: number) => Promise<void>;
 
 /**
  * A token read from a {@link TokenCache} with how long it has left, measured as a duration by
@@ -23,6 +29,13 @@ export interface TokenCacheClaim {
   entry?: TokenCacheEntry;
   /** Set when this caller became the refresher (no other token stored, the lock was free). */
   release?: ReleaseLock;
+  /**
+   * Optional, when another process holds the lock: how long its lease has left, in
+   * milliseconds. A waiter then looks again no later than when the lease would lapse, so a
+   * refresher that died is replaced at once (a cache that renews short leases while its holder
+   * lives makes that within seconds).
+   */
+  lockRemainingMs?: number;
 }
 
 /**
@@ -138,8 +151,10 @@ export function createMemoryTokenCache(now: () => number = Date.now): TokenCache
     if (held !== undefined && held.until > now()) return undefined;
     const owner = Symbol(key);
     locks.set(key, { owner, until: now() + leaseMs });
-    return async () => {
-      if (locks.get(key)?.owner === owner) locks.delete(key);
+    return async (holdMs) => {
+      if (locks.get(key)?.owner !== owner) return;
+      if (holdMs !== undefined && holdMs > 0) locks.set(key, { owner, until: now() + holdMs });
+      else locks.delete(key);
     };
   }
 }

@@ -87,3 +87,36 @@ export async function flush(rounds = 5): Promise<void> {
 export function tokenString(n: number): string {
   return `tok-SECRET-${n}-eyJhbGciOiJSUzI1NiJ9`;
 }
+
+/** Timers driven by a {@link TestClock}: `advance()` moves the clock and runs what is due. */
+export class TestTimers {
+  readonly #pending = new Map<number, { at: number; callback: () => void }>();
+  #next = 0;
+  constructor(readonly clock: TestClock) {}
+  readonly set = (callback: () => void, milliseconds: number): unknown => {
+    const handle = ++this.#next;
+    this.#pending.set(handle, { at: this.clock.time + milliseconds, callback });
+    return handle;
+  };
+  readonly clear = (handle: unknown): void => {
+    this.#pending.delete(handle as number);
+  };
+  /** Timers not yet run or cleared. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+  /** Moves the clock `milliseconds` on, running every timer that falls due, in order. */
+  advance(milliseconds: number): void {
+    const until = this.clock.time + milliseconds;
+    for (;;) {
+      const due = [...this.#pending.entries()]
+        .filter(([, timer]) => timer.at <= until)
+        .sort(([, a], [, b]) => a.at - b.at)[0];
+      if (due === undefined) break;
+      this.#pending.delete(due[0]);
+      this.clock.time = Math.max(this.clock.time, due[1].at);
+      due[1].callback();
+    }
+    this.clock.time = until;
+  }
+}

@@ -1,5 +1,16 @@
 /** Where the suite's files are. */
 export declare const packageRoot: string;
+
+/** One LiteLLM release of the suite: its lock file and its venv. */
+export interface LitellmRelease {
+  name: "pinned" | "newest";
+  requirementsFile: string;
+  venvDir: string;
+}
+/** The hash-locked pin (the benchmarks use it) and the newest release installable here. */
+export declare const RELEASES: { readonly pinned: LitellmRelease; readonly newest: LitellmRelease };
+/** The release named by `PROXY_AUTH_LITELLM_RELEASE` (default `pinned`). */
+export declare function selectedRelease(name?: string): LitellmRelease;
 export declare const requirementsFile: string;
 export declare const venvDir: string;
 /** The venv's interpreter and `litellm` command. */
@@ -19,7 +30,11 @@ export interface FoundPython {
 export declare function findPython(): FoundPython | { reason: string };
 
 /** Makes .venv match requirements.txt; returns the install time in ms (0 when reused). */
-export declare function ensureVenv(found: FoundPython, log?: (line: string) => void): number;
+export declare function ensureVenv(
+  found: FoundPython,
+  log?: (line: string) => void,
+  release?: LitellmRelease,
+): number;
 
-/** The litellm version installed in .venv. */
-export declare function litellmVersion(): string;
+/** The litellm version installed in the release's venv (default the pinned one). */
+export declare function litellmVersion(release?: LitellmRelease): string;

@@ -1,21 +1,46 @@
-// The pinned Python environment of the LiteLLM interop suite: finds a Python 3.10+ with venv,
-// and installs python/requirements.txt into .venv (ignored), reused while the requirements
-// file and the Python version are unchanged.
+// The Python environments of the LiteLLM interop suite: finds a Python 3.10+ with venv, and
+// installs each release's lock file into its own venv (ignored), reused while the lock file and
+// the Python version are unchanged. Two releases: the hash-locked pin (python/requirements.txt,
+// .venv; the benchmarks use it) and the newest release installable here
+// (python/requirements-newest.txt, .venv-newest).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installLocked } from "@proxy-auth/litellm-integration/python-lock";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageRoot = join(here, "..");
-export const requirementsFile = join(packageRoot, "python", "requirements.txt");
-export const venvDir = join(packageRoot, ".venv");
-const stampFile = join(venvDir, "requirements.sha256");
 
-/** The platform the hashes in requirements.txt were taken on (binary wheels differ elsewhere). */
-const LOCKED_FOR = "cp311-linux-x86_64";
+/** The releases the suite runs against, each with its lock file and venv. */
+export const RELEASES = {
+  pinned: {
+    name: "pinned",
+    requirementsFile: join(packageRoot, "python", "requirements.txt"),
+    venvDir: join(packageRoot, ".venv"),
+  },
+  newest: {
+    name: "newest",
+    requirementsFile: join(packageRoot, "python", "requirements-newest.txt"),
+    venvDir: join(packageRoot, ".venv-newest"),
+  },
+};
+
+/** The release named by `PROXY_AUTH_LITELLM_RELEASE` (default `pinned`). */
+export function selectedRelease(name = process.env.PROXY_AUTH_LITELLM_RELEASE ?? "pinned") {
+  const release = RELEASES[name];
+  if (release === undefined) {
+    throw new Error(
+      `PROXY_AUTH_LITELLM_RELEASE=${name}: expected one of ${Object.keys(RELEASES).join(", ")}`,
+    );
+  }
+  return release;
+}
+
+export const requirementsFile = RELEASES.pinned.requirementsFile;
+export const venvDir = RELEASES.pinned.venvDir;
 
 /**
  * A usable Python, or why there is none: `{ python, version, tag }` or `{ reason }`.
@@ -45,70 +70,41 @@ export function findPython() {
   return { python, version, tag: `cp${major}${minor}-${system}-${machine}` };
 }
 
-/** The venv's interpreter and `litellm` command. */
+/** The pinned venv's interpreter and `litellm` command. */
 export const venvPython = join(venvDir, "bin", "python");
 export const venvLitellm = join(venvDir, "bin", "litellm");
 
 /**
- * Makes .venv match requirements.txt: reused when its stamp matches, rebuilt otherwise.
+ * Makes the release's venv match its lock file: reused when its stamp matches, rebuilt otherwise.
  * Returns how long the install took in ms (0 when reused).
  */
-export function ensureVenv({ python, tag }, log = console.log) {
+export function ensureVenv({ python, tag }, log = console.log, release = RELEASES.pinned) {
+  const { requirementsFile, venvDir } = release;
+  const stampFile = join(venvDir, "requirements.sha256");
   const requirements = readFileSync(requirementsFile);
   const stamp = createHash("sha256").update(requirements).update(tag).digest("hex");
   if (
     existsSync(stampFile) &&
     readFileSync(stampFile, "utf8") === stamp &&
-    existsSync(venvLitellm)
+    existsSync(join(venvDir, "bin", "litellm"))
   ) {
     return 0;
   }
   const started = Date.now();
-  log(`litellm-interop: installing the pinned Python environment into ${venvDir} …`);
+  log(`litellm-interop: installing the Python environment into ${venvDir} …`);
   rmSync(venvDir, { recursive: true, force: true });
   execFileSync(python, ["-m", "venv", venvDir], { stdio: "inherit" });
-  let file = requirementsFile;
-  if (tag !== LOCKED_FOR) {
-    // The hashes are those of the cp311 Linux x86_64 wheels; elsewhere keep the exact versions.
-    log(
-      `litellm-interop: Python ${tag} is not ${LOCKED_FOR}: installing exact versions without hashes`,
-    );
-    file = join(venvDir, "requirements-unhashed.txt");
-    writeFileSync(
-      file,
-      requirements
-        .toString("utf8")
-        .replace(/ \\\n\s+--hash=\S+/g, "")
-        .replace(/^#.*\n/gm, ""),
-    );
-  }
-  execFileSync(
-    venvPython,
-    [
-      "-m",
-      "pip",
-      "install",
-      // -qq: errors only (this machine's pip config adds local indexes it warns about per package).
-      "-qq",
-      "--disable-pip-version-check",
-      "--no-deps",
-      "--only-binary=:all:",
-      ...(file === requirementsFile ? ["--require-hashes"] : []),
-      "-r",
-      file,
-    ],
-    { stdio: ["ignore", "inherit", "inherit"], timeout: 600_000 },
-  );
+  installLocked({ venvDir, lockFile: requirementsFile, tag, log });
   writeFileSync(stampFile, stamp);
   const took = Date.now() - started;
   log(`litellm-interop: Python environment ready in ${(took / 1000).toFixed(1)} s`);
   return took;
 }
 
-/** The litellm version installed in .venv. */
-export function litellmVersion() {
+/** The litellm version installed in the release's venv. */
+export function litellmVersion(release = RELEASES.pinned) {
   return execFileSync(
-    venvPython,
+    join(release.venvDir, "bin", "python"),
     ["-c", "import importlib.metadata as m; print(m.version('litellm'))"],
     { encoding: "utf8" },
   ).trim();

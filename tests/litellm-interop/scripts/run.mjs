@@ -1,12 +1,13 @@
-// Runs the suite against the real LiteLLM proxy when Python 3.10+ with venv is present; otherwise
-// prints one line saying why it was skipped. With PROXY_AUTH_REQUIRE_LITELLM=1 (CI) or
+// Runs the suite against the real LiteLLM proxy, once per release (the pinned one and the newest
+// installable here), when Python 3.10+ with venv is present; otherwise prints one line saying why
+// it was skipped. With PROXY_AUTH_REQUIRE_LITELLM=1 (CI) or
 // `--require` (pnpm test:litellm), a missing Python or a failed install is a failure instead.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { ensureVenv, findPython, litellmVersion, packageRoot } from "./python-env.mjs";
+import { ensureVenv, findPython, litellmVersion, packageRoot, RELEASES } from "./python-env.mjs";
 
 const required =
   process.argv.includes("--require") || process.env.PROXY_AUTH_REQUIRE_LITELLM === "1";
@@ -29,26 +30,61 @@ function skip(reason) {
 
 const found = findPython();
 if ("reason" in found) skip(found.reason);
-try {
-  ensureVenv(found);
-} catch (error) {
-  skip(`the pinned Python environment could not be installed (${error.message.split("\n")[0]})`);
+for (const release of Object.values(RELEASES)) {
+  try {
+    ensureVenv(found, console.log, release);
+  } catch (error) {
+    skip(
+      `the ${release.name} Python environment could not be installed (${error.message.split("\n")[0]})`,
+    );
+  }
 }
-console.log(`litellm-interop: litellm ${litellmVersion()} (pinned in python/requirements.txt)`);
 // The workspace's vitest, found as Node finds packages (also when this runs outside pnpm).
 const vitestBin = join(
   dirname(createRequire(import.meta.url).resolve("vitest/package.json")),
   "vitest.mjs",
 );
-const vitest = spawnSync(
-  process.execPath,
-  [vitestBin, "run", ...process.argv.slice(2).filter((argument) => argument !== "--require")],
-  { cwd: packageRoot, stdio: "inherit" },
-);
-if (vitest.error) console.error(`litellm-interop: could not start vitest: ${vitest.error.message}`);
-// A test process that was killed could not stop its proxies: end their process groups here.
-const runningFile = join(packageRoot, ".litellm-running");
-if (existsSync(runningFile)) {
+const resultsFile = join(packageRoot, ".vitest-results.json");
+const total = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
+let status = 0;
+// Each release in turn (two proxies at once would not fit the 2-core CI machine).
+for (const release of Object.values(RELEASES)) {
+  const version = litellmVersion(release);
+  console.log(`litellm-interop: litellm ${version} (${release.name}, ${release.requirementsFile})`);
+  rmSync(resultsFile, { force: true });
+  const started = Date.now();
+  const vitest = spawnSync(
+    process.execPath,
+    [vitestBin, "run", ...process.argv.slice(2).filter((argument) => argument !== "--require")],
+    {
+      cwd: packageRoot,
+      stdio: "inherit",
+      env: { ...process.env, PROXY_AUTH_LITELLM_RELEASE: release.name },
+    },
+  );
+  if (vitest.error)
+    console.error(`litellm-interop: could not start vitest: ${vitest.error.message}`);
+  killLeftProxies();
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  if (existsSync(resultsFile)) {
+    const report = JSON.parse(readFileSync(resultsFile, "utf8"));
+    for (const key of Object.keys(total)) total[key] += report[key];
+    console.log(
+      `litellm-interop: litellm ${version}: ${report.numPassedTests} passed, ${report.numFailedTests} failed in ${seconds} s`,
+    );
+  } else {
+    total.numFailedTests += 1; // no report: count the run as a failure
+  }
+  if (vitest.status !== 0) status = vitest.status ?? 1;
+}
+// The closing summary reads one report for the package: both releases' counts added up.
+writeFileSync(resultsFile, JSON.stringify(total));
+process.exit(status);
+
+/** A test process that was killed could not stop its proxies: end their process groups here. */
+function killLeftProxies() {
+  const runningFile = join(packageRoot, ".litellm-running");
+  if (!existsSync(runningFile)) return;
   for (const pid of readFileSync(runningFile, "utf8").split("\n").filter(Boolean)) {
     try {
       process.kill(-Number(pid), "SIGKILL");
@@ -59,4 +95,3 @@ if (existsSync(runningFile)) {
   }
   rmSync(runningFile, { force: true });
 }
-process.exit(vitest.status ?? 1);

@@ -4,10 +4,18 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type LitellmRelease, selectedRelease } from "../scripts/python-env.mjs";
 
 const packageRoot = fileURLToPath(new URL("../", import.meta.url));
-/** The pinned venv (made by scripts/python-env.mjs). */
-export const venvBin = join(packageRoot, ".venv", "bin");
+/** The LiteLLM release this run tests (`PROXY_AUTH_LITELLM_RELEASE`, default the pinned one). */
+export const release: LitellmRelease = selectedRelease();
+/** Its venv (made by scripts/python-env.mjs). */
+export const venvBin = join(release.venvDir, "bin");
+/** The source of proxy_auth_litellm, the hook under test (on the proxy's PYTHONPATH). */
+const hookSource = join(packageRoot, "..", "..", "integrations", "litellm", "src");
+
+/** LiteLLM's master key in the suite (1.108.7 refuses to start without one, as its users see). */
+export const MASTER_KEY = "sk-proxy-auth-interop-master-key";
 
 /** Models of the generated config: LiteLLM's mock, and the backend stub for the rest. */
 export const MODELS = {
@@ -27,11 +35,18 @@ export const BACKEND_KEY = "sk-backend-stub-key";
 
 /** Options of {@link startLitellmProxy}. */
 export interface LitellmProxyOptions {
-  jwksUrl: string;
+  /** `PROXY_AUTH_JWKS_URL`: the key set, skipping discovery. */
+  jwksUrl?: string;
+  /** `PROXY_AUTH_DISCOVERY_URL`, when the discovery document is not at the issuer. */
+  discoveryUrl?: string;
   issuer: string;
   audience: string;
   /** The backend stub's `api_base`. */
   backendApiBase: string;
+  /** More `PROXY_AUTH_*` settings of the hook. */
+  hookSettings?: Record<string, string>;
+  /** A file the identity probe callback appends `{user_id, team_id, user_role}` lines to. */
+  identityLog?: string;
 }
 
 /** A running `litellm` proxy process. */
@@ -84,8 +99,17 @@ function configYaml(options: LitellmProxyOptions): string {
           },
         },
       ],
-      litellm_settings: { num_retries: 0, request_timeout: 30, telemetry: false },
-      general_settings: { custom_auth: "jwt_auth.user_api_key_auth" },
+      litellm_settings: {
+        num_retries: 0,
+        request_timeout: 30,
+        telemetry: false,
+        ...(options.identityLog === undefined ? {} : { callbacks: ["identity_probe.probe"] }),
+      },
+      general_settings: {
+        custom_auth: "proxy_auth_hook.user_api_key_auth",
+        // Budgets, limits and model access run for token holders too (LiteLLM warns without it).
+        custom_auth_run_common_checks: true,
+      },
     },
     null,
     2,
@@ -116,13 +140,15 @@ process.once("exit", () => {
 
 /**
  * Starts the real LiteLLM proxy as users do (`litellm --config … --host 127.0.0.1 --port N`),
- * in its own process group, with the `custom_auth` hook of python/jwt_auth.py checking our JWTs,
- * and waits until `/health/liveliness` answers.
+ * in its own process group, with proxy_auth_litellm (integrations/litellm) as its `custom_auth`
+ * hook checking our JWTs, and waits until `/health/liveliness` answers.
  */
 export async function startLitellmProxy(options: LitellmProxyOptions): Promise<LitellmProxy> {
   const folder = mkdtempSync(join(tmpdir(), "proxy-auth-litellm-"));
-  // custom_auth modules are loaded from the config's folder.
-  copyFileSync(join(packageRoot, "python", "jwt_auth.py"), join(folder, "jwt_auth.py"));
+  // custom_auth and callback modules are loaded from the config's folder.
+  for (const file of ["proxy_auth_hook.py", "identity_probe.py"]) {
+    copyFileSync(join(packageRoot, "python", file), join(folder, file));
+  }
   const config = join(folder, "config.yaml");
   writeFileSync(config, configYaml(options));
   const port = await freePort();
@@ -139,9 +165,18 @@ export async function startLitellmProxy(options: LitellmProxyOptions): Promise<L
         LITELLM_LOCAL_MODEL_COST_MAP: "True",
         LITELLM_LOG: "ERROR",
         PYTHONUNBUFFERED: "1",
-        PROXY_AUTH_JWKS_URL: options.jwksUrl,
+        PYTHONPATH: hookSource,
+        LITELLM_MASTER_KEY: MASTER_KEY,
         PROXY_AUTH_ISSUER: options.issuer,
         PROXY_AUTH_AUDIENCE: options.audience,
+        ...(options.jwksUrl === undefined ? {} : { PROXY_AUTH_JWKS_URL: options.jwksUrl }),
+        ...(options.discoveryUrl === undefined
+          ? {}
+          : { PROXY_AUTH_DISCOVERY_URL: options.discoveryUrl }),
+        ...(options.identityLog === undefined
+          ? {}
+          : { PROXY_AUTH_TEST_IDENTITY_LOG: options.identityLog }),
+        ...options.hookSettings,
       },
     },
   );

@@ -18,6 +18,7 @@ import {
   type LitellmProxy,
   MOCK_REPLY,
   MODELS,
+  release,
   startLitellmProxy,
 } from "../src/litellm-proxy.js";
 import { installPackedPackages, type PackedPackages } from "../src/packed-packages.js";
@@ -29,7 +30,7 @@ let packed: PackedPackages;
 
 const messages = [{ role: "user" as const, content: "Hello!" }];
 const PINNED_VERSION = /^litellm\[proxy\]==(\S+)/m.exec(
-  readFileSync(new URL("../python/requirements.txt", import.meta.url), "utf8"),
+  readFileSync(release.requirementsFile, "utf8"),
 )?.[1];
 
 beforeAll(async () => {
@@ -182,7 +183,7 @@ describe("the packed packages against the real LiteLLM proxy", () => {
       .sign(privateKey);
     const accepted = await call(`Bearer ${real}`);
     expect(accepted.status).toBe(200);
-    // The release pinned in requirements.txt is the one answering.
+    // The release locked in this run's requirements file is the one answering.
     expect(accepted.headers.get("x-litellm-version")).toBe(PINNED_VERSION);
     const refused = await call(`Bearer ${forged}`);
     expect(refused.status).toBe(401);

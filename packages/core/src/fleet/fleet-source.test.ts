@@ -6,11 +6,11 @@ import {
   recordingLogger,
   TestClock,
   tokenString,
-} from "../test/fixtures.js";
-import type { AccessToken } from "./access-token.js";
-import { ConfigurationError } from "./errors.js";
-import { ProxyAuthHandler } from "./proxy-auth-handler.js";
-import { createMemoryTokenCache, type TokenCache } from "./token-cache.js";
+} from "../../test/fixtures.js";
+import type { AccessToken } from "../access-token.js";
+import { ConfigurationError, TokenAcquisitionError } from "../errors.js";
+import { ProxyAuthHandler } from "../proxy-auth-handler.js";
+import { createMemoryTokenCache, type TokenCache } from "../token-cache.js";
 
 let clock: TestClock;
 let logger: ReturnType<typeof recordingLogger>;
@@ -38,7 +38,10 @@ function instrumented(inner: TokenCache) {
 }
 
 /** One "process": its own credential and handler, sharing the cache. */
-function process_(cache: TokenCache, options: { cacheWaitMs?: number } = {}) {
+function process_(
+  cache: TokenCache,
+  options: { cacheWaitMs?: number; maxTokenWaitMs?: number } = {},
+) {
   const credential = new ControlledCredential();
   const handler = new ProxyAuthHandler({
     credential,
@@ -242,7 +245,8 @@ describe("a slow identity provider", () => {
         return cache.acquireRefreshLock(key, leaseMs);
       },
     };
-    const fleet = Array.from({ length: 8 }, () => process_(recording));
+    // Callers willing to wait longer than the provider takes (the fleet wait honours the bound).
+    const fleet = Array.from({ length: 8 }, () => process_(recording, { maxTokenWaitMs: 30_000 }));
     const start = clock.time;
     const waiting = fleet.map((p) => p.handler.getToken());
     await flush();
@@ -256,6 +260,29 @@ describe("a slow identity provider", () => {
     expect(new Set(tokens.map((token) => token.token))).toEqual(new Set([tokenString(1)]));
     expect(fleet.reduce((sum, p) => sum + p.credential.calls, 0)).toBe(1);
     expect(Math.min(...leases)).toBeGreaterThanOrEqual(30_000); // credentialTimeoutMs, and more
+  });
+});
+
+describe("rule 17: maxTokenWaitMs bounds the wait for a fleet peer's refresh too", () => {
+  it("a waiter stops at the bound, on the injected clock, with a retryable error; no extra grant", async () => {
+    const cache = createMemoryTokenCache(clock.now);
+    // The refresher's provider takes 60 s; the waiter's callers wait 10 s at most.
+    const refresher = process_(cache, { maxTokenWaitMs: 90_000 });
+    const refreshing = refresher.handler.getToken();
+    await flush();
+    expect(refresher.credential.calls).toBe(1);
+    const waiter = process_(cache, { maxTokenWaitMs: 10_000 });
+    const start = clock.time;
+    const error = await waiter.handler.getToken().catch((caught: unknown) => caught);
+    expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+    expect((error as TokenAcquisitionError).retryable).toBe(true);
+    expect((error as Error).message).toContain("another process holds the refresh lock");
+    // It gave up at the bound, not at the lease (31 s) plus cacheWaitMs.
+    expect(clock.time - start).toBeGreaterThanOrEqual(10_000);
+    expect(clock.time - start).toBeLessThan(12_000);
+    expect(waiter.credential.calls).toBe(0);
+    refresher.credential.answer(issued(1));
+    expect((await refreshing).token).toBe(tokenString(1));
   });
 });
 
@@ -467,7 +494,7 @@ describe("a fleet at scale", () => {
 
   it("waiters back off while the refresher's lease is held: a few attempts in 20 s, not one per 50 ms", async () => {
     const { cache, total } = counting(createMemoryTokenCache(clock.now));
-    const fleet = Array.from({ length: 4 }, () => process_(cache));
+    const fleet = Array.from({ length: 4 }, () => process_(cache, { maxTokenWaitMs: 30_000 }));
     const start = clock.time;
     const waiting = fleet.map((p) => p.handler.getToken());
     await flush();

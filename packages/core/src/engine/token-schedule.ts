@@ -1,4 +1,4 @@
-import type { AccessToken } from "./access-token.js";
+import type { AccessToken } from "../access-token.js";
 
 /** A validated token with the times (in clock milliseconds) that drive its lifecycle. */
 export interface ScheduledToken {

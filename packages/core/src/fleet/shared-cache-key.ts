@@ -1,5 +1,5 @@
-import { ConfigurationError } from "./errors.js";
-import type { TokenCredential } from "./token-credential.js";
+import { ConfigurationError } from "../errors.js";
+import type { TokenCredential } from "../token-credential.js";
 
 /**
  * The key under which a handler shares its token: the identity (the `cacheKey` option, else the
