@@ -6,6 +6,7 @@ import {
   type TokenCache,
   type TokenCacheClaim,
 } from "@proxy-auth/core";
+import { loggerOption, numberOption } from "@proxy-auth/core/internal";
 import { Redis } from "ioredis";
 import { capLock, heldLock, lockOwner, lockTtl, takeLock } from "./refresh-lock.js";
 import { StoredNotifications } from "./stored-notifications.js";
@@ -56,6 +57,8 @@ return 1`;
 // which no process's clock can skew.
 const READ_SCRIPT = `return { redis.call("pttl", KEYS[1]), redis.call("get", KEYS[1]) }`;
 
+const OWNER = "createRedisTokenCache";
+
 /**
  * A fleet-wide token cache on Redis: every handler in every process that shares the Redis, the
  * credential identity and the scope shares one token and one refresh. Keys are a SHA-256 of
@@ -80,14 +83,11 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       "createRedisTokenCache needs an options object: { url, encryptionKey }.",
     );
   }
-  const {
-    url,
-    client,
-    encryptionKey,
-    allowPlaintext = false,
-    keyPrefix = "proxy-auth:",
-    commandTimeoutMs = 300,
-  } = options;
+  const { url, client, encryptionKey, allowPlaintext = false, keyPrefix = "proxy-auth:" } = options;
+  const commandTimeoutMs = numberOption(OWNER, "commandTimeoutMs", options.commandTimeoutMs, 300, {
+    minimum: 1,
+    integer: true,
+  });
   if ((url === undefined) === (client === undefined)) {
     throw new ConfigurationError(
       'createRedisTokenCache: give either "url" (e.g. "redis://127.0.0.1:6379") or "client".',
@@ -117,9 +117,7 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   }
   if (typeof keyPrefix !== "string")
     throw new ConfigurationError('createRedisTokenCache: "keyPrefix" must be a string.');
-  const logger = options.logger ?? {
-    warn: (message: string) => console.warn(`[proxy-auth] ${message}`),
-  };
+  const logger = loggerOption(OWNER, "logger", options.logger);
   const cipher = new TokenCipher(encryptionKey);
   const redis =
     (client as Redis | undefined) ??

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ConfigurationError, type TokenCredential } from "@proxy-auth/core";
 import {
   clientAssertionFromFile,
@@ -190,7 +191,8 @@ export function oauth2OptionsFromEnvironment(environment: Environment): OAuth2En
     // Fail now on a path that cannot be read; oauth2's token source reads it again for every
     // request (it rotates), with its own size limit and errors.
     readSecretFileSync(assertionFile, "PROXY_AUTH_CLIENT_ASSERTION_FILE");
-    options.clientAssertion = clientAssertionFromFile(assertionFile);
+    // Absolute: the file's path is the identity of the tokens it gets (the token cache's key).
+    options.clientAssertion = clientAssertionFromFile(resolve(assertionFile));
   }
   return options;
 }

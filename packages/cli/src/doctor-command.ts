@@ -6,7 +6,7 @@ import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { DOCTOR_HELP } from "./help.js";
 import { parseCommandLine } from "./parse-command-line.js";
 import { proxyAnswerMeaning } from "./proxy-answer.js";
-import { unverifiedClaims } from "./unverified-claims.js";
+import { unverifiedJwt } from "./token-claims.js";
 
 /** Each HTTP step's time limit. */
 const STEP_TIMEOUT_MS = 10_000;
@@ -70,7 +70,7 @@ export async function doctorCommand(args: string[], context: CommandContext): Pr
   write(`  ✓ grant      a token in ${Date.now() - started} ms (not shown)`);
   // What the token itself shows is wrong, to explain a 401 whose message says little.
   const suspects: string[] = [];
-  const decoded = unverifiedClaims(token.token);
+  const decoded = unverifiedJwt(token.token);
   const claims = decoded?.claims ?? {};
   const issuer = typeof claims.iss === "string" ? claims.iss : undefined;
   const providerDate = await checkDiscovery(expectedIssuer ?? issuer, write);

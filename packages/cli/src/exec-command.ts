@@ -8,14 +8,25 @@ import { startConfiguredForwarder } from "./configured-forwarder.js";
 import { EXEC_HELP } from "./help.js";
 import { parseCommandLine } from "./parse-command-line.js";
 
-/** Variables that hold a secret of the configuration: never passed to the command. */
+/**
+ * Variables that hold a secret a credential may use, or that let their holder mint a token:
+ * never passed to the command. (File paths stay: the command runs as the same user anyway.)
+ */
 const WITHHELD = new Set([
   "PROXY_AUTH_CLIENT_SECRET",
   "PROXY_AUTH_LOCAL_KEY",
   "AZURE_CLIENT_SECRET",
   "AZURE_CLIENT_CERTIFICATE_PASSWORD",
   "AZURE_PASSWORD",
+  // Managed identity (App Service, Functions, Arc, Service Fabric): the endpoint's secret.
+  "IDENTITY_HEADER",
+  "MSI_SECRET",
+  // GitHub Actions: the request token and URL mint the job's OIDC tokens.
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
 ]);
+/** Secrets proxy-auth itself has read by the time the forwarder runs: dropped from its environment. */
+const READ_ONCE = ["PROXY_AUTH_CLIENT_SECRET", "PROXY_AUTH_LOCAL_KEY"];
 /** Signals passed on to the command. */
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** The command is gone: requests still in flight are its own and can stop at once. */
@@ -57,10 +68,12 @@ export async function execCommand(args: string[], context: CommandContext): Prom
     context,
   );
   // The command gets the forwarder, not the identity: every secret the configuration may hold
-  // stays with proxy-auth (file paths stay: the command runs as the same user anyway).
+  // stays with proxy-auth.
   const inherited = Object.fromEntries(
     Object.entries(context.environment).filter(([name]) => !WITHHELD.has(name)),
   );
+  // Read into the credential already: nothing later in this process (a report, a child) finds them.
+  for (const name of READ_ONCE) delete context.environment[name];
   const child = spawn(command, commandArgs, {
     stdio: "inherit",
     env: {

@@ -15,10 +15,18 @@ const HOP_BY_HOP = new Set([
 
 /**
  * Client headers the forwarder sets itself or must not pass on: the connection's own, `host`
- * (the target's is used), `expect` (answered here), and every header a client may carry its
- * key in (a placeholder or the local key, never meant for the target).
+ * (the target's is used), `expect` (answered here), every header a client may carry its key in
+ * (a placeholder or the local key, never meant for the target), and `accept-encoding` (answers
+ * must come in a form the forwarder can inspect for an echoed token).
  */
-const REQUEST_ONLY = new Set(["host", "expect", "authorization", "x-api-key", "api-key"]);
+const REQUEST_ONLY = new Set([
+  "host",
+  "expect",
+  "authorization",
+  "x-api-key",
+  "api-key",
+  "accept-encoding",
+]);
 
 /** Names listed in `Connection` are hop-by-hop for this message too. */
 function connectionTokens(value: string | string[] | undefined): Set<string> {

@@ -7,7 +7,6 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { type AuthHeaderShape, resolveAuthHeader } from "@proxy-auth/client";
 import {
   ConfigurationError,
   isLoopbackHost,
@@ -15,17 +14,29 @@ import {
   ProxyAuthError,
   type ProxyAuthHandler,
 } from "@proxy-auth/core";
-import { authorizedSend, networkErrorCode, numberOption } from "@proxy-auth/core/internal";
+import {
+  type AuthHeaderShape,
+  authorizedSend,
+  describeNoAnswer,
+  networkErrorCode,
+  numberOption,
+  resolveAuthHeader,
+} from "@proxy-auth/core/internal";
 import { Pool } from "undici";
 import { listenFailure } from "./address-in-use.js";
 import { passedClientKeys } from "./client-key-pass-through.js";
+import { limitConnections } from "./connection-limits.js";
 import { targetHeader, withDPoPProof } from "./dpop-proof-header.js";
+import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
+import { browserRefusal } from "./forwarder-origin-rule.js";
+import { HeldBodiesBudget } from "./held-bodies-budget.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 import { createRefusedTokenExplainer } from "./refused-token-explainer.js";
+import { redactedResponse } from "./response-redaction.js";
 
 /**
- * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape` of
+ * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape`, as in
  * `@proxy-auth/client`) choose the header that carries the token: default
  * `Authorization: Bearer <token>`.
  */
@@ -47,10 +58,24 @@ export interface ForwarderOptions extends AuthHeaderShape {
   /** Request bodies up to this size are held, so a 401 can be replayed. Default 1 MiB. */
   replayLimitBytes?: number;
   /**
+   * All bodies held at once stay within this many bytes; a body that does not fit streams once
+   * (a 401 for it is passed on). Default 32 MiB.
+   */
+  replayBudgetBytes?: number;
+  /**
    * How long the target may take to send its headers, and may stay silent while sending the
    * body, in milliseconds. Default 600_000 (models can think for minutes).
    */
   timeoutMs?: number;
+  /** Client connections served at once; more are closed as soon as they are accepted. Default 128. */
+  maxConnections?: number;
+  /**
+   * How long a client may take to send its request headers, and may stay silent while sending
+   * its body, in milliseconds. Default 30_000.
+   */
+  clientTimeoutMs?: number;
+  /** How long a client may take to send a whole request, in milliseconds. Default 300_000. */
+  requestTimeoutMs?: number;
   /**
    * Pass the client's own key (`Authorization`, `x-api-key`, `api-key`) on to the target when
    * the token travels in another header, for gateways that want both (Cloudflare AI Gateway
@@ -82,7 +107,9 @@ const OWNER = "startForwarder";
  * stream both ways (server-sent events arrive as the target sends them) with backpressure; a
  * client that goes away cancels the upstream request; a 401 is answered by one replay with a
  * fresh token when the body was small enough to hold. Upstream requests go through an undici
- * connection pool (keep-alive).
+ * connection pool (keep-alive). The token never comes back: a target's echo of it is redacted
+ * in headers and bodies, and `TRACE` is refused. Paths are resolved, and one that climbs above
+ * the target's base path is refused. Connections are capped and slow clients timed out.
  *
  * @example
  * ```ts
@@ -116,6 +143,25 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     minimum: 1,
     integer: true,
   });
+  const limits = {
+    maxConnections: numberOption(OWNER, "maxConnections", options.maxConnections, 128, {
+      minimum: 1,
+      integer: true,
+    }),
+    clientTimeoutMs: numberOption(OWNER, "clientTimeoutMs", options.clientTimeoutMs, 30_000, {
+      minimum: 1,
+      integer: true,
+    }),
+    requestTimeoutMs: numberOption(OWNER, "requestTimeoutMs", options.requestTimeoutMs, 300_000, {
+      minimum: 1,
+      integer: true,
+    }),
+  };
+  const heldBodies = new HeldBodiesBudget(
+    numberOption(OWNER, "replayBudgetBytes", options.replayBudgetBytes, 32 * 1024 * 1024, {
+      integer: true,
+    }),
+  );
   const basePath = target.pathname.replace(/\/+$/, "");
   const pool = new Pool(target.origin, {
     headersTimeout: timeoutMs,
@@ -130,11 +176,31 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     keyDigest !== undefined && timingSafeEqual(digest(key), keyDigest);
   let inFlight = 0;
   let closing = false;
+  let ownPort = 0;
+  /** The tokens sent lately: a target's echo of any of them is redacted. */
+  const sentTokens: string[] = [];
+  const tokenPrefix = shape.value("");
+  const rememberSent = (header: string | undefined) => {
+    // A DPoP-bound token goes as "DPoP <token>" whatever the configured scheme.
+    const prefix = header?.startsWith("DPoP ") ? "DPoP " : tokenPrefix;
+    if (header === undefined || !header.startsWith(prefix)) return;
+    const token = header.slice(prefix.length);
+    if (sentTokens.includes(token)) return;
+    sentTokens.push(token);
+    if (sentTokens.length > 8) sentTokens.shift();
+  };
   const idle = new Set<() => void>();
 
   const admit = (request: IncomingMessage): [number, string] | undefined => {
     if (closing) return [503, "The forwarder is shutting down."];
     if (!request.url?.startsWith("/")) return [400, "Only origin-form request targets are served."];
+    // TRACE would echo the request, and with it the token the forwarder added.
+    if (request.method === "TRACE") {
+      return [405, "TRACE is not forwarded."];
+    }
+    if (forwardedPath(basePath, request.url) === undefined) {
+      return [400, "The path climbs above the target's base path, or hides a separator."];
+    }
     if (keyDigest !== undefined) {
       return presentsKey(request.headers, keyDigest)
         ? undefined
@@ -145,21 +211,25 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     if (hostName === undefined || !isLoopbackHost(hostName)) {
       return [403, "Requests must be addressed to a loopback name (127.0.0.1, localhost)."];
     }
-    const origin = request.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin)) {
-      return [403, "Requests from web pages of other origins are refused."];
-    }
-    return undefined;
+    const refusal = browserRefusal(request.headers, ownPort);
+    return refusal === undefined ? undefined : [403, refusal];
   };
 
   const forward = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
     const path = request.url as string;
+    const upstreamPath = forwardedPath(basePath, path) as string;
     const abort = new AbortController();
     response.once("close", () => {
       if (!response.writableFinished) abort.abort(new Error("the client went away"));
     });
-    const body = await requestBody(request, replayLimit);
+    const length = request.headers["content-length"];
+    const reserved = heldBodies.reserve(
+      length === undefined ? undefined : Number(length),
+      replayLimit,
+    );
+    response.once("close", () => heldBodies.release(reserved));
+    const body = await requestBody(request, reserved);
     const {
       response: upstream,
       tokenError,
@@ -171,10 +241,11 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       signal: abort.signal,
       replayable: body.replayable,
       method: request.method,
-      url: target.origin + basePath + path,
-      send: (header, _replay, proof) =>
-        pool.request({
-          path: basePath + path,
+      url: target.origin + upstreamPath,
+      send: (header, _replay, proof) => {
+        rememberSent(header);
+        return pool.request({
+          path: upstreamPath,
           method: request.method as "GET",
           headers: withDPoPProof(
             [
@@ -192,7 +263,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
           ),
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
-        }),
+        });
+      },
       status: (upstream) => upstream.statusCode,
       header: (upstream, name) => targetHeader(upstream.headers, name),
       discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
@@ -208,15 +280,32 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       throw tokenError;
     }
     explainer.observe(upstream.statusCode, refusedFresh, token);
-    response.writeHead(upstream.statusCode, downstreamHeaders(upstream.headers));
+    const bodyless =
+      request.method === "HEAD" || upstream.statusCode === 204 || upstream.statusCode === 304;
+    const shown = redactedResponse(
+      upstream.statusCode,
+      downstreamHeaders(upstream.headers),
+      sentTokens,
+      bodyless,
+    );
+    if (shown === undefined) {
+      await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      throw new UninspectableResponseError();
+    }
+    response.writeHead(upstream.statusCode, shown.headers);
     response.flushHeaders();
-    await pipeline(upstream.body, response);
+    await pipeline([upstream.body, ...shown.transforms, response]);
     logger?.debug?.(`${request.method} ${pathOnly(path)} → ${upstream.statusCode}`, {
       durationMs: Math.round(performance.now() - startedAt),
     });
   };
 
-  const server = createServer((request, response) => {
+  // Timeouts are checked this often: a tenth of the shortest, within [50 ms, 1 s].
+  const connectionsCheckingInterval = Math.min(
+    1000,
+    Math.max(50, Math.floor(limits.clientTimeoutMs / 10)),
+  );
+  const server = createServer({ connectionsCheckingInterval }, (request, response) => {
     const refusal = admit(request);
     if (refusal !== undefined) {
       logger?.warn(`Refused ${request.method} ${pathOnly(request.url ?? "")}: ${refusal[1]}`);
@@ -238,8 +327,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         if (inFlight === 0) for (const resolve of idle) resolve();
       });
   });
-  // Clients that neither send a request nor close are dropped.
-  server.headersTimeout = 30_000;
+  limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
     const refuse = (error: unknown) => reject(listenFailure(error, host, options.port ?? 0));
     server.once("error", refuse);
@@ -249,6 +337,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   });
   const address = server.address() as AddressInfo;
+  ownPort = address.port;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
   return {
@@ -296,7 +385,7 @@ export function checkListenAddress(host: string, localKey: string | undefined): 
   }
   if (!isLoopbackAddress(host) && localKey === undefined) {
     throw new ConfigurationError(
-      `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (--local-key or PROXY_AUTH_LOCAL_KEY) that clients must present.`,
+      `${host} is not a loopback address: anyone who can reach it could use your token. Give a local key (PROXY_AUTH_LOCAL_KEY or --local-key-file) that clients must present.`,
     );
   }
 }
@@ -336,33 +425,26 @@ function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    return isLoopbackHost(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Paths are logged without their query (it could carry anything). */
 function pathOnly(path: string): string {
   return path.split("?")[0] ?? "";
 }
 
+/** The target answered in a content encoding the forwarder cannot look inside. */
+class UninspectableResponseError extends Error {}
+
 /** What to answer when forwarding failed before the response began. */
 function failure(error: unknown, target: string): [number, string] {
+  if (error instanceof UninspectableResponseError) {
+    return [502, "The target answered in a content encoding the forwarder cannot inspect."];
+  }
   // Every token failure (acquisition, an unusable token, no identity configured) is ours.
   if (ProxyAuthError.isInstance(error)) {
     return [502, `proxy-auth could not obtain a token: ${error.message}`];
   }
-  const code = networkErrorCode(error);
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return [504, `The target ${target} did not answer in time (${code}).`];
-  }
-  return [
-    502,
-    `The target ${target} could not be reached${code === undefined ? "" : ` (${code})`}.`,
-  ];
+  const noAnswer = { kind: "network", code: networkErrorCode(error) } as const;
+  const { message, timedOut } = describeNoAnswer(noAnswer, `target ${target}`, undefined, error);
+  return [timedOut ? 504 : 502, message];
 }
 
 /** An OpenAI-style error body, so clients show the message. */

@@ -16,7 +16,7 @@ export const MAIN_HELP = `proxy-auth: OAuth2 tokens for a LiteLLM proxy (or any 
 
 Usage:
   proxy-auth token [--scope S] [--json | --header | --decode] [--min-ttl SECONDS] [--no-cache]
-  proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
+  proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key-file PATH]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
   proxy-auth doctor [--target URL] [--issuer ISS] [--audience AUD] [--model M]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
@@ -64,7 +64,7 @@ ${CONFIGURATION}
 `;
 
 /** `proxy-auth serve --help`. */
-export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key KEY]
+export const SERVE_HELP = `Usage: proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key-file PATH]
 
 A local forwarder: every request to http://HOST:PORT/... goes to URL/... with the access token
 added. Responses, server-sent events included, stream through as they arrive; a 401 from the
@@ -76,9 +76,14 @@ Options:
   --target URL         where requests go (default: PROXY_AUTH_TARGET, else LITELLM_PROXY_API_BASE)
   --port N             the port to listen on (default 4001; 0 picks a free one)
   --host ADDRESS       the address to listen on (default 127.0.0.1). Anything but loopback
-                       needs --local-key
-  --local-key KEY      clients must send this as their own key (Authorization: Bearer KEY or
-                       x-api-key: KEY); default PROXY_AUTH_LOCAL_KEY; at least 16 characters
+                       needs a local key
+  --local-key-file PATH
+                       a file holding the local key: clients must send it as their own key
+                       (Authorization: Bearer KEY or x-api-key: KEY); at least 16 characters.
+                       Or set PROXY_AUTH_LOCAL_KEY
+  --local-key KEY      the same, but other users of this machine can read a command line
+                       (ps, /proc/PID/cmdline): accepted with a warning, and erased from the
+                       command line once read; prefer the file or PROXY_AUTH_LOCAL_KEY
   --header NAME        the header that carries the token (default Authorization)
   --scheme SCHEME      the scheme before the token (default Bearer; "" sends the bare token)
   --pass-client-key    pass the client's own key (Authorization, x-api-key, api-key) on to the
@@ -92,8 +97,8 @@ Options:
   --verbose            one line per request on stderr
   -h, --help           this text
 
-Without --local-key the forwarder only answers requests addressed to a loopback name and
-refuses requests a web page sends from another origin.
+Without a local key the forwarder only answers requests addressed to a loopback name, and
+refuses requests from web pages of any origin but its own (another local port included).
 
 Examples:
   proxy-auth serve --port 4001
@@ -111,7 +116,8 @@ export const EXEC_HELP = `Usage: proxy-auth exec [--target URL] -- COMMAND [ARG.
 Starts the forwarder on a free loopback port and runs COMMAND with OPENAI_BASE_URL,
 OPENAI_API_BASE and LITELLM_PROXY_API_BASE pointing at it, and OPENAI_API_KEY and
 LITELLM_PROXY_API_KEY set to a key made for this run (the forwarder accepts only that key).
-PROXY_AUTH_CLIENT_SECRET is not passed to COMMAND. Signals (SIGINT, SIGTERM, SIGHUP) are passed
+Variables holding a secret (PROXY_AUTH_CLIENT_SECRET, AZURE_CLIENT_SECRET, IDENTITY_HEADER,
+MSI_SECRET, ACTIONS_ID_TOKEN_REQUEST_TOKEN, ...) are not passed to COMMAND. Signals (SIGINT, SIGTERM, SIGHUP) are passed
 on to COMMAND; proxy-auth exits with COMMAND's status (128 + the signal's number when a signal
 ended it; 127 when it cannot be started).
 

@@ -3,8 +3,6 @@ export {
   credentialFromEnvironment,
   type Environment,
   type EnvironmentCredential,
-  type OAuth2EnvironmentOptions,
-  oauth2OptionsFromEnvironment,
 } from "./credential-from-environment.js";
 export { type Forwarder, type ForwarderOptions, startForwarder } from "./forwarder.js";
 export { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";

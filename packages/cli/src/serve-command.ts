@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { CommandContext } from "./command-settings.js";
 import { startConfiguredForwarder } from "./configured-forwarder.js";
 import { SERVE_HELP } from "./help.js";
+import { localKeySetting } from "./local-key-setting.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 
 const DEFAULT_PORT = 4001;
@@ -20,6 +21,7 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
         port: { type: "string" },
         host: { type: "string" },
         "local-key": { type: "string" },
+        "local-key-file": { type: "string" },
         header: { type: "string" },
         scheme: { type: "string" },
         "pass-client-key": { type: "boolean" },
@@ -36,7 +38,9 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
   }
   const port = wholeNumber(flags.port, "--port", DEFAULT_PORT, 65_535);
   const graceSeconds = wholeNumber(flags["shutdown-timeout"], "--shutdown-timeout", 10, 3600);
-  const localKey = flags["local-key"] ?? (context.environment.PROXY_AUTH_LOCAL_KEY || undefined);
+  const localKey = localKeySetting(flags, context.environment, (message) =>
+    context.stderr.write(`proxy-auth serve: warning: ${message}\n`),
+  );
   const { forwarder, target, description } = await startConfiguredForwarder(
     flags,
     { host: flags.host ?? "127.0.0.1", port, localKey },

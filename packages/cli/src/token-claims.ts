@@ -1,21 +1,41 @@
 /** The claims of a JWT access token, as a JSON object. */
 export type TokenClaims = Record<string, unknown>;
 
+/** One base64url JSON segment of a JWT as an object, or undefined. */
+function decodeSegment(segment: string): TokenClaims | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as TokenClaims)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The header and claims of a JWT, decoded without verifying anything: for showing what a token
+ * says (its `alg`, `kid`, `iss`, `aud`, `scope`, `exp`), never for trusting it.
+ *
+ * @returns `undefined` when the token is not three segments whose first two are JSON objects.
+ */
+export function unverifiedJwt(
+  token: string,
+): { header: TokenClaims; claims: TokenClaims } | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  const header = decodeSegment(parts[0] as string);
+  const claims = decodeSegment(parts[1] as string);
+  return header === undefined || claims === undefined ? undefined : { header, claims };
+}
+
 /**
  * The claims of a JWT, read without verifying it (only to tell the user what a token says: the
  * proxy verifies it), or undefined for a token that is not a JWT (opaque).
  */
 export function tokenClaims(token: string): TokenClaims | undefined {
   const parts = token.split(".");
-  if (parts.length !== 3 || parts[1] === undefined) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
-      ? (claims as TokenClaims)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return parts.length === 3 ? decodeSegment(parts[1] as string) : undefined;
 }
 
 /**

@@ -1,11 +1,6 @@
 import { parseArgs } from "node:util";
-import {
-  type AccessToken,
-  ConfigurationError,
-  ProxyAuthHandler,
-  scheduleToken,
-} from "@proxy-auth/core";
-import { sleep } from "@proxy-auth/core/internal";
+import { type AccessToken, ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
+import { scheduleToken, sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { credentialFromEnvironment } from "./credential-from-environment.js";
@@ -14,6 +9,7 @@ import { TOKEN_HELP } from "./help.js";
 import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { createStderrLogger } from "./stderr-logger.js";
+import { sweepTokenFiles } from "./sweep-token-files.js";
 import { decodeToken } from "./token-claims.js";
 import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
 import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
@@ -131,6 +127,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         .catch((error: unknown) => {
           logger.warn(`Cannot write the token cache (${reason(error)}); the token is not cached.`);
         });
+      await sweepTokenFiles(cache.directory);
     }
     return fresh;
   }

@@ -92,7 +92,7 @@ it("serve's 502 names the target it could not reach", async () => {
     const response = await chat(serve.url);
     expect(response.status).toBe(502);
     const body = (await response.json()) as { error: { message: string } };
-    expect(body.error.message).toBe(`The target ${target} could not be reached (ECONNREFUSED).`);
+    expect(body.error.message).toBe(`Could not reach the target ${target} (ECONNREFUSED).`);
   } finally {
     serve.child.kill("SIGKILL");
   }

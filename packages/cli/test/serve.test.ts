@@ -112,7 +112,7 @@ describe("proxy-auth serve with curl", () => {
       [
         ["-H", "host: attacker.example"],
         ["-H", "origin: https://attacker.example"],
-        ["-H", "origin: http://localhost:3000"],
+        ["-H", `origin: ${serve.url}`],
       ].map(async (headers) => {
         const { stdout } = await curl([
           "-o",

@@ -1,9 +1,9 @@
 import { redact } from "@proxy-auth/core";
+import { readBoundedText } from "@proxy-auth/core/internal";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { CallSettings } from "./client-options.js";
 import { type ProxyResponse, proxyMessage } from "./proxy-request.js";
 import { ProxyRequestError } from "./proxy-request-error.js";
-import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import type { ChatCompletionChunk } from "./types.js";
 
 /**
@@ -177,9 +177,10 @@ async function notAStream(
   secrets: (string | undefined)[],
 ): Promise<unknown> {
   const limit = settings.limits.maxErrorBodyBytes;
-  const { text } = await readLimitedBody(response, limit).catch(
-    (): LimitedBody => ({ text: "", truncated: false }),
-  );
+  const { text } = await readBoundedText(response, limit, "prefix").catch(() => ({
+    text: "",
+    truncated: false,
+  }));
   if (settings.signal?.aborted) return settings.signal.reason;
   const body = parsed(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
   const said = proxyMessage(body);

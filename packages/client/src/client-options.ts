@@ -1,12 +1,16 @@
 import { ConfigurationError, type Logger, type ProxyAuthHandler } from "@proxy-auth/core";
 import {
+  type AuthHeader,
+  type AuthHeaderShape,
+  consoleLogger,
   functionOption,
+  loggerOption,
   numberOption,
   optionError,
+  resolveAuthHeader,
   sleep,
   stringOption,
 } from "@proxy-auth/core/internal";
-import { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { type HeadersInput, headerRecord } from "./request-headers.js";
 import { type ResponseLimits, resolveLimits } from "./response-limits.js";
@@ -87,9 +91,8 @@ export interface CallSettings {
   logger: Logger;
 }
 
-const consoleLogger: Logger = {
-  warn: (message) => console.warn(`[proxy-auth] ${message}`),
-};
+/** The header shape of each validated client, resolved once when its options were checked. */
+const resolvedHeaders = new WeakMap<ClientOptions, AuthHeader>();
 
 /**
  * Validates a client's options where they are given.
@@ -115,15 +118,8 @@ export function validateClientOptions(options: unknown, where: string): ClientOp
     throw new ConfigurationError(`${where}: "apiKey" contains a line break or NUL.`);
   }
   resolveLimits(given, undefined, where);
-  if (
-    given.logger !== undefined &&
-    (typeof given.logger !== "object" ||
-      given.logger === null ||
-      typeof given.logger.warn !== "function")
-  ) {
-    throw optionError(where, "logger", "an object with a warn(message) method", given.logger);
-  }
-  resolveAuthHeader(given, where);
+  loggerOption(where, "logger", given.logger);
+  resolvedHeaders.set(given, resolveAuthHeader(given, where));
   numberOption(where, "timeoutMs", given.timeoutMs, 0, { minimum: 1, integer: true });
   numberOption(where, "maxRetries", given.maxRetries, 0, { minimum: 0, integer: true });
   for (const name of ["fetch", "now"] as const) functionOption(where, name, given[name], undefined);
@@ -168,7 +164,7 @@ export function callSettings(
     url: (path) => `${root}${path}`,
     proxyAuth: client.proxyAuth,
     apiKey: client.apiKey,
-    authHeader: resolveAuthHeader(client, where),
+    authHeader: resolvedHeaders.get(client) ?? resolveAuthHeader(client, where),
     headers:
       client.headers === undefined && headers === undefined
         ? undefined
@@ -200,6 +196,12 @@ function baseUrl(value: unknown, name: string): string {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${name} must be an http or https URL.`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    // fetch refuses such URLs on every call, with the password in the error's cause.
+    throw new ConfigurationError(
+      `${name} must not carry a user name or password; the proxy authenticates with the token (proxyAuth) or "apiKey".`,
+    );
   }
   return value.replace(/\/+$/, "");
 }

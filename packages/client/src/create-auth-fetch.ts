@@ -1,6 +1,5 @@
 import { ConfigurationError, type ProxyAuthHandler } from "@proxy-auth/core";
-import { authorizedSend } from "@proxy-auth/core/internal";
-import { type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
+import { type AuthHeaderShape, authorizedSend, resolveAuthHeader } from "@proxy-auth/core/internal";
 import { tokenFailureError } from "./proxy-request-error.js";
 import { emitRequestEvent, errorCode } from "./request-events.js";
 

@@ -8,6 +8,8 @@ export interface ProxyRequestErrorOptions extends ProxyAuthErrorOptions {
   body?: unknown;
   /** Whether trying again later may help (network error, timeout, 408, 429, 5xx). */
   retryable: boolean;
+  /** How long the proxy asked us to wait (`Retry-After`), in seconds. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -31,15 +33,21 @@ export class ProxyRequestError extends ProxyAuthError {
   declare readonly body: unknown;
   /** Network error, timeout, 408, 429 or 5xx. */
   readonly retryable: boolean;
+  /**
+   * The proxy's `Retry-After`, in seconds, when it sent one: the client's retries wait at least
+   * this long (up to 60 s), and a caller retrying on its own can read it.
+   */
+  readonly retryAfterSeconds?: number;
 
   /**
    * @param message - What failed; never a token.
-   * @param options - Status, body, retryability and `cause`.
+   * @param options - Status, body, retryability, `Retry-After` and `cause`.
    */
   constructor(message: string, options: ProxyRequestErrorOptions) {
     super(message, undefined, options);
     this.status = options.status;
     this.retryable = options.retryable;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     // The body can be large: keep it out of logs that serialise the error.
     Object.defineProperty(this, "body", { value: options.body, enumerable: false });
   }

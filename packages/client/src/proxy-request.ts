@@ -4,12 +4,13 @@ import {
   authorizedSend,
   backoffDelayMs,
   Deadline,
+  describeNoAnswer,
+  readBoundedText,
   requestFailure,
 } from "@proxy-auth/core/internal";
 import type { CallSettings } from "./client-options.js";
 import { mergeHeaders } from "./merge-headers.js";
 import { ProxyRequestError, tokenFailureError } from "./proxy-request-error.js";
-import { type LimitedBody, readLimitedBody } from "./read-limited-body.js";
 import { refusesFreshTokensMessage } from "./refused-fresh-tokens.js";
 import type { RequestEvents } from "./request-events.js";
 
@@ -24,12 +25,11 @@ export interface ProxyResponse {
 /** The longest proxy body kept on an error (after redaction). */
 const ERROR_BODY_CHARACTERS = 16_384;
 
-/** Retry-After values above this are not waited for: the error goes to the caller. */
-const LONGEST_RETRY_AFTER_SECONDS = 60;
-
 /**
- * Sends one POST to the proxy: the token injected last, bounded retries of 408/429/5xx and
- * network errors honouring `Retry-After`, and one replay with a fresh token after a 401.
+ * Sends a POST to the proxy: one send ({@link sendOnce}) at a time, bounded retries of
+ * 408/429/5xx and network errors with the shared backoff, which honours the error's
+ * `retryAfterSeconds` up to 60 s as the handler does, and one replay with a fresh token after a
+ * 401 across all of them.
  */
 export async function sendProxyRequest(
   settings: CallSettings,
@@ -38,120 +38,127 @@ export async function sendProxyRequest(
   accept: string,
   events?: RequestEvents,
 ): Promise<ProxyResponse> {
-  const url = settings.url(path);
-  const json = JSON.stringify(body);
-  const { proxyAuth, apiKey, authHeader } = settings;
+  const request = { url: settings.url(path), json: JSON.stringify(body), accept };
   let replayed = false;
   for (let retries = 0; ; ) {
-    // Each send gets its own deadline, started when the request goes (not while a token is awaited).
-    let deadline: Deadline | undefined;
-    let result: AuthorizedResponse<Response>;
-    let failure: ProxyRequestError;
-    try {
-      result = await authorizedSend({
-        handler: proxyAuth,
-        headerValue: authHeader.value,
-        fallback: apiKey === undefined ? undefined : authHeader.value(apiKey),
-        signal: settings.signal,
-        // One replay per call, across its retries.
-        replayable: !replayed,
-        now: settings.now,
-        method: "POST",
-        url,
-        send: (header, _replay, proof) => {
-          deadline = new Deadline(settings.timeoutMs, settings.signal);
-          const headers = mergeHeaders(
-            { "content-type": "application/json", accept },
-            settings.headers,
-            header === undefined ? undefined : { [authHeader.name]: header },
-            proof === undefined ? undefined : { dpop: proof },
-          );
-          // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
-          // "Illegal invocation" when called as a method of another object.
-          const send = settings.fetch;
-          const { signal } = deadline;
-          return send(url, { method: "POST", headers, body: json, signal });
-        },
-        status: (response) => response.status,
-        header: (response, name) => response.headers.get(name),
-        discard: async (response) => {
-          await response.body?.cancel().catch(() => {});
-          deadline?.clear();
-        },
-        onReplay: () => events?.replayed(),
-        onFallback: (error) => events?.fallback(apiKey === undefined ? "none" : "api-key", error),
-      });
-    } catch (error) {
-      deadline?.clear();
-      const why = requestFailure(error, settings.signal, deadline);
-      if (why.kind === "aborted") throw why.reason;
-      // Token failures ("throw" mode) go to the caller as they are.
-      if (why.kind === "typed") throw why.error;
-      failure =
-        why.kind === "timeout"
-          ? new ProxyRequestError(
-              `The proxy at ${origin(url)} did not answer within ${settings.timeoutMs} ms.`,
-              {
-                status: 0,
-                retryable: true,
-                cause: error,
-              },
-            )
-          : new ProxyRequestError(
-              `Could not reach the proxy at ${origin(url)}${networkReason(why.code, error)}.`,
-              {
-                status: 0,
-                retryable: true,
-                cause: error,
-              },
-            );
-      if (retries >= settings.maxRetries) throw failure;
-      const delay = backoffMs(++retries, settings.random);
-      events?.retried(undefined, retries, delay);
-      await settings.sleep(delay, settings.signal);
-      continue;
-    }
-    const { response, token } = result;
-    // Set by the send that answered.
-    deadline = deadline as Deadline;
-    replayed ||= result.replayed;
-    const secrets = [token, apiKey];
-    if (response.ok) return { response, deadline, secrets };
-
-    const status = response.status;
-    const retryAfter = parseRetryAfterSeconds(response.headers.get("retry-after"));
-    // Bounded: an error body is kept on the error, and may come back on every retry.
-    const limit = settings.limits.maxErrorBodyBytes;
-    const read = await readLimitedBody(response, limit).catch(
-      (): LimitedBody => ({ text: "", truncated: false }),
-    );
-    deadline.clear();
-    if (status === 401 && token !== undefined && (result.refusedFresh || replayed)) {
-      // A fresh token refused too: the proxy wants another scope or audience.
-      const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
-      const said = proxyMessage(body);
-      throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
-        status,
-        body,
-        retryable: false,
-      });
-    }
-    failure = errorFromResponse(status, read, limit, url, result, secrets);
+    const sent = await sendOnce(settings, request, replayed, events);
+    if ("response" in sent) return sent;
+    replayed = sent.replayed;
+    const { failure } = sent;
     if (!failure.retryable || retries >= settings.maxRetries) throw failure;
-    if (retryAfter !== undefined && retryAfter > LONGEST_RETRY_AFTER_SECONDS) throw failure;
-    const delay = Math.max(backoffMs(++retries, settings.random), (retryAfter ?? 0) * 1000);
-    events?.retried(status, retries, delay);
+    const delay = backoffDelayMs(
+      ++retries,
+      PROXY_BACKOFF,
+      settings.random,
+      failure.retryAfterSeconds,
+    );
+    events?.retried(failure.status === 0 ? undefined : failure.status, retries, delay);
     await settings.sleep(delay, settings.signal);
   }
 }
 
+/** What one send came to: the answer to read, or the error to retry or throw. */
+type SendOutcome = ProxyResponse | { failure: ProxyRequestError; replayed: boolean };
+
+/**
+ * One send: the token injected last (and one replay with a fresh token after a 401, unless the
+ * call already replayed), under its own deadline started when the request goes (not while a
+ * token is awaited). The caller's abort and token failures ("throw" mode) are thrown as they are.
+ */
+async function sendOnce(
+  settings: CallSettings,
+  { url, json, accept }: { url: string; json: string; accept: string },
+  alreadyReplayed: boolean,
+  events: RequestEvents | undefined,
+): Promise<SendOutcome> {
+  const { proxyAuth, apiKey, authHeader } = settings;
+  let deadline: Deadline | undefined;
+  let result: AuthorizedResponse<Response>;
+  try {
+    result = await authorizedSend({
+      handler: proxyAuth,
+      headerValue: authHeader.value,
+      fallback: apiKey === undefined ? undefined : authHeader.value(apiKey),
+      signal: settings.signal,
+      // One replay per call, across its retries.
+      replayable: !alreadyReplayed,
+      now: settings.now,
+      method: "POST",
+      url,
+      send: (header, _replay, proof) => {
+        deadline = new Deadline(settings.timeoutMs, settings.signal);
+        const headers = mergeHeaders(
+          { "content-type": "application/json", accept },
+          settings.headers,
+          header === undefined ? undefined : { [authHeader.name]: header },
+          proof === undefined ? undefined : { dpop: proof },
+        );
+        // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
+        // "Illegal invocation" when called as a method of another object.
+        const send = settings.fetch;
+        const { signal } = deadline;
+        return send(url, { method: "POST", headers, body: json, signal });
+      },
+      status: (response) => response.status,
+      header: (response, name) => response.headers.get(name),
+      discard: async (response) => {
+        await response.body?.cancel().catch(() => {});
+        deadline?.clear();
+      },
+      onReplay: () => events?.replayed(),
+      onFallback: (error) => events?.fallback(apiKey === undefined ? "none" : "api-key", error),
+    });
+  } catch (error) {
+    deadline?.clear();
+    const why = requestFailure(error, settings.signal, deadline);
+    if (why.kind === "aborted") throw why.reason;
+    // Token failures ("throw" mode) go to the caller as they are.
+    if (why.kind === "typed") throw why.error;
+    const { message } = describeNoAnswer(why, `proxy at ${origin(url)}`, settings.timeoutMs, error);
+    const failure = new ProxyRequestError(message, { status: 0, retryable: true, cause: error });
+    return { failure, replayed: alreadyReplayed };
+  }
+  const { response, token } = result;
+  // Set by the send that answered.
+  const answered = deadline as Deadline;
+  const replayed = alreadyReplayed || result.replayed;
+  const secrets = [token, apiKey];
+  if (response.ok) return { response, deadline: answered, secrets };
+
+  const status = response.status;
+  const retryAfterSeconds = parseRetryAfterSeconds(
+    response.headers.get("retry-after"),
+    settings.now(),
+  );
+  // Bounded: an error body is kept on the error, and may come back on every retry.
+  const limit = settings.limits.maxErrorBodyBytes;
+  const read = await readBoundedText(response, limit, "prefix").catch(() => ({
+    text: "",
+    truncated: false,
+  }));
+  answered.clear();
+  if (status === 401 && token !== undefined && (result.refusedFresh || replayed)) {
+    // A fresh token refused too: the proxy wants another scope or audience.
+    const body = parse(redact(read.text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
+    const said = proxyMessage(body);
+    throw new ProxyRequestError(refusesFreshTokensMessage(origin(url), said ? `: ${said}` : ""), {
+      status,
+      body,
+      retryable: false,
+    });
+  }
+  const failure = errorFromResponse(status, read, limit, url, result, secrets, retryAfterSeconds);
+  return { failure, replayed };
+}
+
 function errorFromResponse(
   status: number,
-  { text, truncated }: LimitedBody,
+  { text, truncated }: { text: string; truncated: boolean },
   limit: number,
   url: string,
   sent: { token?: string | undefined; tokenError?: unknown },
   secrets: (string | undefined)[],
+  retryAfterSeconds: number | undefined,
 ): ProxyRequestError {
   // The proxy may echo what it was sent (the token) or anything else: redact before keeping.
   const body = parse(redact(text, { secrets, maxLength: ERROR_BODY_CHARACTERS }));
@@ -166,15 +173,15 @@ function errorFromResponse(
     status,
     body,
     retryable: isRetryableStatus(status),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
 
-/** The proxy's own backoff: full jitter over 0.5 s, 1 s, 2 s… up to 8 s. */
-const PROXY_BACKOFF = { baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterSeconds: 0 };
-
-function backoffMs(retry: number, random: () => number): number {
-  return backoffDelayMs(retry, PROXY_BACKOFF, random);
-}
+/**
+ * The proxy's own backoff: full jitter over 0.5 s, 1 s, 2 s… up to 8 s, never shorter than the
+ * proxy's `Retry-After` up to 60 s (the handler's cap: a longer one waits 60 s, not the hour).
+ */
+const PROXY_BACKOFF = { baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterSeconds: 60 };
 
 function parse(text: string): unknown {
   try {
@@ -198,11 +205,4 @@ export function proxyMessage(body: unknown): string | undefined {
 
 function origin(url: string): string {
   return new URL(url).origin;
-}
-
-/** Why the connection failed: ECONNREFUSED, ENOTFOUND…, else the cause's message ("bad port"). */
-function networkReason(code: string | undefined, error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown } })?.cause;
-  const reason = code ?? cause?.message;
-  return typeof reason === "string" ? ` (${reason})` : "";
 }

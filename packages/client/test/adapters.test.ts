@@ -4,24 +4,16 @@ import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import { DEFAULT_CLIENT, startMockProxy } from "@proxy-auth/testing";
 import { embed, generateText, streamText } from "ai";
 import OpenAI, { AzureOpenAI } from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createApiKeyProvider,
   createAuthFetch,
   createClient,
   ProxyRequestError,
 } from "../src/index.js";
-import { type Deployment, hello, startDeployment } from "./fixtures.js";
+import { hello, useDeployment } from "./fixtures.js";
 
-let deployment: Deployment;
-beforeAll(async () => {
-  deployment = await startDeployment();
-});
-afterAll(() => deployment.close());
-beforeEach(() => {
-  deployment.proxy.clearFaults();
-  deployment.proxy.resetRecords();
-});
+const deployment = useDeployment();
 
 describe("the official openai package", () => {
   it("chat and embeddings with createApiKeyProvider as its apiKey", async () => {

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigurationError, TokenAcquisitionError } from "@proxy-auth/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createClient,
   embedding,
@@ -9,18 +9,9 @@ import {
   litellm,
   ProxyRequestError,
 } from "../src/index.js";
-import { type Deployment, hello, startDeployment } from "./fixtures.js";
+import { hello, useDeployment } from "./fixtures.js";
 
-let deployment: Deployment;
-beforeAll(async () => {
-  deployment = await startDeployment();
-});
-afterAll(() => deployment.close());
-beforeEach(() => {
-  deployment.proxy.clearFaults();
-  deployment.idp.clearFaults();
-  deployment.proxy.resetRecords();
-});
+const deployment = useDeployment();
 
 const lastRequest = () => deployment.proxy.requests.at(-1);
 const noSleep = { _internal: { sleep: async () => {} } };
@@ -171,6 +162,31 @@ describe("the global litellm object", () => {
     const error = await globalCompletion(hello).catch((caught: unknown) => caught);
     expect(ConfigurationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/litellm\.apiBase.*LITELLM_PROXY_API_BASE/);
+  });
+
+  it("refuses an apiBase with a user name or password at creation, never echoing the password", async () => {
+    const password = "pa55-word-of-the-proxy-71c";
+    const base = deployment.proxy.url.replace("http://", `http://user:${password}@`);
+    const made = (() => {
+      try {
+        createClient({ apiBase: base, proxyAuth: deployment.handler() });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(ConfigurationError.isInstance(made)).toBe(true);
+    expect((made as Error).message).toMatch(/"apiBase" must not carry a user name or password/);
+    const perCall = await createClient({ proxyAuth: deployment.handler() })
+      .completion(hello, { apiBase: base })
+      .catch((caught: unknown) => caught);
+    expect(ConfigurationError.isInstance(perCall)).toBe(true);
+    for (const error of [made, perCall]) {
+      expect(JSON.stringify(error)).not.toContain(password);
+      expect(String((error as Error).message)).not.toContain(password);
+      expect((error as Error).cause).toBeUndefined();
+    }
+    expect(deployment.proxy.requests).toHaveLength(0);
   });
 
   it("in proxy mode without LITELLM_PROXY_API_BASE, says to set that, not to turn proxy mode on", async () => {
@@ -330,23 +346,41 @@ describe("401 replay", () => {
 });
 
 describe("retries, timeouts and aborts", () => {
-  it("retries 5xx and 429 up to maxRetries, honouring Retry-After", async () => {
+  /** A client whose retries record their waits instead of sleeping. */
+  function recordingClient() {
     const waits: number[] = [];
-    const client = createClient({
-      apiBase: deployment.proxy.url,
-      proxyAuth: deployment.handler(),
-      _internal: {
-        sleep: async (milliseconds) => {
-          waits.push(milliseconds);
-        },
-        random: () => 0,
-      },
-    });
+    const sleep = async (milliseconds: number) => {
+      waits.push(milliseconds);
+    };
+    const _internal = { sleep, random: () => 0 };
+    return {
+      waits,
+      client: createClient({
+        apiBase: deployment.proxy.url,
+        proxyAuth: deployment.handler(),
+        _internal,
+      }),
+    };
+  }
+
+  it("retries 5xx and 429 up to maxRetries, honouring Retry-After", async () => {
+    const { waits, client } = recordingClient();
     deployment.proxy.injectFault({ kind: "status", status: 503 });
     deployment.proxy.injectFault({ kind: "status", status: 429, retryAfter: 3 });
     expect((await client.completion(hello)).choices[0]?.message.content).toBe("Echo: Hello!");
     expect(waits).toEqual([0, 3000]);
     expect(deployment.proxy.requests.map((request) => request.status)).toEqual([503, 429, 200]);
+  });
+
+  it("one Retry-After rule with the handler: a long one is waited for up to 60 s, not refused, and the error carries it", async () => {
+    const { waits, client } = recordingClient();
+    deployment.proxy.injectFault({ kind: "status", status: 429, retryAfter: 3600 }, 2);
+    const error = (await client
+      .completion(hello, { maxRetries: 1 })
+      .catch((caught: unknown) => caught)) as ProxyRequestError;
+    expect(waits).toEqual([60_000]);
+    expect(error).toMatchObject({ status: 429, retryable: true, retryAfterSeconds: 3600 });
+    expect(deployment.proxy.requests.map((request) => request.status)).toEqual([429, 429]);
   });
 
   it("gives up after maxRetries with a retryable ProxyRequestError carrying the body", async () => {

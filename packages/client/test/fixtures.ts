@@ -7,6 +7,7 @@ import {
   startIdentityProvider,
   startMockProxy,
 } from "@proxy-auth/testing";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 /** A real identity provider and a JWT-checking proxy, as a user's deployment has them. */
 export interface Deployment {
@@ -46,3 +47,34 @@ export async function startDeployment(): Promise<Deployment> {
 }
 
 export const hello = { model: "gpt-4", messages: [{ role: "user" as const, content: "Hello!" }] };
+
+/**
+ * The deployment of a test file: started before its tests, closed after them, its faults and
+ * records cleared before each test. Read its fields inside tests (they exist once it started).
+ */
+export function useDeployment(): Deployment {
+  let started: Deployment | undefined;
+  const current = () => {
+    if (started === undefined) throw new Error("the deployment starts in beforeAll");
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startDeployment();
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => {
+    current().proxy.clearFaults();
+    current().idp.clearFaults();
+    current().proxy.resetRecords();
+  });
+  return {
+    get idp() {
+      return current().idp;
+    },
+    get proxy() {
+      return current().proxy;
+    },
+    handler: (options) => current().handler(options),
+    close: () => current().close(),
+  };
+}

@@ -1,7 +1,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { describe, expectTypeOf, it } from "vitest";
-import type { EmbeddingFunction } from "../src/create-client.js";
 import { completion, embedding } from "../src/index.js";
+import type { EmbeddingFunction } from "../src/proxy-client.js";
 
 describe("types a user of the openai package brings", () => {
   it("a chat history typed with openai's ChatCompletionMessageParam[] is accepted as messages", () => {

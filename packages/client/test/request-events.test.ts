@@ -1,19 +1,12 @@
 import type { ProxyAuthEvent } from "@proxy-auth/core";
 import { DEFAULT_CLIENT } from "@proxy-auth/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createAuthFetch, createClient } from "../src/index.js";
-import { type Deployment, hello, startDeployment } from "./fixtures.js";
+import { hello, useDeployment } from "./fixtures.js";
 
-let deployment: Deployment;
+const deployment = useDeployment();
 let events: ProxyAuthEvent[];
-beforeAll(async () => {
-  deployment = await startDeployment();
-});
-afterAll(() => deployment.close());
 beforeEach(() => {
-  deployment.proxy.clearFaults();
-  deployment.idp.clearFaults();
-  deployment.proxy.resetRecords();
   events = [];
 });
 

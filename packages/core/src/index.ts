@@ -34,7 +34,7 @@ export type {
   ProxyAuthHandlerInternals,
   ProxyAuthHandlerOptions,
 } from "./proxy-auth-handler-options.js";
-export { REDACTED, type RedactOptions, redact } from "./redact.js";
+export { type RedactOptions, redact } from "./redact.js";
 export { parseRetryAfterSeconds } from "./retry-after.js";
 export { isRetryableStatus } from "./retryable-status.js";
 export type { Timers } from "./timers.js";

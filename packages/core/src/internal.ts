@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
 export {
   type AuthorizedResponse,
   type AuthorizedSendOptions,
@@ -23,14 +24,25 @@ export {
   dpopProverOf,
 } from "./dpop-prover.js";
 export { isDPoPTokenType } from "./dpop-request.js";
+export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
+export { consoleLogger } from "./logger.js";
+export { isHttpsOrLoopback } from "./loopback-host.js";
 export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
+export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
 export {
   describeValue,
   functionOption,
+  loggerOption,
   numberOption,
   optionError,
   stringOption,
 } from "./option-checks.js";
+export {
+  type BoundedBody,
+  type OversizedBody,
+  readBoundedBody,
+  readBoundedText,
+} from "./read-bounded-body.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,

@@ -16,3 +16,11 @@ export function isLoopbackHost(hostname: string): boolean {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
 }
+
+/**
+ * The one rule for where a credential may be sent: over https, or over http to this machine
+ * only ({@link isLoopbackHost}).
+ */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+}

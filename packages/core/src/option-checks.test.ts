@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { functionOption, numberOption, stringOption } from "./option-checks.js";
+import { consoleLogger } from "./logger.js";
+import { functionOption, loggerOption, numberOption, stringOption } from "./option-checks.js";
 
 describe("option checks: one style, what was given and what to change", () => {
   it("numbers: the fallback when absent, else a finite (or whole) number above the minimum", () => {
@@ -23,5 +24,17 @@ describe("option checks: one style, what was given and what to change", () => {
       'X: "now" must be a function (got a string).',
     );
     expect(functionOption("X", "now", undefined, Date.now)).toBe(Date.now);
+  });
+});
+
+describe("loggerOption: one rule for every package's logger", () => {
+  it("the console when absent; any object with warn(); anything else is named, not echoed", () => {
+    expect(loggerOption("Owner", "logger", undefined)).toBe(consoleLogger);
+    const logger = { warn: () => {} };
+    expect(loggerOption("Owner", "logger", logger)).toBe(logger);
+    expect(() => loggerOption("Owner", "logger", { warning: () => {} })).toThrow(
+      'Owner: "logger" must be an object with a warn(message) method (got object).',
+    );
+    expect(() => loggerOption("Owner", "logger", "secret")).toThrow("(got a string)");
   });
 });

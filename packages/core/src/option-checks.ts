@@ -1,4 +1,5 @@
 import { ConfigurationError } from "./errors.js";
+import { consoleLogger, type Logger } from "./logger.js";
 
 /**
  * Names the kind of a wrong value without echoing it (it could be a secret): `"a string"`,
@@ -83,4 +84,18 @@ export function stringOption(
     );
   }
   return value;
+}
+
+/**
+ * A logger option: {@link consoleLogger} when absent, else an object with a `warn(message)`
+ * method (the other levels are optional).
+ *
+ * @throws ConfigurationError in the {@link optionError} style.
+ */
+export function loggerOption(owner: string, name: string, value: unknown): Logger {
+  if (value === undefined) return consoleLogger;
+  if (typeof value !== "object" || value === null || typeof (value as Logger).warn !== "function") {
+    throw optionError(owner, name, "an object with a warn(message) method", value);
+  }
+  return value as Logger;
 }

@@ -1,9 +1,10 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import type { Logger } from "./logger.js";
 import {
   describeValue,
   functionOption as fn,
+  loggerOption,
   numberOption as number,
   optionError,
 } from "./option-checks.js";
@@ -151,14 +152,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
       `ProxyAuthHandler: "onTokenError" must be "warn" or "throw" (got ${describeValue(onTokenError)}).`,
     );
   }
-  const logger = given.logger ?? consoleLogger;
-  if (
-    typeof logger !== "object" ||
-    logger === null ||
-    typeof (logger as Logger).warn !== "function"
-  ) {
-    throw optionError(OWNER, "logger", "an object with a warn(message) method", logger);
-  }
+  const logger = loggerOption(OWNER, "logger", given.logger);
   const cache = given.cache as TokenCache | undefined;
   if (cache !== undefined) {
     const methods = ["get", "set", "acquireRefreshLock"] as const;
@@ -196,7 +190,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
     refreshBufferSeconds: number(OWNER, "refreshBufferSeconds", given.refreshBufferSeconds, 60),
     expiryMarginSeconds: number(OWNER, "expiryMarginSeconds", given.expiryMarginSeconds, 5),
     onTokenError,
-    logger: logger as Logger,
+    logger,
     now: fn(OWNER, "now", given.now, Date.now),
     credentialTimeoutMs: number(OWNER, "credentialTimeoutMs", given.credentialTimeoutMs, 30_000, {
       minimum: 1,

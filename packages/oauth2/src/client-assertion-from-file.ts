@@ -1,4 +1,9 @@
-import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  CredentialUnavailableError,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
+import { TOKEN_SOURCE_IDENTITY } from "./token-source-identity.js";
 import { TOKEN_SOURCE_LIMIT_BYTES } from "./token-source-request.js";
 
 /**
@@ -14,7 +19,9 @@ const FS_PROMISES = "node:fs/promises";
  * restart. Use it as `clientAssertion` or as `TokenExchangeCredential`'s `subjectToken`.
  * Node, Bun and Deno (it reads through `node:fs`).
  *
- * @param path - The file holding the token (surrounding whitespace is ignored).
+ * @param path - The file holding the token (surrounding whitespace is ignored). With an absolute
+ *   path, credentials using this source in any process share one `cacheKey()` (and so one token
+ *   in a shared cache); with a relative one, each source is an identity of its own.
  * @returns A function that resolves to the file's current token.
  * @example
  * ```ts
@@ -27,14 +34,22 @@ const FS_PROMISES = "node:fs/promises";
  */
 export function clientAssertionFromFile(path: string): () => Promise<string> {
   if (typeof path !== "string" || path.length === 0) {
-    throw new TypeError("clientAssertionFromFile needs the path of the token file.");
+    throw new ConfigurationError("clientAssertionFromFile needs the path of the token file.");
   }
-  return async () => {
-    const { open } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
+  const source = async () => {
+    const { open, constants } = (await import(FS_PROMISES)) as typeof import("node:fs/promises");
     let text: string;
     try {
-      const file = await open(path, "r");
+      // Non-blocking: a named pipe (or a device) would otherwise hold a file-system thread
+      // until a writer comes, and a few such reads stall every file read and DNS lookup.
+      const file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
       try {
+        if (!(await file.stat()).isFile()) {
+          throw new TokenAcquisitionError(
+            `clientAssertionFromFile: "${path}" is not a regular file; it does not hold a token.`,
+            { retryable: false },
+          );
+        }
         // One byte more than the limit tells an oversized file from one that fits exactly.
         const buffer = new Uint8Array(TOKEN_SOURCE_LIMIT_BYTES + 1);
         const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
@@ -70,4 +85,9 @@ export function clientAssertionFromFile(path: string): () => Promise<string> {
     }
     return text;
   };
+  // An absolute path names the file for every process: credentials reading it share a cache key.
+  if (/^(?:\/|[A-Za-z]:[\\/])/.test(path)) {
+    Object.defineProperty(source, TOKEN_SOURCE_IDENTITY, { value: `file:${path}` });
+  }
+  return source;
 }

@@ -6,6 +6,7 @@ import {
   type PrivateKeyInput,
   type SigningKey,
 } from "./private-key.js";
+import { tokenSourceIdentity } from "./token-source-identity.js";
 
 /** How a client proves who it is at the token endpoint. */
 export type ClientAuthMethod =
@@ -232,8 +233,9 @@ function assertionAuthentication(source: AssertionSource, owner: string): Client
         secrets: [assertion],
       };
     },
-    // The assertion rotates and proves nothing once cached: each source is its own identity.
-    fingerprint: async () => `assertion:${objectId(source)}`,
+    // The assertion rotates and proves nothing once cached: a source is its own identity,
+    // unless it names what it reads (a file's absolute path).
+    fingerprint: async () => `assertion:${tokenSourceIdentity(source) ?? objectId(source)}`,
   };
 }
 

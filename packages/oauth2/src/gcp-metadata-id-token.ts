@@ -1,4 +1,5 @@
 import { TokenAcquisitionError } from "@proxy-auth/core";
+import { optionError } from "@proxy-auth/core/internal";
 import { requestTokenText, type TokenSourceOptions } from "./token-source-request.js";
 
 /** Options of {@link gcpMetadataIdToken}. */
@@ -30,7 +31,7 @@ export function gcpMetadataIdToken(
   options: GcpMetadataIdTokenOptions,
 ): (call?: { signal?: AbortSignal }) => Promise<string> {
   if (typeof options?.audience !== "string" || options.audience === "") {
-    throw new TypeError('gcpMetadataIdToken needs an "audience".');
+    throw optionError("gcpMetadataIdToken", "audience", "a non-empty string", options?.audience);
   }
   return async (call = {}) => {
     const host = globalThis.process?.env?.GCE_METADATA_HOST || "metadata.google.internal";

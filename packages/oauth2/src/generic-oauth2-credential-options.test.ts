@@ -1,5 +1,7 @@
 import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
+import { clientAssertionFromFile } from "./client-assertion-from-file.js";
 import { GenericOAuth2Credential } from "./generic-oauth2-credential.js";
 
 const base = {
@@ -54,6 +56,31 @@ describe("GenericOAuth2Credential options", () => {
     expect((caught as Error).message).not.toContain("SENTINEL");
   });
 
+  it("refuses a signingAlgorithm or JWK alg that is an Object.prototype name, at construction", async () => {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const pem = await exportPKCS8(privateKey);
+    const { clientSecret: _, ...keyless } = base;
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      for (const options of [
+        // A PEM is imported at the first getToken(): the name must be refused before that.
+        { ...keyless, privateKey: pem, signingAlgorithm: name },
+        { ...keyless, privateKey: jwk, signingAlgorithm: name },
+        { ...keyless, privateKey: { ...jwk, alg: name }, signingAlgorithm: name },
+      ]) {
+        expect(() => new GenericOAuth2Credential(options)).toThrow(
+          /"signingAlgorithm" must be one of/,
+        );
+      }
+      // A JWK's own "alg" of that name is ignored: the key's natural algorithm is used.
+      const credential = new GenericOAuth2Credential({
+        ...keyless,
+        privateKey: { ...jwk, alg: name },
+      });
+      await expect(credential.cacheKey()).resolves.toMatch(/^oauth2:/);
+    }
+  });
+
   it("accepts http for loopback hosts only", () => {
     for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]"]) {
       expect(isLoopbackHost(host)).toBe(true);
@@ -93,5 +120,23 @@ describe("GenericOAuth2Credential options", () => {
     expect(
       await new GenericOAuth2Credential({ ...base, audience: "https://other" }).cacheKey(),
     ).not.toBe(key);
+  });
+
+  it("cacheKey with clientAssertionFromFile: one per absolute path, whatever the process", async () => {
+    const { clientSecret: _, ...keyless } = base;
+    const key = (path: string) =>
+      new GenericOAuth2Credential({
+        ...keyless,
+        clientAssertion: clientAssertionFromFile(path),
+      }).cacheKey();
+    const first = await key("/var/run/secrets/tokens/litellm");
+    expect(await key("/var/run/secrets/tokens/litellm")).toBe(first);
+    expect(await key("/var/run/secrets/tokens/other")).not.toBe(first);
+    // A relative path names different files from different folders: each source its own key.
+    expect(await key("token.jwt")).not.toBe(await key("token.jwt"));
+    const custom = async () => "a.b.c";
+    expect(
+      await new GenericOAuth2Credential({ ...keyless, clientAssertion: custom }).cacheKey(),
+    ).not.toBe(first);
   });
 });

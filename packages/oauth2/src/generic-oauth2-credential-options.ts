@@ -1,5 +1,5 @@
-import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
-import { stringOption } from "@proxy-auth/core/internal";
+import { ConfigurationError } from "@proxy-auth/core";
+import { isHttpsOrLoopback, stringOption } from "@proxy-auth/core/internal";
 import {
   type AssertionSource,
   type ClientAuthentication,
@@ -174,8 +174,7 @@ export function endpointUrl(value: unknown, name: string, owner = "GenericOAuth2
   } catch {
     throw new ConfigurationError(`${owner}: "${name}" is not a valid URL.`);
   }
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
+  if (isHttpsOrLoopback(url)) return url;
   throw new ConfigurationError(
     `${owner}: "${name}" must use https (http is allowed only for localhost, 127.0.0.0/8 and [::1]); got ${url.protocol}//${url.host}.`,
   );

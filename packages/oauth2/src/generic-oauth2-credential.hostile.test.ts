@@ -113,9 +113,14 @@ describe("token responses are read with a size limit", () => {
   it("a body growing past 1 MiB is cancelled, not buffered, and is not retryable", async () => {
     let written = 0;
     let closed = false;
+    let connectionClosed!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => {
+      connectionClosed = resolve;
+    });
     answer = (_request, response) => {
       response.on("close", () => {
         closed = true;
+        connectionClosed();
       });
       response.writeHead(200, { "content-type": "application/json" });
       // A valid token response, padded to 32 MiB: today it is read whole and accepted.
@@ -135,7 +140,7 @@ describe("token responses are read with a size limit", () => {
     expect(error).toMatchObject({ status: 200, retryable: false });
     expect(error.message).toContain("maxResponseBytes");
     expect(text).not.toContain(A_JWT);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await serverSawClose;
     expect(written).toBeLessThan(16 << 20); // the connection was closed early
   });
 

@@ -8,7 +8,7 @@ import {
   TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
-import { Deadline } from "@proxy-auth/core/internal";
+import { Deadline, isHttpsOrLoopback } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
@@ -131,7 +131,7 @@ export class GenericOAuth2Credential implements TokenCredential {
         // The body may have been cut off by the timeout or the caller.
         if (signal.aborted) throw noAnswer(error);
         if (retriesForDPoPNonce(round, handle, error)) continue;
-        throw responseFailure(error, response, what, secrets);
+        throw await responseFailure(error, response, what, secrets);
       }
       return bearerAccessToken(result, { what, status: response.status, secrets, sentAt, dpop });
     }
@@ -205,7 +205,12 @@ export class GenericOAuth2Credential implements TokenCredential {
         return server;
       } catch (error) {
         if (ProxyAuthError.isInstance(error)) throw error;
-        lastError = responseFailure(error, response, what, this.#options.authentication.secrets);
+        lastError = await responseFailure(
+          error,
+          response,
+          what,
+          this.#options.authentication.secrets,
+        );
         // Only a missing document is worth the other well-known path.
         if (response.status !== 404) break;
       }
@@ -224,8 +229,7 @@ function checkDiscoveredEndpoint(tokenEndpoint: string, what: string): void {
   try {
     url = new URL(tokenEndpoint);
   } catch {}
-  if (url?.protocol === "https:") return;
-  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  if (url !== undefined && isHttpsOrLoopback(url)) return;
   const shown = url === undefined ? "an invalid URL" : `${url.protocol}//${url.host}`;
   throw new ConfigurationError(
     `GenericOAuth2Credential: the ${what} names a token_endpoint that is not https (${redact(shown, { maxLength: 200 })}); the client secret is sent only over https (http only to localhost, 127.0.0.0/8 and [::1]). Fix the provider's metadata or give "tokenUrl".`,

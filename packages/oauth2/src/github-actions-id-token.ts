@@ -1,8 +1,5 @@
-import {
-  CredentialUnavailableError,
-  isLoopbackHost,
-  TokenAcquisitionError,
-} from "@proxy-auth/core";
+import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import { isHttpsOrLoopback } from "@proxy-auth/core/internal";
 import { requestTokenText, type TokenSourceOptions } from "./token-source-request.js";
 
 /** Options of {@link githubActionsIdToken}. */
@@ -52,9 +49,7 @@ export function githubActionsIdToken(
       });
     }
     // The request token is a bearer credential: it goes over https or to this machine only.
-    if (
-      !(url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname)))
-    ) {
+    if (!isHttpsOrLoopback(url)) {
       throw new TokenAcquisitionError(
         `${WHAT}: ACTIONS_ID_TOKEN_REQUEST_URL must use https; got ${url.protocol}//${url.host}.`,
         { retryable: false },

@@ -26,6 +26,11 @@ const ALGORITHMS: Record<string, ImportParameters> = {
   Ed25519: { name: "Ed25519" },
 };
 
+/** Own keys only: "constructor" or "toString" are on every object's prototype, not algorithms. */
+function isAlgorithm(name: unknown): name is string {
+  return typeof name === "string" && Object.hasOwn(ALGORITHMS, name);
+}
+
 /** What a PEM key without `signingAlgorithm` is tried as, in order. */
 const PEM_CANDIDATES = ["RS256", "ES256", "ES384", "ES512", "EdDSA"];
 
@@ -43,10 +48,7 @@ export function checkPrivateKey(
   signingAlgorithm: unknown,
   owner: string,
 ): { privateKey: PrivateKeyInput; signingAlgorithm: string | undefined } {
-  if (
-    signingAlgorithm !== undefined &&
-    !(typeof signingAlgorithm === "string" && signingAlgorithm in ALGORITHMS)
-  ) {
+  if (signingAlgorithm !== undefined && !isAlgorithm(signingAlgorithm)) {
     throw new ConfigurationError(
       `${owner}: "signingAlgorithm" must be one of ${Object.keys(ALGORITHMS).join(", ")}.`,
     );
@@ -190,8 +192,7 @@ function algorithmOfJwk(jwk: JsonWebKey, wanted: string | undefined, owner: stri
       `${owner}: "privateKey" must be an RSA, EC (P-256, P-384, P-521) or Ed25519 (OKP) JWK.`,
     );
   }
-  const algorithm =
-    wanted ?? (typeof jwk.alg === "string" && jwk.alg in ALGORITHMS ? jwk.alg : natural);
+  const algorithm = wanted ?? (isAlgorithm(jwk.alg) ? jwk.alg : natural);
   checkFamily(natural, algorithm, owner);
   return algorithm;
 }
@@ -211,7 +212,7 @@ function algorithmOfCryptoKey(key: CryptoKey, wanted: string | undefined, owner:
           : parameters.name === "Ed25519"
             ? "EdDSA"
             : undefined;
-  if (natural === undefined || !(natural in ALGORITHMS)) {
+  if (natural === undefined || !isAlgorithm(natural)) {
     throw new ConfigurationError(
       `${owner}: "privateKey" is a ${parameters.name} CryptoKey; use RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA or Ed25519.`,
     );

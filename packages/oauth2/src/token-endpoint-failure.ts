@@ -4,7 +4,7 @@ import {
   redact,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
-import { requestFailure as classify } from "@proxy-auth/core/internal";
+import { requestFailure as classify, describeNoAnswer } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 
 /**
@@ -21,18 +21,8 @@ export function requestFailure(
   const failure = classify(error, callerSignal, deadline);
   if (failure.kind === "aborted") return failure.reason;
   if (failure.kind === "typed") return failure.error;
-  if (failure.kind === "timeout") {
-    return new TokenAcquisitionError(`The ${what} did not answer within ${timeoutMs} ms.`, {
-      retryable: true,
-      cause: error,
-    });
-  }
-  // Node's fetch says only "fetch failed": the system's code (ECONNREFUSED, ENOTFOUND…) says why.
-  const reason = failure.code ?? redact((error as Error)?.message ?? String(error));
-  return new TokenAcquisitionError(`Could not reach the ${what} (${reason}).`, {
-    retryable: true,
-    cause: error,
-  });
+  const { message } = describeNoAnswer(failure, what, timeoutMs, error);
+  return new TokenAcquisitionError(message, { retryable: true, cause: error });
 }
 
 /**
@@ -40,13 +30,15 @@ export function requestFailure(
  * challenge), a 5xx or 429, a body that is not JSON or lacks fields. Text from the response is
  * bounded and redacted (the credential's `secrets`, token-shaped strings) and no part of the
  * response is kept as `cause`: a hostile provider may echo the secret or send a token.
+ * A challenge without an `error` parameter (`Basic realm="…"`, which RFC 6749 §5.2 requires after
+ * HTTP Basic client authentication) leaves the OAuth error to the JSON body beside it.
  */
-export function responseFailure(
+export async function responseFailure(
   error: unknown,
   response: Response,
   what: string,
   secrets: readonly string[],
-): TokenAcquisitionError {
+): Promise<TokenAcquisitionError> {
   const status = response.status;
   const retryAfterSeconds = parseRetryAfterSeconds(response.headers.get("retry-after"));
   const common = {
@@ -59,8 +51,11 @@ export function responseFailure(
   if (error instanceof oauth.ResponseBodyError) {
     refusal = { error: error.error, description: error.error_description };
   } else if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const parameters = error.cause[0]?.parameters ?? {};
-    refusal = { error: parameters.error, description: parameters.error_description };
+    const parameters = error.cause.find((challenge) => challenge.parameters.error)?.parameters;
+    refusal =
+      parameters === undefined
+        ? await bodyRefusal(response)
+        : { error: parameters.error, description: parameters.error_description };
   }
   if (refusal !== undefined) {
     const oauthError = refusal.error ? clean(refusal.error, 100) : undefined;
@@ -84,4 +79,22 @@ export function responseFailure(
   }
   const reason = clean(error instanceof Error ? error.message : String(error), 300);
   return new TokenAcquisitionError(`The ${what} returned an unusable answer (${reason}).`, common);
+}
+
+/**
+ * The OAuth error in a JSON body (`{ "error": …, "error_description": … }`), when the body is one
+ * and oauth4webapi has not read it (it stops at the `WWW-Authenticate` challenge). The body was
+ * already read within `maxResponseBytes` by the bounded transport.
+ */
+async function bodyRefusal(
+  response: Response,
+): Promise<{ error?: string; description?: string } | undefined> {
+  try {
+    const body: unknown = JSON.parse(await response.text());
+    const { error, error_description: description } = body as Record<string, unknown>;
+    if (typeof error !== "string" || error === "") return undefined;
+    return typeof description === "string" ? { error, description } : { error };
+  } catch {
+    return undefined; // Not JSON, or already read: the status says what there is to say.
+  }
 }

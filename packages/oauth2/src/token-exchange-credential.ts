@@ -133,7 +133,7 @@ export class TokenExchangeCredential implements TokenCredential {
       } catch (error) {
         if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
         if (retriesForDPoPNonce(round, handle, error)) continue;
-        const failure = responseFailure(error, response, what, secrets);
+        const failure = await responseFailure(error, response, what, secrets);
         if (failure.oauthError === "invalid_grant") {
           throw new TokenAcquisitionError(
             `${failure.message} The ${actor === undefined ? "subject token was" : "subject or actor token was"} rejected.`,

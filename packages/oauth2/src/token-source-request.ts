@@ -3,7 +3,12 @@ import {
   isRetryableStatus,
   TokenAcquisitionError,
 } from "@proxy-auth/core";
-import { ABSENT_SERVER_CODES, Deadline, requestFailure } from "@proxy-auth/core/internal";
+import {
+  ABSENT_SERVER_CODES,
+  Deadline,
+  describeNoAnswer,
+  requestFailure,
+} from "@proxy-auth/core/internal";
 import { boundedFetch } from "./bounded-fetch.js";
 
 /** Options every network token source accepts. */
@@ -47,21 +52,16 @@ export async function requestTokenText(
     const failure = requestFailure(error, options.signal, deadline);
     if (failure.kind === "aborted") throw failure.reason;
     if (failure.kind === "typed") throw failure.error;
-    if (failure.kind === "timeout") {
-      throw new TokenAcquisitionError(`${what}: ${where} did not answer within ${timeoutMs} ms.`, {
-        retryable: true,
-      });
+    if (failure.kind === "network" && options.absent !== undefined) {
+      const { code } = failure;
+      if (code !== undefined && ABSENT_SERVER_CODES.has(code)) {
+        throw new CredentialUnavailableError(
+          `${what}: no server at ${where} (${code}).${options.absent}`,
+        );
+      }
     }
-    const { code } = failure;
-    const named = code === undefined ? "" : ` (${code})`;
-    if (options.absent !== undefined && code !== undefined && ABSENT_SERVER_CODES.has(code)) {
-      throw new CredentialUnavailableError(
-        `${what}: no server at ${where}${named}.${options.absent}`,
-      );
-    }
-    throw new TokenAcquisitionError(`${what}: could not reach ${where}${named}.`, {
-      retryable: true,
-    });
+    const { message } = describeNoAnswer(failure, `server at ${where}`, timeoutMs, error);
+    throw new TokenAcquisitionError(`${what}: ${message}`, { retryable: true });
   } finally {
     deadline.clear();
   }

@@ -1,10 +1,15 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { CredentialUnavailableError, TokenAcquisitionError } from "@proxy-auth/core";
+import {
+  ConfigurationError,
+  CredentialUnavailableError,
+  TokenAcquisitionError,
+} from "@proxy-auth/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientAssertionFromFile } from "./client-assertion-from-file.js";
 import { gcpMetadataIdToken } from "./gcp-metadata-id-token.js";
@@ -89,6 +94,23 @@ describe("clientAssertionFromFile", () => {
     expect((await failure(clientAssertionFromFile(join(directory, "huge"))())).message).toMatch(
       /larger than 65536 bytes/,
     );
+  });
+
+  it("refuses a named pipe or a device at once, leaving no read blocked", async () => {
+    const fifo = join(directory, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    // Blocking opens of a pipe would hold the file-system threads (4 by default) forever.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const error = await failure(clientAssertionFromFile(fifo)());
+      expect(error.message).toMatch(/is not a regular file/);
+      expect(error.retryable).toBe(false);
+    }
+    expect((await failure(clientAssertionFromFile("/dev/zero")())).message).toMatch(
+      /is not a regular file/,
+    );
+    // The pool is still free: an ordinary file is read.
+    writeFileSync(join(directory, "after"), JWT);
+    expect(await clientAssertionFromFile(join(directory, "after"))()).toBe(JWT);
   });
 });
 
@@ -176,5 +198,15 @@ describe("gcpMetadataIdToken", () => {
 
   it("needs an audience", () => {
     expect(() => gcpMetadataIdToken({} as never)).toThrow(/audience/);
+  });
+});
+
+describe("bad arguments are ConfigurationErrors, as everywhere else", () => {
+  it("clientAssertionFromFile without a path, gcpMetadataIdToken without an audience", () => {
+    expect(() => clientAssertionFromFile("")).toThrow(ConfigurationError);
+    expect(() => gcpMetadataIdToken({ audience: "" })).toThrow(ConfigurationError);
+    expect(() => gcpMetadataIdToken(undefined as never)).toThrow(
+      /"audience" must be a non-empty string/,
+    );
   });
 });

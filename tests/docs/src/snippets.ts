@@ -36,7 +36,13 @@ export function markdownFiles(root: string, directory = root): string[] {
       )
         continue;
       files.push(...markdownFiles(root, path));
-    } else if (entry.name.endsWith(".md") && !SKIPPED_FILES.has(entry.name)) files.push(path);
+    } else if (
+      entry.name.endsWith(".md") &&
+      !SKIPPED_FILES.has(entry.name) &&
+      // API reports (review/<name>.api.md) are generated declarations, not examples.
+      !entry.name.endsWith(".api.md")
+    )
+      files.push(path);
   }
   return files.sort();
 }

@@ -207,10 +207,15 @@ describe("hostile inputs", () => {
 
   it("a 32 MiB token response is cut off at 1 MiB, not buffered", async () => {
     let written = 0;
+    let connectionClosed!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => {
+      connectionClosed = resolve;
+    });
     answer = (_request, response) => {
       let closed = false;
       response.on("close", () => {
         closed = true;
+        connectionClosed();
       });
       response.writeHead(200, { "content-type": "application/json" });
       response.write('{"access_token":"x","token_type":"bearer","pad":"');
@@ -227,7 +232,7 @@ describe("hostile inputs", () => {
     const error = await outcome(credential({ tokenUrl: `${hostileUrl}/token` }).getToken("s"));
     expect(error).toMatchObject({ retryable: false });
     expect((error as Error).message).toMatch(/maxResponseBytes/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await serverSawClose; // the client hung up: no more is written
     expect(written).toBeLessThan(16 << 20);
     attack(
       "a 32 MiB token response",

@@ -1,6 +1,6 @@
-import { ConfigurationError, ProxyAuthError } from "@proxy-auth/core";
 import { describe, expect, it } from "vitest";
 import { resolveAuthHeader } from "./auth-header-shape.js";
+import { ConfigurationError, ProxyAuthError } from "./errors.js";
 
 describe("resolveAuthHeader", () => {
   it("defaults to Authorization: Bearer", () => {
