@@ -5,8 +5,8 @@ import {
   scopeSetting,
   targetSetting,
 } from "./command-settings.js";
-import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { checkListenAddress, type Forwarder, startForwarder } from "./forwarder.js";
+import { credentialForCommand, personScope } from "./person-credential.js";
 import { createStderrLogger } from "./stderr-logger.js";
 import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
 
@@ -14,6 +14,8 @@ import { createAttemptCounter, explainTokenFailure } from "./token-failure-expla
 export interface ForwarderFlags {
   target?: string | undefined;
   scope?: string | undefined;
+  /** The profile whose signed-in person to use (`--profile`). */
+  profile?: string | undefined;
   header?: string | undefined;
   scheme?: string | undefined;
   verbose?: boolean | undefined;
@@ -30,10 +32,13 @@ export async function startConfiguredForwarder(
   context: CommandContext,
 ): Promise<{ forwarder: Forwarder; target: URL; description: string }> {
   const { environment, stderr } = context;
-  const scope = scopeSetting(flags.scope, environment);
+  const { credential, description, ...person } = await credentialForCommand(environment, {
+    profile: flags.profile,
+  });
+  const scope =
+    personScope(flags.scope, environment, person.scope) ?? scopeSetting(flags.scope, environment);
   const target = targetSetting(flags.target, environment);
   checkListenAddress(listen.host, listen.localKey);
-  const { credential, description } = credentialFromEnvironment(environment);
   const logger = createStderrLogger(stderr, flags.verbose === true);
   if (isPlainHttpOverNetwork(target)) {
     logger.warn(

@@ -15,6 +15,7 @@ import { parseCommandLine } from "./parse-command-line.js";
 const WITHHELD = new Set([
   "PROXY_AUTH_CLIENT_SECRET",
   "PROXY_AUTH_LOCAL_KEY",
+  "PROXY_AUTH_SIGN_IN_KEY",
   "AZURE_CLIENT_SECRET",
   "AZURE_CLIENT_CERTIFICATE_PASSWORD",
   "AZURE_PASSWORD",
@@ -50,6 +51,7 @@ export async function execCommand(args: string[], context: CommandContext): Prom
         scheme: { type: "string" },
         "pass-client-key": { type: "boolean" },
         scope: { type: "string" },
+        profile: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

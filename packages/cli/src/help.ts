@@ -19,6 +19,8 @@ Usage:
   proxy-auth serve [--target URL] [--port N] [--host ADDRESS --local-key-file PATH]
   proxy-auth exec [--target URL] -- COMMAND [ARG...]
   proxy-auth doctor [--target URL] [--issuer ISS] [--audience AUD] [--model M]
+  proxy-auth login [--device] [--profile NAME]   sign a person in (then token, serve, exec act as them)
+  proxy-auth logout | status [--profile NAME]
   proxy-auth --help | --version       proxy-auth COMMAND --help for each command
 
 Examples:

@@ -12,6 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve-command.js")).serveCommand,
   exec: async () => (await import("./exec-command.js")).execCommand,
   doctor: async () => (await import("./doctor-command.js")).doctorCommand,
+  login: async () => (await import("./login-command.js")).loginCommand,
+  logout: async () => (await import("./logout-command.js")).logoutCommand,
+  status: async () => (await import("./status-command.js")).statusCommand,
 };
 
 /**
@@ -33,7 +36,7 @@ export async function main(args: string[], context: CommandContext): Promise<num
   const load = name === undefined ? undefined : COMMANDS[name];
   if (load === undefined) {
     context.stderr.write(
-      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve, exec or doctor.\n\n${MAIN_HELP}`,
+      `proxy-auth: ${name === undefined ? "name a command" : `unknown command "${name}"`}: token, serve, exec, doctor, login, logout or status.\n\n${MAIN_HELP}`,
     );
     return 2;
   }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { REDACTED } from "@proxy-auth/core";
+import { REDACTED } from "@proxy-auth/core/internal";
 
 /** JWTs and other JOSE objects: base64url JSON header ("eyJ"), dot-separated segments. */
 const JOSE = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/g;

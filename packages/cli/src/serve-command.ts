@@ -27,6 +27,7 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
         "pass-client-key": { type: "boolean" },
         "shutdown-timeout": { type: "string" },
         scope: { type: "string" },
+        profile: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

@@ -3,11 +3,11 @@ import { type AccessToken, ConfigurationError, ProxyAuthHandler } from "@proxy-a
 import { scheduleToken, sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
-import { credentialFromEnvironment } from "./credential-from-environment.js";
 import { refuseDPoPForPrinting } from "./dpop-environment.js";
 import { TOKEN_HELP } from "./help.js";
 import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
+import { credentialForCommand, personScope } from "./person-credential.js";
 import { createStderrLogger } from "./stderr-logger.js";
 import { sweepTokenFiles } from "./sweep-token-files.js";
 import { decodeToken } from "./token-claims.js";
@@ -38,6 +38,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         decode: { type: "boolean" },
         "min-ttl": { type: "string" },
         "no-cache": { type: "boolean" },
+        profile: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -52,14 +53,20 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
   }
   const minTtl = wholeNumber(flags["min-ttl"], "--min-ttl", DEFAULT_MIN_TTL_SECONDS, 86_400);
   const { environment, stderr } = context;
-  const scope = scopeSetting(flags.scope, environment);
-  const { credential, description, identity } = credentialFromEnvironment(environment);
+  const { credential, description, identity, ...person } = await credentialForCommand(environment, {
+    profile: flags.profile,
+    minValidSeconds: minTtl,
+  });
   refuseDPoPForPrinting(credential);
+  const scope =
+    personScope(flags.scope, environment, person.scope) ?? scopeSetting(flags.scope, environment);
   const logger = createStderrLogger(stderr, flags.verbose === true);
 
-  const cache = flags["no-cache"]
-    ? undefined
-    : new TokenFileCache(tokenCacheDirectory(environment));
+  // A signed-in person's tokens are kept, encrypted and under a lock, in the sign-in itself.
+  const cache =
+    flags["no-cache"] || person.scope !== undefined
+      ? undefined
+      : new TokenFileCache(tokenCacheDirectory(environment));
   const key = cache === undefined ? "" : TokenFileCache.key(await identity(), scope);
   const read = () =>
     (cache?.read(key) ?? Promise.resolve(undefined)).catch((error: unknown) => {

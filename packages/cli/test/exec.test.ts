@@ -22,7 +22,7 @@ console.log(JSON.stringify({
   content: body.choices?.[0]?.message?.content,
   keylessStatus: keyless.status,
   sameBase: OPENAI_API_BASE === OPENAI_BASE_URL && LITELLM_PROXY_API_BASE === OPENAI_BASE_URL,
-  secretVisible: ["PROXY_AUTH_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD"]
+  secretVisible: ["PROXY_AUTH_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "PROXY_AUTH_SIGN_IN_KEY"]
     .some((name) => process.env[name] !== undefined),
   otherVisible: process.env.UNRELATED_SETTING === "kept",
 }));
@@ -37,6 +37,7 @@ it("runs a Node script against the forwarder and exits with the script's status"
       // Not used by this configuration, but secrets all the same: withheld from the command.
       AZURE_CLIENT_SECRET: "azure-secret-for-the-command-9f1",
       AZURE_CLIENT_CERTIFICATE_PASSWORD: "certificate-password-2c7",
+      PROXY_AUTH_SIGN_IN_KEY: "ab".repeat(32),
       UNRELATED_SETTING: "kept",
     },
   );

@@ -43,6 +43,7 @@ export {
   readBoundedBody,
   readBoundedText,
 } from "./read-bounded-body.js";
+export { REDACTED } from "./redact.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,

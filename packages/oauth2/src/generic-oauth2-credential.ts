@@ -1,18 +1,15 @@
 import {
   type AccessToken,
-  ConfigurationError,
   type GetTokenOptions,
   isLoopbackHost,
-  ProxyAuthError,
-  redact,
-  TokenAcquisitionError,
   type TokenCredential,
 } from "@proxy-auth/core";
-import { Deadline, isHttpsOrLoopback } from "@proxy-auth/core/internal";
+import { Deadline } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { type ClientAuthMethod, sha256 } from "./client-authentication.js";
+import { discoverAuthorizationServer } from "./discover-authorization-server.js";
 import { attachProver, retriesForDPoPNonce } from "./dpop-option.js";
 import {
   type GenericOAuth2CredentialOptions,
@@ -90,7 +87,7 @@ export class GenericOAuth2Credential implements TokenCredential {
   ): Promise<AccessToken> {
     const { timeoutMs } = this.#options;
     const { signal } = deadline;
-    const server = await this.#authorizationServer(signal, callerSignal, deadline);
+    const server = await this.#authorizationServer(callerSignal, deadline);
     const tokenUrl = new URL(server.token_endpoint as string);
     const params = new URLSearchParams(this.#options.params);
     if (scope) params.set("scope", scope);
@@ -152,7 +149,6 @@ export class GenericOAuth2Credential implements TokenCredential {
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */
   #authorizationServer(
-    signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
     deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
@@ -164,7 +160,7 @@ export class GenericOAuth2Credential implements TokenCredential {
       });
     }
     if (this.#server === undefined) {
-      this.#server = this.#discover(endpoint.issuer, signal, callerSignal, deadline);
+      this.#server = this.#discover(endpoint.issuer, callerSignal, deadline);
       // A failed discovery is tried again on the next call.
       this.#server.catch(() => {
         this.#server = undefined;
@@ -173,67 +169,21 @@ export class GenericOAuth2Credential implements TokenCredential {
     return this.#server;
   }
 
-  async #discover(
+  #discover(
     issuer: URL,
-    signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
     deadline: Deadline,
   ): Promise<oauth.AuthorizationServer> {
-    const what = describe("discovery endpoint of", issuer);
-    const insecure = isLoopbackHost(issuer.hostname);
-    let lastError: unknown;
-    for (const algorithm of ["oidc", "oauth2"] as const) {
-      let response: Response;
-      try {
-        response = await oauth.discoveryRequest(issuer, {
-          algorithm,
-          signal,
-          [oauth.customFetch]: this.#fetch,
-          [oauth.allowInsecureRequests]: insecure,
-        });
-      } catch (error) {
-        throw requestFailure(error, what, callerSignal, deadline, this.#options.timeoutMs);
-      }
-      try {
-        const server = await oauth.processDiscoveryResponse(issuer, response);
-        if (typeof server.token_endpoint !== "string") {
-          throw new TokenAcquisitionError(`The ${what} names no token_endpoint.`, {
-            retryable: false,
-          });
-        }
-        checkDiscoveredEndpoint(server.token_endpoint, what);
-        return server;
-      } catch (error) {
-        if (ProxyAuthError.isInstance(error)) throw error;
-        lastError = await responseFailure(
-          error,
-          response,
-          what,
-          this.#options.authentication.secrets,
-        );
-        // Only a missing document is worth the other well-known path.
-        if (response.status !== 404) break;
-      }
-    }
-    throw lastError;
+    return discoverAuthorizationServer(issuer, {
+      owner: "GenericOAuth2Credential",
+      fetch: this.#fetch,
+      timeoutMs: this.#options.timeoutMs,
+      secrets: this.#options.authentication.secrets,
+      endpoints: ["token_endpoint"],
+      deadline,
+      callerSignal,
+    });
   }
-}
-
-/**
- * The discovered token endpoint must meet the rule a configured `tokenUrl` meets (https, or
- * http on a loopback host): the secret is sent there. Anything else is a configuration error,
- * not a network failure to retry.
- */
-function checkDiscoveredEndpoint(tokenEndpoint: string, what: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(tokenEndpoint);
-  } catch {}
-  if (url !== undefined && isHttpsOrLoopback(url)) return;
-  const shown = url === undefined ? "an invalid URL" : `${url.protocol}//${url.host}`;
-  throw new ConfigurationError(
-    `GenericOAuth2Credential: the ${what} names a token_endpoint that is not https (${redact(shown, { maxLength: 200 })}); the client secret is sent only over https (http only to localhost, 127.0.0.0/8 and [::1]). Fix the provider's metadata or give "tokenUrl".`,
-  );
 }
 
 /** Names an endpoint without its query string (which could carry anything). */

@@ -14,6 +14,7 @@ import {
 } from "./identity-provider-dpop.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
 import { refusedScopeOrAudience } from "./registered-scope-and-audience.js";
+import { type SignInClient, signInClientRegistration } from "./sign-in-clients.js";
 import { createTestIssuer, type TestIssuer } from "./test-issuer.js";
 import {
   type ExchangeSubjects,
@@ -84,11 +85,22 @@ export interface IdentityProviderOptions {
   trustedIssuers?: TestIssuer[];
   /** DPoP-bound tokens (RFC 9449): on by default for requests with a proof; nonces on demand. */
   dpop?: IdentityProviderDPoPOptions;
+  /**
+   * Public clients people sign in with: turns on the device flow, the provider's own login and
+   * consent pages (any login name becomes the `sub`), PKCE, refresh-token rotation with reuse
+   * detection, and revocation (RFC 7009).
+   */
+  signInClients?: SignInClient[];
+  /** Lifetime of device codes in seconds. Default 600. */
+  deviceCodeLifetimeSeconds?: number;
 }
 
 /** One token request the provider received (the client secret is never recorded). */
 export interface RecordedTokenRequest {
-  /** The form parameters, without `client_secret`, `client_assertion`, `subject_token` and `actor_token`. */
+  /**
+   * The form parameters, without `client_secret`, `client_assertion`, `subject_token`,
+   * `actor_token`, `refresh_token`, `code`, `code_verifier` and `device_code`.
+   */
   params: Record<string, string>;
   /** How the client authenticated. */
   authMethod:
@@ -133,6 +145,8 @@ export interface IdentityProvider {
   readonly tokenRequests: readonly RecordedTokenRequest[];
   /** Token requests answered with a token. */
   readonly tokensIssued: number;
+  /** Refresh tokens presented a second time (the provider then revokes the whole sign-in). */
+  readonly refreshTokenReuses: number;
   /** Latency added to every token request, in milliseconds. */
   latencyMs: number;
   /** Injects `fault` into the next `times` token requests (default 1; `Infinity` until cleared). */
@@ -201,6 +215,8 @@ export async function startIdentityProvider(
   const faults = new FaultQueue();
   const requests: RecordedTokenRequest[] = [];
   let issued = 0;
+  let reuses = 0;
+  const signInClients = options.signInClients ?? [];
 
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = {
@@ -254,7 +270,12 @@ export async function startIdentityProvider(
         grant_types: client.grantTypes ?? [TOKEN_EXCHANGE_GRANT],
         token_endpoint_auth_method: "none" as const,
       })),
+      ...signInClients.map((client) => signInClientRegistration(client, scopes)),
     ],
+    // Any login name is an account whose `sub` is that name.
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    // People's clients get a refresh token without asking for offline_access.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
     enabledJWA: {
       clientAuthSigningAlgValues: [
         ...(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const),
@@ -274,12 +295,23 @@ export async function startIdentityProvider(
       },
     },
     jwks: { keys: [jwk] },
-    ttl: { ClientCredentials: () => lifetimeSeconds },
+    ttl: {
+      ClientCredentials: () => lifetimeSeconds,
+      DeviceCode: options.deviceCodeLifetimeSeconds ?? 600,
+      AccessToken: () => lifetimeSeconds,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+      Session: 14 * 24 * 3600,
+      Interaction: 3600,
+    },
     scopes,
     features: {
       clientCredentials: { enabled: true },
       dPoP: dpopFeature(options.dpop),
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: signInClients.length > 0 },
+      deviceFlow: { enabled: signInClients.length > 0 },
+      revocation: { enabled: signInClients.length > 0 },
       resourceIndicators: {
         enabled: true,
         // Auth0's `audience` parameter names the resource when `resource` is absent.
@@ -298,6 +330,9 @@ export async function startIdentityProvider(
     },
   });
   provider.on("server_error", () => {});
+  provider.on("grant.error", (_ctx, error: { error_detail?: string }) => {
+    if (error.error_detail === "refresh token already used") reuses++;
+  });
   registerTokenExchange(provider, {
     issuers: trustedIssuers,
     audiences: acceptedAudiences,
@@ -330,6 +365,10 @@ export async function startIdentityProvider(
       client_assertion: assertion,
       subject_token: subjectToken,
       actor_token: actorToken,
+      refresh_token: _refreshToken,
+      code: _code,
+      code_verifier: _verifier,
+      device_code: _deviceCode,
       ...params
     } = (ctx.oidc?.body ?? {}) as Record<string, string>;
     record.params = params;
@@ -387,6 +426,9 @@ export async function startIdentityProvider(
     tokenRequests: requests,
     get tokensIssued() {
       return issued;
+    },
+    get refreshTokenReuses() {
+      return reuses;
     },
     latencyMs: options.latencyMs ?? 0,
     injectFault: (fault, times) => faults.add(fault, times),

@@ -1,3 +1,4 @@
+export { type ActAsPersonOptions, actAsPerson, type PersonOutcome } from "./act-as-person.js";
 export type { DPoPCheckOptions } from "./dpop-proof-verifier.js";
 export type { EntraAssertionClient } from "./entra-client-assertion.js";
 export {
@@ -27,6 +28,11 @@ export {
   startMockProxy,
 } from "./mock-proxy.js";
 export {
+  type ProtectedResourceOptions,
+  type ProtectedResourceServer,
+  startProtectedResource,
+} from "./protected-resource.js";
+export {
   type RedisCluster,
   type RedisClusterNode,
   type RedisClusterOptions,
@@ -34,6 +40,11 @@ export {
 } from "./redis-cluster.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { type Certificate, createSelfSignedCertificate } from "./self-signed-certificate.js";
+export {
+  DEFAULT_SIGN_IN_CLIENT,
+  DEVICE_CODE_GRANT,
+  type SignInClient,
+} from "./sign-in-clients.js";
 export {
   createTestIssuer,
   type TestIssuer,

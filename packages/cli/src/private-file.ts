@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Makes `directory` (mode 0700), or checks the existing one is a directory of this user (not a
+ * link) and closes it to others.
+ *
+ * @throws when it is not this user's directory.
+ */
+export async function privateDirectory(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const stat = await lstat(directory);
+  if (!stat.isDirectory() || !ownedByMe(stat.uid)) {
+    throw new Error(`${directory} is not a directory of this user`);
+  }
+  if ((stat.mode & 0o077) !== 0) await chmod(directory, 0o700);
+}
+
+/**
+ * The bytes of `path` when it is a regular file of this user (not a link), readable by no one
+ * else, and at most `maxBytes` long; `undefined` when there is none.
+ *
+ * @throws when the file exists but is not such a file (a link, another owner, group or world
+ *   access, too large): a sign-in is never read from a file someone else could have planted.
+ */
+export async function readPrivateFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
+  let stat: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stat = await lstat(path);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+  if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) {
+    throw new Error(
+      `${path} is not a private file of this user (a link, another owner, or readable by others)`,
+    );
+  }
+  if (stat.size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+  // O_NOFOLLOW: a link swapped in after the check is refused, not followed.
+  const { constants } = await import("node:fs");
+  const file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically with mode 0600: to a new temporary file in the same
+ * directory, then renamed into place, so a reader sees the old file or the new one, never half.
+ */
+export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
+  const directory = join(path, "..");
+  const temporary = join(directory, `.${randomBytes(8).toString("hex")}.tmp`);
+  try {
+    await writeFile(temporary, data, { mode: 0o600, flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/** Where the platform has owners (not Windows), the file must be the user's own. */
+export function ownedByMe(uid: number): boolean {
+  return process.getuid === undefined || uid === process.getuid();
+}
