@@ -7,6 +7,7 @@ import { checkCharts } from "./check-charts.js";
 import { cliForwarder } from "./cli-forwarder.js";
 import { coldHerd } from "./cold-herd.js";
 import { completionThroughput } from "./completion-throughput.js";
+import { dpopCost } from "./dpop-cost.js";
 import { fleet } from "./fleet.js";
 import { fleetScale } from "./fleet-scale.js";
 import { footprint } from "./footprint.js";
@@ -43,6 +44,7 @@ const all: Array<[string, () => Promise<Section>]> = [
   ["private-key-jwt", () => privateKeyJwt(smoke)],
   ["cli-forwarder", () => cliForwarder(smoke)],
   ["fleet-scale", () => fleetScale(smoke)],
+  ["dpop-cost", () => dpopCost(smoke)],
 ];
 const skippedInSmoke = new Set(["footprint"]);
 const sections: Section[] = [];

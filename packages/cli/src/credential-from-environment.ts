@@ -5,6 +5,7 @@ import {
   GenericOAuth2Credential,
   type GenericOAuth2CredentialOptions,
 } from "@proxy-auth/oauth2";
+import { dpopFromEnvironment, refuseDPoPForAzure } from "./dpop-environment.js";
 import { inEnvironmentTerms } from "./environment-terms.js";
 import { lazyAzureCredential } from "./lazy-azure-credential.js";
 import { readSecretFileSync } from "./read-secret-file.js";
@@ -21,6 +22,7 @@ export const CREDENTIAL_ENVIRONMENT_HELP = `A generic OAuth2 client (client_cred
   PROXY_AUTH_CLIENT_ASSERTION_FILE   a JWT issued by someone else (Kubernetes, CI), read anew
                                      for every token request
   PROXY_AUTH_AUDIENCE, PROXY_AUTH_AUTH_METHOD   optional (client_secret_post | client_secret_basic)
+  PROXY_AUTH_DPOP=true               DPoP-bound tokens (serve and exec only)
 Or Entra ID through DefaultAzureCredential → AzureADCredential (needs @proxy-auth/azure installed):
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or any other DefaultAzureCredential
   source; PROXY_AUTH_CREDENTIAL=azure selects it when no AZURE_* variable is set, e.g. for a
@@ -113,6 +115,7 @@ export function credentialFromEnvironment(environment: Environment): Environment
     };
   }
   if (choice === "azure" || AZURE_VARIABLES.some((name) => variables[name] !== undefined)) {
+    refuseDPoPForAzure(variables.PROXY_AUTH_DPOP);
     const identity = JSON.stringify([
       "azure",
       ...["AZURE_AUTHORITY_HOST", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_USERNAME"].map(
@@ -166,6 +169,7 @@ export function oauth2OptionsFromEnvironment(environment: Environment): OAuth2En
       : { clientId, tokenUrl: required("PROXY_AUTH_TOKEN_URL") };
   const { PROXY_AUTH_AUDIENCE: audience, PROXY_AUTH_AUTH_METHOD: authMethod } = variables;
   if (audience !== undefined) options.audience = audience;
+  if (dpopFromEnvironment(variables.PROXY_AUTH_DPOP)) options.dpop = true;
   if (authMethod !== undefined) {
     options.authMethod = authMethod as GenericOAuth2CredentialOptions["authMethod"];
   }

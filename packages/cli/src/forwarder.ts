@@ -26,6 +26,7 @@ import { Pool } from "undici";
 import { listenFailure } from "./address-in-use.js";
 import { passedClientKeys } from "./client-key-pass-through.js";
 import { limitConnections } from "./connection-limits.js";
+import { targetHeader, withDPoPProof } from "./dpop-proof-header.js";
 import { forwardedPath } from "./forwarded-path.js";
 import { downstreamHeaders, upstreamHeaders } from "./forwarder-headers.js";
 import { browserRefusal } from "./forwarder-origin-rule.js";
@@ -180,8 +181,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const sentTokens: string[] = [];
   const tokenPrefix = shape.value("");
   const rememberSent = (header: string | undefined) => {
-    if (header === undefined || !header.startsWith(tokenPrefix)) return;
-    const token = header.slice(tokenPrefix.length);
+    // A DPoP-bound token goes as "DPoP <token>" whatever the configured scheme.
+    const prefix = header?.startsWith("DPoP ") ? "DPoP " : tokenPrefix;
+    if (header === undefined || !header.startsWith(prefix)) return;
+    const token = header.slice(prefix.length);
     if (sentTokens.includes(token)) return;
     sentTokens.push(token);
     if (sentTokens.length > 8) sentTokens.shift();
@@ -237,22 +240,33 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       headerValue: shape.value,
       signal: abort.signal,
       replayable: body.replayable,
-      send: (header) => {
+      method: request.method,
+      url: target.origin + upstreamPath,
+      send: (header, _replay, proof) => {
         rememberSent(header);
         return pool.request({
           path: upstreamPath,
           method: request.method as "GET",
-          headers: [
-            ...upstreamHeaders(request.rawHeaders, request.headers.connection, authHeader, header),
-            ...(options.passClientKey === true
-              ? passedClientKeys(request.rawHeaders, authHeader, isLocalKey)
-              : []),
-          ],
+          headers: withDPoPProof(
+            [
+              ...upstreamHeaders(
+                request.rawHeaders,
+                request.headers.connection,
+                authHeader,
+                header,
+              ),
+              ...(options.passClientKey === true
+                ? passedClientKeys(request.rawHeaders, authHeader, isLocalKey)
+                : []),
+            ],
+            proof,
+          ),
           body: body.replayable ? body.bytes : request,
           signal: abort.signal,
         });
       },
       status: (upstream) => upstream.statusCode,
+      header: (upstream, name) => targetHeader(upstream.headers, name),
       discard: (upstream) => upstream.body.dump({ limit: 64 * 1024 }).catch(() => {}),
       onReplay: () =>
         logger?.info?.("The target answered 401: replaying once with a fresh token", {

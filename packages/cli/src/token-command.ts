@@ -3,6 +3,7 @@ import { type AccessToken, ConfigurationError, ProxyAuthHandler } from "@proxy-a
 import { scheduleToken, sleep } from "@proxy-auth/core/internal";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
+import { refuseDPoPForPrinting } from "./dpop-environment.js";
 import { TOKEN_HELP } from "./help.js";
 import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
@@ -56,6 +57,7 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
     profile: flags.profile,
     minValidSeconds: minTtl,
   });
+  refuseDPoPForPrinting(credential);
   const scope =
     personScope(flags.scope, environment, person.scope) ?? scopeSetting(flags.scope, environment);
   const logger = createStderrLogger(stderr, flags.verbose === true);

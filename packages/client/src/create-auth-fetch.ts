@@ -67,11 +67,15 @@ export function createAuthFetch(
       headerValue: shape.value,
       signal,
       replayable: spare !== undefined || isReplayable(init?.body),
-      send: (header, replay) => {
-        const request = replay ? (spare ?? input) : input;
-        return base(request, withAuthorization(request, init, header, shape.name));
+      method: init?.method ?? (input instanceof Request ? input.method : "GET"),
+      url,
+      send: (header, replay, proof) => {
+        // A DPoP nonce retry and a 401 replay may both need the body: each takes its own copy.
+        const request = replay && spare !== undefined ? spare.clone() : input;
+        return base(request, withAuthorization(request, init, header, shape.name, proof));
       },
       status: (response) => response.status,
+      header: (response, name) => response.headers.get(name),
       discard: (response) => response.body?.cancel().catch(() => {}),
       onReplay: () => emitRequestEvent(handler, { type: "request.replayed", scope: handler.scope }),
       onFallback: (error) =>
@@ -100,12 +104,14 @@ function withAuthorization(
   init: RequestInit | undefined,
   header: string | undefined,
   name: string,
+  proof: string | undefined,
 ): RequestInit | undefined {
   if (header === undefined) return init;
   const headers = new Headers(
     init?.headers ?? (input instanceof Request ? input.headers : undefined),
   );
   headers.set(name, header);
+  if (proof !== undefined) headers.set("dpop", proof);
   return { ...init, headers };
 }
 

@@ -2,8 +2,8 @@ import type { ProxyAuthHandler } from "@proxy-auth/core";
 import { optionError } from "@proxy-auth/core/internal";
 import { bindCalls } from "./bind-calls.js";
 import { type ClientOptions, callSettings, validateClientOptions } from "./client-options.js";
-import type { CompletionFunction, EmbeddingFunction } from "./proxy-client.js";
 import { missingProxyBaseError } from "./missing-proxy-base.js";
+import type { CompletionFunction, EmbeddingFunction } from "./proxy-client.js";
 
 /**
  * LiteLLM's module-level settings (`litellm.proxy_auth = …` in Python), as one mutable object.

@@ -83,12 +83,15 @@ async function sendOnce(
       // One replay per call, across its retries.
       replayable: !alreadyReplayed,
       now: settings.now,
-      send: (header) => {
+      method: "POST",
+      url,
+      send: (header, _replay, proof) => {
         deadline = new Deadline(settings.timeoutMs, settings.signal);
         const headers = mergeHeaders(
           { "content-type": "application/json", accept },
           settings.headers,
           header === undefined ? undefined : { [authHeader.name]: header },
+          proof === undefined ? undefined : { dpop: proof },
         );
         // Called as a plain function, never as `settings.fetch(…)`: workerd's fetch throws
         // "Illegal invocation" when called as a method of another object.
@@ -97,6 +100,7 @@ async function sendOnce(
         return send(url, { method: "POST", headers, body: json, signal });
       },
       status: (response) => response.status,
+      header: (response, name) => response.headers.get(name),
       discard: async (response) => {
         await response.body?.cancel().catch(() => {});
         deadline?.clear();

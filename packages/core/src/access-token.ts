@@ -15,7 +15,11 @@ export interface AccessToken {
   expiresOn: number;
   /** Optional provider hint, Unix seconds: refresh in the background after this time. */
   refreshAfter?: number;
-  /** Informational (e.g. `"Bearer"`); the header scheme is always `Bearer`. */
+  /**
+   * `"Bearer"` (the header scheme then is `Bearer`), or `"DPoP"` for a token bound to the
+   * credential's key (RFC 9449): the clients then send `Authorization: DPoP <token>` with a fresh
+   * proof on every request. Other values are informational.
+   */
   tokenType?: string;
 }
 

@@ -1,3 +1,9 @@
+import {
+  type DPoPAuthorization,
+  dpopAuthorization,
+  isDPoPTokenType,
+  takeDPoPNonce,
+} from "./dpop-request.js";
 import type { ProxyAuthError } from "./errors.js";
 import type { ProxyAuthHandler } from "./proxy-auth-handler.js";
 import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
@@ -5,17 +11,28 @@ import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-repl
 /** One request on the auth path: how to send it, and what its transport looks like. */
 export interface AuthorizedSendOptions<R> {
   /** Where tokens come from; without one, only `fallback` is sent. */
-  handler: Pick<ProxyAuthHandler, "authorize" | "invalidate"> | undefined;
+  handler:
+    | (Pick<ProxyAuthHandler, "authorize" | "invalidate"> & { readonly credential?: unknown })
+    | undefined;
   /** The auth header's value for a token (`"Bearer <token>"`, or the bare token). */
   headerValue: (token: string) => string;
   /** The header's value when no token can be had, or without a handler (a static key). */
   fallback?: string | undefined;
   /** The caller's signal: an abort while waiting for a token rejects with its reason. */
   signal?: AbortSignal | undefined;
-  /** Sends one attempt with this auth header value (`undefined`: no auth header). */
-  send: (header: string | undefined, replay: boolean) => Promise<R>;
+  /**
+   * Sends one attempt with this auth header value (`undefined`: no auth header) and, for a
+   * DPoP-bound token, this `DPoP` header value (the proof).
+   */
+  send: (header: string | undefined, replay: boolean, proof?: string) => Promise<R>;
   /** The attempt's HTTP status. */
   status: (response: R) => number;
+  /** The request's method, for DPoP proofs (`htm`). */
+  method?: string | undefined;
+  /** The request's URL, for DPoP proofs (`htu`) and the resource server's nonce. */
+  url?: string | URL | undefined;
+  /** A response header by lower-case name (`DPoP-Nonce`, `WWW-Authenticate`), for DPoP. */
+  header?: (response: R, name: string) => string | null | undefined;
   /** Whether the request may be sent a second time (its body was kept). */
   replayable: boolean;
   /** Frees a response that is not returned (cancels its body). */
@@ -51,9 +68,9 @@ export interface AuthorizedResponse<R> {
 export async function authorizedSend<R>(
   options: AuthorizedSendOptions<R>,
 ): Promise<AuthorizedResponse<R>> {
-  const { handler, send, status, now = Date.now } = options;
+  const { handler, status, now = Date.now } = options;
   const first = await authorizeOnce(options);
-  const response = await send(first.header, false);
+  const response = await sendAttempt(options, first, false);
   const answered = {
     response,
     token: first.token,
@@ -74,7 +91,7 @@ export async function authorizedSend<R>(
   // No fresh token: the 401 stands, explained by why there is none.
   if (second.token === undefined) return { ...answered, tokenError: second.error };
   await options.discard(response);
-  const replayed = await send(second.header, true);
+  const replayed = await sendAttempt(options, second, true);
   const refusedFresh = status(replayed) === 401;
   // A fresh token refused too: not replaced again for a while, or every call costs a grant.
   if (refusedFresh) rememberRefusedReplacement(handler, second.token, now());
@@ -85,14 +102,46 @@ interface Attempt {
   token?: string;
   header?: string | undefined;
   error?: ProxyAuthError;
+  dpop?: DPoPAuthorization;
+}
+
+/**
+ * Sends one attempt; for a DPoP-bound token, a resource server's `use_dpop_nonce` challenge is
+ * answered once with a new proof carrying its nonce (RFC 9449 §9).
+ */
+async function sendAttempt<R>(
+  options: AuthorizedSendOptions<R>,
+  attempt: Attempt,
+  replay: boolean,
+): Promise<R> {
+  const { dpop } = attempt;
+  const response = await options.send(attempt.header, replay, dpop?.proof);
+  const { header } = options;
+  if (dpop === undefined || header === undefined) return response;
+  const challenged = takeDPoPNonce(dpop, options.status(response), (name) =>
+    header(response, name),
+  );
+  if (!challenged || !options.replayable) return response;
+  await options.discard(response);
+  const proof = await dpop.prover.proof({
+    method: dpop.method,
+    url: dpop.url,
+    accessToken: attempt.token,
+  });
+  return options.send(attempt.header, true, proof);
 }
 
 async function authorizeOnce<R>(options: AuthorizedSendOptions<R>): Promise<Attempt> {
   const { handler, signal, fallback } = options;
   if (handler === undefined) return { header: fallback };
   const authorization = await handler.authorize(signal === undefined ? undefined : { signal });
-  if (authorization.token !== undefined) {
-    return { token: authorization.token, header: options.headerValue(authorization.token) };
+  const { token } = authorization;
+  if (token !== undefined) {
+    if (!isDPoPTokenType(authorization.tokenType)) {
+      return { token, header: options.headerValue(token) };
+    }
+    const dpop = await dpopAuthorization(handler.credential, token, options);
+    return { token, header: dpop.header, dpop };
   }
   options.onFallback?.(authorization.error);
   return { header: fallback, error: authorization.error };

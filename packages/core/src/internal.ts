@@ -12,7 +12,18 @@ export {
   authorizedSend,
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
+export { base64url } from "./base64url.js";
 export { Deadline, withTimeout } from "./deadline.js";
+export {
+  createDPoPProver,
+  DPOP_PROVER,
+  type DPoPAlgorithm,
+  type DPoPBoundCredential,
+  type DPoPProofRequest,
+  type DPoPProver,
+  dpopProverOf,
+} from "./dpop-prover.js";
+export { isDPoPTokenType } from "./dpop-request.js";
 export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
 export { consoleLogger } from "./logger.js";
 export { isHttpsOrLoopback } from "./loopback-host.js";

@@ -1,5 +1,6 @@
 import type { AccessToken } from "./access-token.js";
 import { backoffDelayMs, probeDelayMs } from "./backoff.js";
+import { bearerHeaders } from "./bearer-headers.js";
 import { asProxyAuthError, retryAfter } from "./engine/as-proxy-auth-error.js";
 import { CredentialSource } from "./engine/credential-source.js";
 import { failureMessage } from "./engine/failure-message.js";
@@ -126,15 +127,16 @@ export class ProxyAuthHandler {
   /**
    * `{ Authorization: "Bearer <token>" }`, a new object on every call. On failure: with
    * `onTokenError: "warn"` resolves `{}` (one warning per failure episode); with `"throw"`
-   * rejects with the error.
+   * rejects with the error. A DPoP-bound token rejects with a `ConfigurationError` (it needs a
+   * proof per request, which the clients built on `authorize()` add).
    */
   async getAuthHeaders(options?: GetTokenOptions): Promise<Record<string, string>> {
     const cached = this.#cached;
     if (cached !== undefined && this.#now() < cached.refreshAt) {
-      return { Authorization: cached.authorization };
+      return bearerHeaders(cached);
     }
     const scheduled = await this.#scheduledOrFailure(options?.signal);
-    return ProxyAuthError.isInstance(scheduled) ? {} : { Authorization: scheduled.authorization };
+    return ProxyAuthError.isInstance(scheduled) ? {} : bearerHeaders(scheduled);
   }
 
   /**
@@ -153,12 +155,12 @@ export class ProxyAuthHandler {
   async authorize(options?: GetTokenOptions): Promise<TokenAuthorization> {
     const cached = this.#cached;
     if (cached !== undefined && this.#now() < cached.refreshAt) {
-      return { token: cached.accessToken.token };
+      return { token: cached.accessToken.token, tokenType: cached.accessToken.tokenType };
     }
     const scheduled = await this.#scheduledOrFailure(options?.signal);
     return ProxyAuthError.isInstance(scheduled)
       ? { error: scheduled }
-      : { token: scheduled.accessToken.token };
+      : { token: scheduled.accessToken.token, tokenType: scheduled.accessToken.tokenType };
   }
 
   /**

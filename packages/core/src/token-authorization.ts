@@ -9,6 +9,8 @@ export type TokenAuthorization =
   | {
       /** The access token to send. */
       readonly token: string;
+      /** The token's type as the credential gave it (`"DPoP"`: each request needs a proof). */
+      readonly tokenType?: string | undefined;
       readonly error?: undefined;
     }
   | {

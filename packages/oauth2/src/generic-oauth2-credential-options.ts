@@ -5,6 +5,7 @@ import {
   type ClientAuthentication,
   resolveClientAuthentication,
 } from "./client-authentication.js";
+import { type DPoPBinding, type DPoPOptions, resolveDPoP } from "./dpop-option.js";
 import { extraParameters, tokenRequestTransport } from "./token-request-options.js";
 
 /** Options of {@link GenericOAuth2Credential}. */
@@ -72,6 +73,13 @@ export interface GenericOAuth2CredentialOptions {
    * fails with a non-retryable `TokenAcquisitionError`. Default 1_048_576 (1 MiB).
    */
   maxResponseBytes?: number;
+  /**
+   * DPoP-bound tokens (RFC 9449): `true` (a non-extractable ES256 key pair made in memory) or
+   * `{ keyPair, algorithm, allowDowngrade }`. Every token request then carries a proof (the
+   * provider's `DPoP-Nonce` is answered with one retry), the token comes back typed `"DPoP"`, and
+   * every request to the proxy carries a fresh proof of the same key. Default off.
+   */
+  dpop?: boolean | DPoPOptions;
   /** Clock in milliseconds, for `expiresOn`. Default `Date.now` (inject the handler's in tests). */
   now?: () => number;
 }
@@ -86,6 +94,7 @@ export interface ResolvedCredentialOptions {
   maxResponseBytes: number;
   fetch: typeof fetch;
   now: () => number;
+  dpop: DPoPBinding | undefined;
 }
 
 /** Parameters the credential sets itself: `extraParams` may not set them. */
@@ -141,6 +150,7 @@ export function resolveCredentialOptions(options: unknown): ResolvedCredentialOp
     endpoint,
     params,
     ...transport,
+    dpop: resolveDPoP("GenericOAuth2Credential", given.dpop),
   };
 }
 

@@ -10,6 +10,7 @@ import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { type ClientAuthMethod, sha256 } from "./client-authentication.js";
 import { discoverAuthorizationServer } from "./discover-authorization-server.js";
+import { attachProver, retriesForDPoPNonce } from "./dpop-option.js";
 import {
   type GenericOAuth2CredentialOptions,
   type ResolvedCredentialOptions,
@@ -57,6 +58,7 @@ export class GenericOAuth2Credential implements TokenCredential {
     this.#endpoint = ("tokenUrl" in endpoint ? endpoint.tokenUrl : endpoint.issuer).href;
     this.#client = { client_id: clientId };
     this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
+    attachProver(this, this.#options.dpop);
   }
 
   /**
@@ -93,46 +95,56 @@ export class GenericOAuth2Credential implements TokenCredential {
     const what = describe("token endpoint", tokenUrl);
     const noAnswer = (error: unknown) =>
       requestFailure(error, what, callerSignal, deadline, timeoutMs);
-    const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
-      tokenUrl.href,
-      signal,
-    );
-    const sentAt = this.#options.now() / 1000;
-    let response: Response;
-    try {
-      response = await oauth.clientCredentialsGrantRequest(
-        server,
-        this.#client,
-        clientAuth,
-        params,
-        {
-          signal,
-          [oauth.customFetch]: this.#fetch,
-          [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
-        },
+    const { dpop } = this.#options;
+    const handle = await dpop?.handle(this.#client);
+    for (let round = 1; ; round++) {
+      // Each round its own assertion: a client assertion's jti is single-use.
+      const { auth: clientAuth, secrets } = await this.#options.authentication.forRequest(
+        tokenUrl.href,
+        signal,
       );
-    } catch (error) {
-      throw noAnswer(error);
+      const sentAt = this.#options.now() / 1000;
+      let response: Response;
+      try {
+        response = await oauth.clientCredentialsGrantRequest(
+          server,
+          this.#client,
+          clientAuth,
+          params,
+          {
+            signal,
+            [oauth.customFetch]: this.#fetch,
+            [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
+            ...(handle === undefined ? {} : { DPoP: handle }),
+          },
+        );
+      } catch (error) {
+        throw noAnswer(error);
+      }
+      let result: oauth.TokenEndpointResponse;
+      try {
+        result = await oauth.processClientCredentialsResponse(server, this.#client, response);
+      } catch (error) {
+        // The body may have been cut off by the timeout or the caller.
+        if (signal.aborted) throw noAnswer(error);
+        if (retriesForDPoPNonce(round, handle, error)) continue;
+        throw await responseFailure(error, response, what, secrets);
+      }
+      return bearerAccessToken(result, { what, status: response.status, secrets, sentAt, dpop });
     }
-    let result: oauth.TokenEndpointResponse;
-    try {
-      result = await oauth.processClientCredentialsResponse(server, this.#client, response);
-    } catch (error) {
-      // The body may have been cut off by the timeout or the caller.
-      if (signal.aborted) throw noAnswer(error);
-      throw await responseFailure(error, response, what, secrets);
-    }
-    return bearerAccessToken(result, { what, status: response.status, secrets, sentAt });
   }
 
   /**
    * What identifies this credential's tokens, for a shared `TokenCache`: a SHA-256 over the
    * endpoint, client id, extra parameters and a hash of the secret or key — never the secret itself.
+   * With DPoP, the key's thumbprint too: a DPoP-bound token is shared only by processes that hold
+   * its key.
    */
   async cacheKey(): Promise<string> {
-    const { clientId, authentication, params } = this.#options;
+    const { clientId, authentication, params, dpop } = this.#options;
     const secret = await authentication.fingerprint();
-    return `oauth2:${await sha256(JSON.stringify([this.#endpoint, clientId, authentication.method, params, secret]))}`;
+    const binding = dpop === undefined ? [] : [`dpop:${await dpop.prover.thumbprint()}`];
+    return `oauth2:${await sha256(JSON.stringify([this.#endpoint, clientId, authentication.method, params, secret, ...binding]))}`;
   }
 
   /** The token endpoint as oauth4webapi wants it; discovery runs once and is cached on success. */

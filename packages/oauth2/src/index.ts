@@ -5,6 +5,7 @@ export {
   discoverProtectedResource,
   type ProtectedResource,
 } from "./discover-protected-resource.js";
+export type { DPoPOptions } from "./dpop-option.js";
 export {
   type GcpMetadataIdTokenOptions,
   gcpMetadataIdToken,

@@ -4,6 +4,7 @@ import {
   type ClientAuthentication,
   resolveClientAuthentication,
 } from "./client-authentication.js";
+import { type DPoPBinding, type DPoPOptions, resolveDPoP } from "./dpop-option.js";
 import {
   endpointUrl,
   RESERVED_PARAMS,
@@ -53,6 +54,13 @@ export interface TokenExchangeCredentialOptions {
   maxResponseBytes?: number;
   /** Transport injection. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * DPoP-bound tokens (RFC 9449): `true` (a non-extractable ES256 key pair made in memory) or
+   * `{ keyPair, algorithm, allowDowngrade }`. Every token request then carries a proof (the
+   * provider's `DPoP-Nonce` is answered with one retry), the token comes back typed `"DPoP"`, and
+   * every request to the proxy carries a fresh proof of the same key. Default off.
+   */
+  dpop?: boolean | DPoPOptions;
   /** Clock in milliseconds, for `expiresOn`. Default `Date.now`. */
   now?: () => number;
 }
@@ -69,6 +77,7 @@ export interface ResolvedTokenExchangeOptions {
   maxResponseBytes: number;
   fetch: typeof fetch;
   now: () => number;
+  dpop: DPoPBinding | undefined;
 }
 
 const OWNER = "TokenExchangeCredential";
@@ -148,5 +157,6 @@ export function resolveTokenExchangeOptions(options: unknown): ResolvedTokenExch
     actorToken: given.actorToken as AssertionSource | undefined,
     params,
     ...transport,
+    dpop: resolveDPoP(OWNER, given.dpop),
   };
 }

@@ -10,6 +10,7 @@ import * as oauth from "oauth4webapi";
 import { bearerAccessToken } from "./bearer-access-token.js";
 import { boundedFetch } from "./bounded-fetch.js";
 import { callAssertionSource } from "./client-authentication.js";
+import { attachProver, retriesForDPoPNonce } from "./dpop-option.js";
 import { requestFailure, responseFailure } from "./token-endpoint-failure.js";
 import {
   type ResolvedTokenExchangeOptions,
@@ -53,6 +54,7 @@ export class TokenExchangeCredential implements TokenCredential {
     // leaves it out of the request.
     this.#client = { client_id: this.#options.clientId ?? "unidentified-client" };
     this.#fetch = boundedFetch(this.#options.fetch, this.#options.maxResponseBytes);
+    attachProver(this, this.#options.dpop);
   }
 
   /**
@@ -91,54 +93,60 @@ export class TokenExchangeCredential implements TokenCredential {
     params.set("subject_token", subject);
     if (actor !== undefined) params.set("actor_token", actor);
     if (scope) params.set("scope", scope);
-    // Without a client id there is no client identification at all: the subject token is the proof.
-    const { auth: clientAuth, secrets } =
-      this.#options.clientId === undefined
-        ? { auth: () => {}, secrets: [] as string[] }
-        : await authentication.forRequest(tokenUrl.href, signal);
     const server: oauth.AuthorizationServer = {
       issuer: tokenUrl.origin,
       token_endpoint: tokenUrl.href,
     };
     const what = `token endpoint ${tokenUrl.origin}${tokenUrl.pathname}`;
-    secrets.push(subject);
-    if (actor !== undefined) secrets.push(actor);
-    const sentAt = this.#options.now() / 1000;
-    let response: Response;
-    try {
-      response = await oauth.genericTokenEndpointRequest(
-        server,
-        this.#client,
-        clientAuth,
-        GRANT_TYPE,
-        params,
-        {
-          signal,
-          [oauth.customFetch]: this.#fetch,
-          [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
-        },
-      );
-    } catch (error) {
-      throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
-    }
-    let result: oauth.TokenEndpointResponse;
-    try {
-      result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
-    } catch (error) {
-      if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
-      const failure = await responseFailure(error, response, what, secrets);
-      if (failure.oauthError === "invalid_grant") {
-        throw new TokenAcquisitionError(
-          `${failure.message} The ${actor === undefined ? "subject token was" : "subject or actor token was"} rejected.`,
+    const { dpop } = this.#options;
+    const handle = await dpop?.handle(this.#client);
+    for (let round = 1; ; round++) {
+      // Without a client id there is no client identification at all: the subject token is the proof.
+      const { auth: clientAuth, secrets } =
+        this.#options.clientId === undefined
+          ? { auth: () => {}, secrets: [] as string[] }
+          : await authentication.forRequest(tokenUrl.href, signal);
+      secrets.push(subject);
+      if (actor !== undefined) secrets.push(actor);
+      const sentAt = this.#options.now() / 1000;
+      let response: Response;
+      try {
+        response = await oauth.genericTokenEndpointRequest(
+          server,
+          this.#client,
+          clientAuth,
+          GRANT_TYPE,
+          params,
           {
-            oauthError: "invalid_grant",
-            retryable: false,
-            ...(failure.status === undefined ? {} : { status: failure.status }),
+            signal,
+            [oauth.customFetch]: this.#fetch,
+            [oauth.allowInsecureRequests]: isLoopbackHost(tokenUrl.hostname),
+            ...(handle === undefined ? {} : { DPoP: handle }),
           },
         );
+      } catch (error) {
+        throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
       }
-      throw failure;
+      let result: oauth.TokenEndpointResponse;
+      try {
+        result = await oauth.processGenericTokenEndpointResponse(server, this.#client, response);
+      } catch (error) {
+        if (signal.aborted) throw requestFailure(error, what, callerSignal, deadline, timeoutMs);
+        if (retriesForDPoPNonce(round, handle, error)) continue;
+        const failure = await responseFailure(error, response, what, secrets);
+        if (failure.oauthError === "invalid_grant") {
+          throw new TokenAcquisitionError(
+            `${failure.message} The ${actor === undefined ? "subject token was" : "subject or actor token was"} rejected.`,
+            {
+              oauthError: "invalid_grant",
+              retryable: false,
+              ...(failure.status === undefined ? {} : { status: failure.status }),
+            },
+          );
+        }
+        throw failure;
+      }
+      return bearerAccessToken(result, { what, status: response.status, secrets, sentAt, dpop });
     }
-    return bearerAccessToken(result, { what, status: response.status, secrets, sentAt });
   }
 }

@@ -7,6 +7,11 @@ import {
   type FederatedClient,
   FederatedClientAuthentication,
 } from "./federated-client-authentication.js";
+import {
+  DPOP_SIGNING_ALGORITHMS,
+  dpopFeature,
+  type IdentityProviderDPoPOptions,
+} from "./identity-provider-dpop.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
 import { refusedScopeOrAudience } from "./registered-scope-and-audience.js";
 import { type SignInClient, signInClientRegistration } from "./sign-in-clients.js";
@@ -78,6 +83,8 @@ export interface IdentityProviderOptions {
    * actor tokens. Default one new {@link TestIssuer}, exposed as `cluster`.
    */
   trustedIssuers?: TestIssuer[];
+  /** DPoP-bound tokens (RFC 9449): on by default for requests with a proof; nonces on demand. */
+  dpop?: IdentityProviderDPoPOptions;
   /**
    * Public clients people sign in with: turns on the device flow, the provider's own login and
    * consent pages (any login name becomes the `sub`), PKCE, refresh-token rotation with reuse
@@ -118,6 +125,8 @@ export interface RecordedTokenRequest {
   fault?: Fault;
   /** The HTTP status answered (0 when the connection was reset or left hanging). */
   status: number;
+  /** The request carried a DPoP proof. */
+  dpop?: boolean;
 }
 
 /** A running test identity provider. */
@@ -272,6 +281,7 @@ export async function startIdentityProvider(
         ...(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const),
         ...(["ES256", "ES384", "ES512", "Ed25519", "EdDSA"] as const),
       ],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGORITHMS],
     },
     formats: {
       customizers: {
@@ -298,6 +308,7 @@ export async function startIdentityProvider(
     scopes,
     features: {
       clientCredentials: { enabled: true },
+      dPoP: dpopFeature(options.dpop),
       devInteractions: { enabled: signInClients.length > 0 },
       deviceFlow: { enabled: signInClients.length > 0 },
       revocation: { enabled: signInClients.length > 0 },
@@ -338,6 +349,7 @@ export async function startIdentityProvider(
     const fault = faults.take();
     const record: RecordedTokenRequest = { params: {}, authMethod: "none", status: 0 };
     if (fault !== undefined) record.fault = fault;
+    if (ctx.get("dpop") !== "") record.dpop = true;
     requests.push(record);
     const basic = ctx.get("authorization").toLowerCase().startsWith("basic ");
     if (current.latencyMs > 0) await sleep(current.latencyMs);

@@ -1,4 +1,5 @@
 export { type ActAsPersonOptions, actAsPerson, type PersonOutcome } from "./act-as-person.js";
+export type { DPoPCheckOptions } from "./dpop-proof-verifier.js";
 export type { EntraAssertionClient } from "./entra-client-assertion.js";
 export {
   DEFAULT_ENTRA_CLIENT,
@@ -19,6 +20,7 @@ export {
   startIdentityProvider,
   type TestClient,
 } from "./identity-provider.js";
+export type { IdentityProviderDPoPOptions } from "./identity-provider-dpop.js";
 export {
   type MockProxy,
   type MockProxyOptions,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { anthropicMessage, anthropicMessageEvents, lastMessageText } from "./anthropic-messages.js";
+import { createDPoPCheck, type DPoPCheckOptions, dpopToken } from "./dpop-proof-verifier.js";
 import { type Fault, FaultQueue, readBody, respondWithFault, sleep } from "./fault.js";
 
 /** Options of {@link startMockProxy}. */
@@ -24,6 +25,12 @@ export interface MockProxyOptions {
    * a `null` or `""` scheme means the bare token.
    */
   authHeader?: { header?: string; scheme?: string | null };
+  /**
+   * DPoP (RFC 9449): `Authorization: DPoP <token>` requests are always checked (proof, binding,
+   * replay); a DPoP-bound token sent as a bearer token is always refused. These options require
+   * DPoP of every caller, require the proxy's nonce, or set the `iat` window.
+   */
+  dpop?: DPoPCheckOptions;
 }
 
 /** One request the proxy received. */
@@ -73,7 +80,8 @@ export interface MockProxy {
  * Starts an OpenAI-compatible stand-in for a LiteLLM proxy on an ephemeral 127.0.0.1 port. Like
  * LiteLLM's JWT auth, it verifies every bearer JWT against the identity provider's JWKS
  * (signature, `exp` with zero leeway, issuer and audience when configured) and answers 401 for a
- * missing, invalid or expired token and 403 for a missing required scope. It serves
+ * missing, invalid or expired token and 403 for a missing required scope; DPoP-bound tokens are
+ * checked as RFC 9449 asks (see the `dpop` option). It serves
  * `POST /chat/completions` (JSON, or SSE with `stream: true`) and `POST /embeddings`, with and
  * without the `/v1` prefix, and under Azure OpenAI's `/openai/deployments/{name}` paths; and
  * Anthropic's `POST /v1/messages` (JSON, or Anthropic's streamed events), as LiteLLM does.
@@ -90,6 +98,7 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
   const revoked = new Set<string>();
   let rejected = 0;
   const readToken = tokenReader(options.authHeader);
+  const dpop = createDPoPCheck(options.dpop);
 
   const verify = async (token: string): Promise<JWTPayload> => {
     const { payload } = await jwtVerify(token, jwks, {
@@ -124,17 +133,26 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       response.end(JSON.stringify(body));
     };
     // The real LiteLLM proxy's auth error: this body, and no WWW-Authenticate header.
-    const reject = (status: 401 | 403, reason: string, shown = reason) => {
+    const reject = (
+      status: 401 | 403,
+      reason: string,
+      shown = reason,
+      headers: Record<string, string> = {},
+    ) => {
       rejected++;
       record.rejection = reason;
-      reply(status, {
-        error: {
-          message: `Authentication Error, ${shown}`,
-          type: "auth_error",
-          param: "None",
-          code: String(status),
+      reply(
+        status,
+        {
+          error: {
+            message: `Authentication Error, ${shown}`,
+            type: "auth_error",
+            param: "None",
+            code: String(status),
+          },
         },
-      });
+        headers,
+      );
     };
 
     // OpenAI-style paths, with or without /v1, and Azure OpenAI's per-deployment paths.
@@ -152,7 +170,8 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
       });
       return;
     }
-    const token = readToken(request);
+    const boundToken = dpopToken(request);
+    const token = boundToken ?? readToken(request);
     if (token === undefined) {
       reject(401, "missing bearer token");
       return;
@@ -172,6 +191,11 @@ export async function startMockProxy(options: MockProxyOptions): Promise<MockPro
         `invalid token (${code ?? "unverifiable"})`,
         code === "ERR_JWT_EXPIRED" ? "Token Expired" : undefined,
       );
+      return;
+    }
+    const refusal = await dpop.check(request, token, record.claims, boundToken !== undefined);
+    if (refusal !== undefined) {
+      reject(401, refusal.reason, undefined, refusal.headers);
       return;
     }
     const granted = String(record.claims.scope ?? "").split(" ");

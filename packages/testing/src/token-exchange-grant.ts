@@ -1,5 +1,6 @@
 import type Provider from "oidc-provider";
 import type { KoaContextWithOIDC } from "oidc-provider";
+import { tokenRequestProofThumbprint } from "./dpop-proof-verifier.js";
 import { type TestIssuer, unverifiedIssuer } from "./test-issuer.js";
 
 /** The RFC 8693 grant type. */
@@ -26,7 +27,12 @@ export interface TokenExchangeSettings {
   scopes: string[];
   lifetimeSeconds: () => number;
   subjects: ExchangeSubjects;
-  errors: { InvalidGrant: ErrorClass; InvalidRequest: ErrorClass; InvalidTarget: ErrorClass };
+  errors: {
+    InvalidGrant: ErrorClass;
+    InvalidRequest: ErrorClass;
+    InvalidTarget: ErrorClass;
+    InvalidDpopProof: ErrorClass;
+  };
 }
 
 type ErrorClass = new (description: string) => Error;
@@ -87,6 +93,7 @@ export function registerTokenExchange(provider: Provider, settings: TokenExchang
         ) => {
           resourceServer?: unknown;
           expiration: number;
+          setThumbprint(kind: "jkt", thumbprint: string): void;
           save(): Promise<string>;
         };
         ResourceServer: new (identifier: string, info: Record<string, unknown>) => unknown;
@@ -102,11 +109,19 @@ export function registerTokenExchange(provider: Provider, settings: TokenExchang
         sub: subject.sub,
         ...(actor === undefined ? {} : { act: actor }),
       });
+      // DPoP (RFC 9449): oidc-provider binds only its own grants; this one binds here.
+      let jkt: string | undefined;
+      try {
+        jkt = await tokenRequestProofThumbprint(ctx.req, `${ctx.oidc.issuer}/token`);
+      } catch (error) {
+        throw new errors.InvalidDpopProof((error as Error).message);
+      }
+      if (jkt !== undefined) token.setThumbprint("jkt", jkt);
       const value = await token.save();
       ctx.body = {
         access_token: value,
         issued_token_type: ACCESS_TOKEN_TYPE,
-        token_type: "Bearer",
+        token_type: jkt === undefined ? "Bearer" : "DPoP",
         expires_in: token.expiration,
         ...(scope ? { scope } : {}),
       };

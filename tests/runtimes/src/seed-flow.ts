@@ -182,4 +182,35 @@ export const seedFlow: SeedCase[] = [
       check(!seen.authorization, "no token sent to an origin outside the list");
     },
   },
+  {
+    name: "DPoP: a token bound to a WebCrypto key, a fresh proof on every request",
+    packages: seedPackages,
+    outcome: "works",
+    async run(deployment) {
+      const handler = new ProxyAuthHandler({
+        credential: new GenericOAuth2Credential({
+          clientId: deployment.clientId,
+          clientSecret: deployment.clientSecret,
+          tokenUrl: deployment.tokenUrl,
+          dpop: true,
+        }),
+        scope: deployment.scope,
+        onTokenError: "throw",
+      });
+      const client = createClient({ apiBase: deployment.proxyUrl, proxyAuth: handler });
+      const before = await stats(deployment);
+      const first = await client.completion(hello);
+      const second = await client.embedding({ model: "e", input: "x" });
+      check(first.choices[0]?.message.content === "Echo: Hello!", "answer with a DPoP proof");
+      check(second.data.length === 1, "embedding with a DPoP proof");
+      check((await handler.getToken()).tokenType === "DPoP", "the token is DPoP-bound");
+      const after = await stats(deployment);
+      const sent = after.proxyRequests.slice(before.proxyRequests.length);
+      // The proxy checks every proof (signature, htm/htu, ath, cnf.jkt, jti): both accepted.
+      check(
+        sent.length === 2 && sent.every((request) => request.status === 200),
+        "the proxy accepted both proofs",
+      );
+    },
+  },
 ];
