@@ -1,7 +1,6 @@
 export type { AccessToken } from "./access-token.js";
 export { validateAccessToken } from "./access-token.js";
 export type { RetryOptions } from "./backoff.js";
-export { refreshFloorMs, type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
 export {
   ConfigurationError,
   CredentialUnavailableError,
