@@ -6,7 +6,11 @@ export default mergeConfig(
   sharedTestConfig,
   defineConfig({
     test: {
-      typecheck: { enabled: true, include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
+      typecheck: {
+        enabled: true,
+        include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"],
+        tsconfig: "tsconfig.json",
+      },
     },
   }),
 );
