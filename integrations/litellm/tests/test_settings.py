@@ -58,3 +58,38 @@ def test_reads_lists_and_claims() -> None:
     assert settings.required_scopes == frozenset({"chat", "embeddings"})
     assert settings.team_id_claim == "team"
     assert settings.admin_roles == frozenset({"llm-admin"})
+
+
+def test_dpop_settings() -> None:
+    defaults = settings_from_environment(BASE)
+    assert not defaults.dpop_required
+    assert not defaults.dpop_nonce
+    assert defaults.dpop_public_url is None
+    assert defaults.dpop_max_age_seconds == 60
+    chosen = settings_from_environment(
+        {
+            **BASE,
+            "PROXY_AUTH_DPOP_REQUIRED": "true",
+            "PROXY_AUTH_DPOP_NONCE": "1",
+            "PROXY_AUTH_DPOP_PUBLIC_URL": "https://llm.example.com",
+            "PROXY_AUTH_DPOP_MAX_AGE_SECONDS": "30",
+        }
+    )
+    assert chosen.dpop_required
+    assert chosen.dpop_nonce
+    assert chosen.dpop_public_url == "https://llm.example.com"
+    assert chosen.dpop_max_age_seconds == 30
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PROXY_AUTH_DPOP_REQUIRED", "maybe", "true or false"),
+        ("PROXY_AUTH_DPOP_PUBLIC_URL", "http://llm.example.com", "https"),
+        ("PROXY_AUTH_DPOP_PUBLIC_URL", "https://llm.example.com/?a=1", "no query"),
+        ("PROXY_AUTH_DPOP_MAX_AGE_SECONDS", "301", "at most 300"),
+    ],
+)
+def test_refuses_bad_dpop_settings(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        settings_from_environment({**BASE, name: value})

@@ -48,6 +48,15 @@ class Settings:
     jwks_refresh_interval_seconds: float = 60.0
     jwks_max_age_seconds: float = 3600.0
     http_timeout_seconds: float = 5.0
+    #: Refuse bearer tokens: every caller must prove possession of its key with DPoP.
+    dpop_required: bool = False
+    #: The proxy's address as clients call it (a proof's `htu`), when it differs from the URL
+    #: the proxy sees (a reverse proxy or load balancer in front). None: the request's own URL.
+    dpop_public_url: str | None = None
+    #: How old a DPoP proof's `iat` may be; also how long its `jti` is remembered.
+    dpop_max_age_seconds: float = 60.0
+    #: Ask clients for the proxy's nonce in their proofs (RFC 9449 §9).
+    dpop_nonce: bool = False
 
 
 def _words(value: str | None) -> frozenset[str]:
@@ -66,6 +75,15 @@ def _number(environ: Mapping[str, str], name: str, default: float, minimum: floa
     if not value >= minimum or value == float("inf"):
         raise ConfigurationError(f"{name} must be a finite number >= {minimum:g}, got {raw!r}")
     return value
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ConfigurationError(f"{name} must be true or false, got {environ.get(name)!r}")
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -112,6 +130,10 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
     - `PROXY_AUTH_JWKS_REFRESH_INTERVAL_SECONDS` (default 60): the least time between two JWKS
       fetches caused by unknown `kid`s; `PROXY_AUTH_JWKS_MAX_AGE_SECONDS` (default 3600).
     - `PROXY_AUTH_HTTP_TIMEOUT_SECONDS` (default 5) for each discovery or JWKS fetch.
+    - DPoP (RFC 9449): `PROXY_AUTH_DPOP_REQUIRED` (default false: bearer tokens still pass, but
+      never a DPoP-bound one), `PROXY_AUTH_DPOP_PUBLIC_URL` (the address clients call, for `htu`),
+      `PROXY_AUTH_DPOP_MAX_AGE_SECONDS` (default 60, at most 300), `PROXY_AUTH_DPOP_NONCE`
+      (default false).
     """
     issuer = (environ.get("PROXY_AUTH_ISSUER") or "").strip()
     if not issuer:
@@ -140,9 +162,20 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
         )
     leeway = _number(environ, "PROXY_AUTH_LEEWAY_SECONDS", 0.0, 0.0)
     skew = _number(environ, "PROXY_AUTH_CLOCK_SKEW_SECONDS", 30.0, 0.0)
+    dpop_max_age = _number(environ, "PROXY_AUTH_DPOP_MAX_AGE_SECONDS", 60.0, 1.0)
+    dpop_public_url = (environ.get("PROXY_AUTH_DPOP_PUBLIC_URL") or "").strip() or None
+    if dpop_public_url is not None:
+        check_url("PROXY_AUTH_DPOP_PUBLIC_URL", dpop_public_url)
+        parts = urlsplit(dpop_public_url)
+        if parts.query or parts.fragment:
+            raise ConfigurationError(
+                "PROXY_AUTH_DPOP_PUBLIC_URL must have no query or fragment, "
+                f"got {dpop_public_url!r}"
+            )
     for name, value in (
         ("PROXY_AUTH_LEEWAY_SECONDS", leeway),
         ("PROXY_AUTH_CLOCK_SKEW_SECONDS", skew),
+        ("PROXY_AUTH_DPOP_MAX_AGE_SECONDS", dpop_max_age),
     ):
         if value > 300:
             raise ConfigurationError(f"{name} must be at most 300, got {value:g}")
@@ -165,4 +198,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
         ),
         jwks_max_age_seconds=_number(environ, "PROXY_AUTH_JWKS_MAX_AGE_SECONDS", 3600.0, 1.0),
         http_timeout_seconds=_number(environ, "PROXY_AUTH_HTTP_TIMEOUT_SECONDS", 5.0, 0.1),
+        dpop_required=_flag(environ, "PROXY_AUTH_DPOP_REQUIRED"),
+        dpop_public_url=dpop_public_url,
+        dpop_max_age_seconds=dpop_max_age,
+        dpop_nonce=_flag(environ, "PROXY_AUTH_DPOP_NONCE"),
     )

@@ -1,4 +1,4 @@
-"""The one place a request's bearer token is judged (a proof-of-possession check slots in here)."""
+"""The one place a request's token is judged: the token itself, then its binding to the caller."""
 
 from __future__ import annotations
 
@@ -6,16 +6,41 @@ from typing import Any
 
 from .identity import Identity, identity_from_claims
 from .key_set import KeySet
+from .presented_credential import Credential
 from .settings import Settings
+from .verify_dpop_proof import DPoPVerifier, ProofRequest, challenge
 from .verify_token import verify_token
 
 
-async def verify_request(request: Any, token: str, settings: Settings, keys: KeySet) -> Identity:
+def bound_key(claims: dict[str, Any]) -> str | None:
+    """The thumbprint a DPoP-bound token names (`cnf.jkt`), or None for a bearer token."""
+    confirmation = claims.get("cnf")
+    jkt = confirmation.get("jkt") if isinstance(confirmation, dict) else None
+    return jkt if isinstance(jkt, str) else None
+
+
+async def verify_request(
+    request: ProofRequest,
+    credential: Credential,
+    settings: Settings,
+    keys: KeySet,
+    proofs: DPoPVerifier,
+) -> Identity:
     """
-    The identity a JWT bearer token speaks for, or TokenRejected. `request` (LiteLLM's Starlette
-    request) is at hand for checks that bind the token to the request, such as a DPoP proof
-    (`cnf.jkt` against the `DPoP` header's key); there is none yet.
+    The identity a JWT speaks for, or TokenRejected. Binding rules (RFC 9449 §7): a DPoP-bound
+    token (`cnf.jkt`) only with `Authorization: DPoP` and a valid proof by that key — never as a
+    bearer token; `Authorization: DPoP` only with a DPoP-bound token; bearer tokens refused
+    altogether when `PROXY_AUTH_DPOP_REQUIRED` is set.
     """
-    del request  # not needed until a proof-of-possession check reads its headers
-    claims = await verify_token(token, settings, keys)
+    claims = await verify_token(credential.token, settings, keys)
+    jkt = bound_key(claims)
+    if credential.scheme == "Bearer":
+        if jkt is not None:
+            raise challenge("DPoP-bound token sent as a bearer token", "invalid_token")
+        if settings.dpop_required:
+            raise challenge("DPoP required (a bearer token was sent)", "invalid_token")
+    else:
+        if jkt is None:
+            raise challenge("token is not DPoP-bound (cnf.jkt missing)", "invalid_token")
+        proofs.verify(request, credential.token, jkt)
     return identity_from_claims(claims, settings)
