@@ -1,16 +1,23 @@
 // proxy_auth_litellm (integrations/litellm) as the real LiteLLM proxy's custom_auth hook: what it
 // accepts, what it refuses, who LiteLLM thinks the caller is, key rotation, a flood of made-up
 // `kid`s, and the provider's key set going down. Runs on each release (scripts/run.mjs).
+import { spawn } from "node:child_process";
 import { createHmac, createPublicKey, type JsonWebKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAuthFetch, createClient } from "@proxy-auth/client";
+import { ProxyAuthHandler } from "@proxy-auth/core";
+import { type DPoPProver, dpopProverOf } from "@proxy-auth/core/internal";
+import { GenericOAuth2Credential } from "@proxy-auth/oauth2";
 import {
   createTestIssuer,
+  DEFAULT_CLIENT,
   type IdentityProvider,
   startIdentityProvider,
 } from "@proxy-auth/testing";
 import { decodeJwt, decodeProtectedHeader } from "jose";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendStub, startBackendStub } from "../src/backend-stub.js";
 import { type KeyFront, startKeyFront } from "../src/key-front.js";
@@ -35,7 +42,8 @@ let folder: string;
 let identityLog: string;
 
 beforeAll(async () => {
-  idp = await startIdentityProvider();
+  // DPoP on: a token request with a proof gets a DPoP-bound token; others stay bearer tokens.
+  idp = await startIdentityProvider({ dpop: {} });
   stub = await startBackendStub();
   front = await startKeyFront(idp);
   await front.rotate();
@@ -54,6 +62,8 @@ beforeAll(async () => {
       PROXY_AUTH_ADMIN_ROLES: "llm-admin",
       PROXY_AUTH_JWKS_REFRESH_INTERVAL_SECONDS: String(REFRESH_INTERVAL_SECONDS),
       PROXY_AUTH_JWKS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS),
+      // Proofs must carry the proxy's nonce: every DPoP client meets one use_dpop_nonce first.
+      PROXY_AUTH_DPOP_NONCE: "true",
     },
   });
 });
@@ -66,7 +76,7 @@ afterAll(async () => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-const messages = [{ role: "user", content: "Hello!" }];
+const messages = [{ role: "user" as const, content: "Hello!" }];
 
 /** A chat completion with this `Authorization` value (none when undefined). */
 function chat(token?: string) {
@@ -247,5 +257,215 @@ describe("proxy_auth_litellm on the real LiteLLM proxy", () => {
 
   it("never writes a token to the proxy's output", async () => {
     expect(proxy.output()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+  });
+});
+
+/** A handler asking the test provider for DPoP-bound tokens (a fresh ES256 key each). */
+const dpopHandler = () =>
+  new ProxyAuthHandler({
+    credential: new GenericOAuth2Credential({
+      ...DEFAULT_CLIENT,
+      tokenUrl: idp.tokenUrl,
+      dpop: true,
+    }),
+    scope: "litellm_proxy_api",
+    logger: { warn: () => {} },
+  });
+
+/** A fetch that records each request's Authorization, DPoP proof and answer status. */
+function recordingFetch() {
+  const seen: { authorization: string; proof: string; status: number }[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    const response = await fetch(input, init);
+    seen.push({
+      authorization: headers.get("authorization") ?? "",
+      proof: headers.get("dpop") ?? "",
+      status: response.status,
+    });
+    return response;
+  };
+  return { seen, recording };
+}
+
+describe("DPoP-bound tokens on the real LiteLLM proxy (proxy_auth_litellm checks every proof)", () => {
+  it("completion(), a stream and embedding(): the proxy's nonce once, then 200s, each with its own proof", async () => {
+    const { seen, recording } = recordingFetch();
+    const client = createClient({ apiBase: proxy.url, proxyAuth: dpopHandler(), fetch: recording });
+    const answer = await client.completion({ model: MODELS.mock, messages });
+    expect(answer.choices[0]?.message.content).toBe(MOCK_REPLY);
+    let text = "";
+    for await (const chunk of await client.completion({
+      model: MODELS.mock,
+      messages,
+      stream: true,
+    })) {
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(text).toBe(MOCK_REPLY);
+    const embeddings = await client.embedding({ model: MODELS.embedding, input: ["a"] });
+    expect(embeddings.data).toHaveLength(1);
+    expect(seen.map((request) => request.status)).toEqual([401, 200, 200, 200]);
+    expect(seen.every((request) => request.authorization.startsWith("DPoP "))).toBe(true);
+    expect(new Set(seen.map((request) => request.proof)).size).toBe(4);
+    expect(decodeJwt(seen[1]?.authorization.slice(5) ?? "").cnf).toBeDefined();
+  });
+
+  it("createAuthFetch gives the openai package DPoP: chat, stream, embeddings", async () => {
+    const { seen, recording } = recordingFetch();
+    const openai = new OpenAI({
+      baseURL: proxy.url,
+      apiKey: "unused",
+      fetch: createAuthFetch(dpopHandler(), { origins: [proxy.url], fetch: recording }),
+    });
+    const chat = await openai.chat.completions.create({
+      model: MODELS.mock,
+      messages,
+    });
+    expect(chat.choices[0]?.message.content).toBe(MOCK_REPLY);
+    let text = "";
+    const stream = await openai.chat.completions.create({
+      model: MODELS.mock,
+      messages,
+      stream: true,
+    });
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(MOCK_REPLY);
+    const embeddings = await openai.embeddings.create({ model: MODELS.embedding, input: "x" });
+    expect(embeddings.data).toHaveLength(1);
+    expect(seen.map((request) => request.status)).toEqual([401, 200, 200, 200]);
+  });
+
+  it("proxy-auth serve with PROXY_AUTH_DPOP=true: the openai package through the forwarder", async () => {
+    const bin = new URL("../../../packages/cli/dist/bin/proxy-auth.js", import.meta.url);
+    const child = spawn(process.execPath, [bin.pathname, "serve", "--port", "0"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: folder,
+        XDG_CACHE_HOME: join(folder, "cache"),
+        PROXY_AUTH_TOKEN_URL: idp.tokenUrl,
+        PROXY_AUTH_CLIENT_ID: DEFAULT_CLIENT.clientId,
+        PROXY_AUTH_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+        PROXY_AUTH_SCOPE: "litellm_proxy_api",
+        PROXY_AUTH_TARGET: proxy.url,
+        PROXY_AUTH_DPOP: "true",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve not ready: ${stderr}`)), 20_000);
+        child.stderr.setEncoding("utf8").on("data", (text: string) => {
+          stderr += text;
+          const match = /forwarding (http:\/\/\S+)/.exec(stderr);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1] ?? "");
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+      });
+      const openai = new OpenAI({ baseURL: url, apiKey: "unused" });
+      const chat = await openai.chat.completions.create({
+        model: MODELS.mock,
+        messages,
+      });
+      expect(chat.choices[0]?.message.content).toBe(MOCK_REPLY);
+      const embeddings = await openai.embeddings.create({ model: MODELS.embedding, input: "x" });
+      expect(embeddings.data).toHaveLength(1);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  describe("a DPoP-bound token used without its key: each a 401", () => {
+    const chatUrl = () => `${proxy.url}/chat/completions`;
+    const send = (headers: Record<string, string>, url = chatUrl()) =>
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ model: MODELS.mock, messages }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    let token: string;
+    let prover: DPoPProver;
+    let thief: DPoPProver;
+
+    beforeAll(async () => {
+      const handler = dpopHandler();
+      const { seen, recording } = recordingFetch();
+      const response = await createAuthFetch(handler, { fetch: recording })(chatUrl(), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: MODELS.mock, messages }),
+      });
+      expect(response.status).toBe(200);
+      token = seen.at(-1)?.authorization.slice(5) ?? "";
+      const found = dpopProverOf(handler.credential);
+      const other = dpopProverOf(dpopHandler().credential);
+      if (found === undefined || other === undefined) throw new Error("no prover");
+      prover = found;
+      thief = other;
+      // The thief knows the proxy's current nonce too (it is no secret).
+      const nonce = prover.nonceFor(chatUrl());
+      if (nonce !== undefined) thief.rememberNonce(chatUrl(), nonce);
+    });
+
+    it("control: a fresh proof of the right key, method and URL is accepted", async () => {
+      const proof = await prover.proof({ method: "POST", url: chatUrl(), accessToken: token });
+      expect((await send({ authorization: `DPoP ${token}`, dpop: proof })).status).toBe(200);
+    });
+
+    it("a proof without the proxy's nonce: 401 with a use_dpop_nonce challenge and the nonce", async () => {
+      const fresh = dpopProverOf(dpopHandler().credential) as DPoPProver;
+      const proof = await fresh.proof({ method: "POST", url: chatUrl(), accessToken: token });
+      const response = await send({ authorization: `DPoP ${token}`, dpop: proof });
+      expect(await refusal(response)).toMatch(/DPoP nonce required/);
+      expect(response.headers.get("www-authenticate")).toMatch(/^DPoP error="use_dpop_nonce"/);
+      expect(response.headers.get("dpop-nonce")).toBe(prover.nonceFor(chatUrl()));
+    });
+
+    it("the token without a proof", async () => {
+      expect(await refusal(await send({ authorization: `DPoP ${token}` }))).toMatch(
+        /DPoP proof missing/,
+      );
+    });
+
+    it("a proof for another method", async () => {
+      const proof = await prover.proof({ method: "GET", url: chatUrl(), accessToken: token });
+      const response = await send({ authorization: `DPoP ${token}`, dpop: proof });
+      expect(await refusal(response)).toMatch(/another method/);
+    });
+
+    it("a proof for another URL", async () => {
+      const url = `${proxy.url}/embeddings`;
+      const proof = await prover.proof({ method: "POST", url, accessToken: token });
+      const response = await send({ authorization: `DPoP ${token}`, dpop: proof });
+      expect(await refusal(response)).toMatch(/another URL/);
+    });
+
+    it("a reused jti", async () => {
+      const proof = await prover.proof({ method: "POST", url: chatUrl(), accessToken: token });
+      expect((await send({ authorization: `DPoP ${token}`, dpop: proof })).status).toBe(200);
+      const replay = await send({ authorization: `DPoP ${token}`, dpop: proof });
+      expect(await refusal(replay)).toMatch(/replayed/);
+    });
+
+    it("a proof signed by another key", async () => {
+      const proof = await thief.proof({ method: "POST", url: chatUrl(), accessToken: token });
+      const response = await send({ authorization: `DPoP ${token}`, dpop: proof });
+      expect(await refusal(response)).toMatch(/another key/);
+    });
+
+    it("the DPoP-bound token sent as a bearer token", async () => {
+      const response = await send({ authorization: `Bearer ${token}` });
+      expect(await refusal(response)).toMatch(/DPoP-bound token sent as a bearer token/);
+      expect(response.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_token"/);
+    });
+
+    it("never writes a token or a proof to the proxy's output", () => {
+      expect(proxy.output()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+    });
   });
 });

@@ -103,6 +103,9 @@ class DPoPVerifier:
         expected = self.expected_htu(request.url)
         if not isinstance(htu, str) or expected is None or normalized_url(htu) != expected:
             raise challenge("DPoP proof for another URL (htu)")
+        # The nonce before the rest, as RFC 9449 §4.3 orders it: a nonce is no secret.
+        if self._nonces is not None and not self._nonces.accepts(payload.get("nonce"), now):
+            raise challenge("DPoP nonce required", "use_dpop_nonce", self._nonces.current(now))
         iat = payload.get("iat")
         window = self._settings.dpop_max_age_seconds
         skew = self._settings.clock_skew_seconds
@@ -114,8 +117,6 @@ class DPoPVerifier:
             raise challenge("DPoP proof for another token (ath)")
         if jwk_thumbprint(jwk) != jkt:
             raise challenge("DPoP proof signed by another key (cnf.jkt)", "invalid_token")
-        if self._nonces is not None and not self._nonces.accepts(payload.get("nonce"), now):
-            raise challenge("DPoP nonce required", "use_dpop_nonce", self._nonces.current(now))
         jti = payload.get("jti")
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
             raise challenge("DPoP proof without a usable jti")
