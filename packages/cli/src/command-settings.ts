@@ -1,4 +1,4 @@
-import { ConfigurationError, isLoopbackHost } from "@proxy-auth/core";
+import { ConfigurationError } from "@proxy-auth/core";
 
 type Environment = Record<string, string | undefined>;
 
@@ -56,11 +56,6 @@ export function targetSetting(flag: string | undefined, environment: Environment
     throw new ConfigurationError(`${name} must not carry credentials, a query or a fragment.`);
   }
   return url;
-}
-
-/** Whether a target sends the token in clear text over a network. */
-export function isPlainHttpOverNetwork(target: URL): boolean {
-  return target.protocol === "http:" && !isLoopbackHost(target.hostname);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

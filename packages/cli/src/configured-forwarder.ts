@@ -1,10 +1,6 @@
 import { ProxyAuthHandler } from "@proxy-auth/core";
-import {
-  type CommandContext,
-  isPlainHttpOverNetwork,
-  scopeSetting,
-  targetSetting,
-} from "./command-settings.js";
+import { plainHttpWarning } from "@proxy-auth/core/internal";
+import { type CommandContext, scopeSetting, targetSetting } from "./command-settings.js";
 import { checkListenAddress, type Forwarder, startForwarder } from "./forwarder.js";
 import { credentialForCommand, personScope } from "./person-credential.js";
 import { createStderrLogger } from "./stderr-logger.js";
@@ -40,11 +36,8 @@ export async function startConfiguredForwarder(
   const target = targetSetting(flags.target, environment);
   checkListenAddress(listen.host, listen.localKey);
   const logger = createStderrLogger(stderr, flags.verbose === true);
-  if (isPlainHttpOverNetwork(target)) {
-    logger.warn(
-      `${target.origin} is plain http: the token crosses the network unencrypted. Use https.`,
-    );
-  }
+  const plainHttp = plainHttpWarning(target);
+  if (plainHttp !== undefined) logger.warn(plainHttp);
   // The first token's failure is reported once, by the exit message; later ones as they happen.
   let starting = true;
   const counter = createAttemptCounter();

@@ -1,10 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { REDACTED } from "@proxy-auth/core/internal";
+import { JOSE_OBJECT as JOSE, REDACTED } from "@proxy-auth/core/internal";
 
-/** JWTs and other JOSE objects: base64url JSON header ("eyJ"), dot-separated segments. */
-const JOSE = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/g;
 /** The characters a JWT is made of, at the end of what has arrived so far. */
 const TRAILING_RUN = /[A-Za-z0-9_.-]+$/;
 /** A run longer than this is passed on rather than held: no token is this long. */

@@ -1,9 +1,9 @@
-import { isLoopbackHost, type Logger } from "@proxy-auth/core";
+import type { Logger } from "@proxy-auth/core";
+import { plainHttpWarning } from "@proxy-auth/core/internal";
 
 /**
- * Warns (once per client) when a credential is about to travel unencrypted: an `http://` proxy
- * that is not on this machine. Allowed, since in-cluster proxies are often plain http, but a
- * token sent that way can be read and replayed by anyone on the path.
+ * Warns once per client when a credential is about to travel unencrypted (core's one rule,
+ * `plainHttpWarning`: an `http://` proxy that is not on this machine).
  */
 export function warnIfPlainHttp(
   base: string,
@@ -11,11 +11,10 @@ export function warnIfPlainHttp(
   logger: Logger,
   warned: Set<string>,
 ): void {
-  if (!sendsCredential || !base.startsWith("http:")) return;
+  if (!sendsCredential || warned.size > 0) return;
   const url = new URL(base);
-  if (isLoopbackHost(url.hostname) || warned.size > 0) return;
+  const warning = plainHttpWarning(url);
+  if (warning === undefined) return;
   warned.add(url.origin);
-  logger.warn(
-    `The proxy at ${url.origin} is plain http and not on this machine: bearer tokens are sent to it unencrypted. Use https unless the network path is trusted.`,
-  );
+  logger.warn(`The proxy at ${warning}`);
 }

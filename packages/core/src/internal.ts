@@ -43,7 +43,8 @@ export {
   readBoundedBody,
   readBoundedText,
 } from "./read-bounded-body.js";
-export { REDACTED } from "./redact.js";
+export { plainHttpWarning } from "./plain-http-warning.js";
+export { JOSE_OBJECT, REDACTED } from "./redact.js";
 export {
   isRefusedReplacement,
   REFUSED_REPLACEMENT_MS,

@@ -45,6 +45,11 @@ describe("redact", () => {
     );
   });
 
+  it("redacts a short JWT glued to other text (URL-encoded after an equals sign)", () => {
+    const jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.c2ln";
+    expect(redact(`redirect?token%3D${jwt} failed`)).toBe(`redirect?token%3D${REDACTED} failed`);
+  });
+
   it("is linear on hostile input (no catastrophic backtracking)", () => {
     const hostile = `${"eyJ.".repeat(50_000)}${"A1a".repeat(50_000)}`;
     const started = performance.now();

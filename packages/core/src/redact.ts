@@ -20,8 +20,12 @@ const PRIVATE_KEY =
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 /** Whatever follows an HTTP auth scheme. */
 const AUTH_SCHEME = /\b(Bearer|Basic|DPoP)\s+(?![A-Za-z_-]+=\s*")[^\s"',;]+/gi;
-/** JWTs and other JOSE objects: base64url JSON header ("eyJ"), dot-separated segments. */
-const JOSE = /\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/g;
+/**
+ * JWTs and other JOSE objects: base64url JSON header ("eyJ"), dot-separated segments. Global:
+ * for `String.replace` (no word boundary, so one glued to other text, as in `token%3DeyJ…`, is
+ * found too). The one home of this shape: the CLI's forwarder redacts echoes with it.
+ */
+export const JOSE_OBJECT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/g;
 /** Long runs of the characters opaque tokens and base64 are made of. */
 const LONG_RUN = /[A-Za-z0-9\-._~+/=]{32,}/g;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,7 +58,7 @@ export function redact(text: string, options: RedactOptions = {}): string {
   result = result
     .replace(PRIVATE_KEY, REDACTED)
     .replace(AUTH_SCHEME, (_, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(JOSE, REDACTED)
+    .replace(JOSE_OBJECT, REDACTED)
     .replace(LONG_RUN, (run) => (looksLikeToken(run) ? REDACTED : run))
     .replace(CONTROL, " ");
   return result.length > maxLength ? `${result.slice(0, maxLength)}…` : result;
