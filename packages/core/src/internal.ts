@@ -37,13 +37,13 @@ export {
   optionError,
   stringOption,
 } from "./option-checks.js";
+export { plainHttpWarning } from "./plain-http-warning.js";
 export {
   type BoundedBody,
   type OversizedBody,
   readBoundedBody,
   readBoundedText,
 } from "./read-bounded-body.js";
-export { plainHttpWarning } from "./plain-http-warning.js";
 export { JOSE_OBJECT, REDACTED } from "./redact.js";
 export {
   isRefusedReplacement,

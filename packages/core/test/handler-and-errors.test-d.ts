@@ -9,8 +9,8 @@ import {
   type ProxyAuthEvent,
   ProxyAuthHandler,
   type ProxyAuthHandlerOptions,
-  type TokenAuthorization,
   TokenAcquisitionError,
+  type TokenAuthorization,
   type TokenCache,
   type TokenCredential,
 } from "../src/index.js";
