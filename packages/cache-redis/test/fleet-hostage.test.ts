@@ -216,6 +216,7 @@ describe("rule 7 across a fleet: three handlers sharing one real Redis during an
     const outageMs = 10_000;
     const started = Date.now();
     const ask = () => Promise.all(fleet.map((each) => each.getAuthHeaders()));
+    // Real time (integration): real processes against a real redis-server, measured in seconds.
     while (Date.now() - started < outageMs) {
       await ask();
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -367,6 +367,7 @@ describe("the fleet at scale: one round trip per attempt, a notification for wai
     let woken = false;
     const waiting = waiter.waitForToken?.("k", 30_000).then(() => (woken = true));
     // The subscription is made on the first wait; store until the waiter hears it.
+    // Real time (integration): pub/sub delivery by the real redis-server takes its own time.
     for (let i = 0; i < 100 && !woken; i++) {
       await writer.set("k", token(`eyJ.${i}`));
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -381,6 +382,7 @@ describe("the fleet at scale: one round trip per attempt, a notification for wai
         .split("\n")
         .filter((line: string) => / sub=[1-9]/.test(line));
     expect(await subscribers()).toHaveLength(1);
+    // Real time (integration): the subscription must outlive a real redis-server round of idle time.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await subscribers()).toHaveLength(0);
   });

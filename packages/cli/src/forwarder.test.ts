@@ -43,6 +43,7 @@ it("respects backpressure: a client that reads nothing holds the upstream back",
   response.pause();
   // Wait until the upstream is blocked, then check it stays blocked with most of the body unsent:
   // a forwarder that buffered would take the whole body at once.
+  // Real time (integration): a real socket trickles the body; the forwarder must stream it.
   for (let stillFor = 0; stillFor < 25; ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     stillFor = writer.waitingForDrain ? stillFor + 1 : 0;

@@ -28,6 +28,7 @@ const handler = new ProxyAuthHandler({ credential, scope: "s", now: () => Date.n
 await handler.getAuthHeaders();
 offset = 31_000;
 await handler.getAuthHeaders(); // background refresh 2 fails
+// Real time: this runs in a child process (exit behaviour is the subject), outside any fake clock.
 await new Promise((resolve) => setTimeout(resolve, 10));
 const headers = await handler.getAuthHeaders(); // background refresh 3 hangs forever
 console.log(JSON.stringify({ calls, header: headers.Authorization === "Bearer first" }));

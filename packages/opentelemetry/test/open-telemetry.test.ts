@@ -84,7 +84,10 @@ function instrumented(options: Partial<ProxyAuthHandlerOptions> = {}): ProxyAuth
   });
 }
 
-/** Lets the background refresh (a real HTTP request) finish. */
+/**
+ * Lets the background refresh (a real HTTP request to the test provider) finish: real time,
+ * since the wait is on a real socket; polls every 5 ms for at most 1 s.
+ */
 async function settle(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }

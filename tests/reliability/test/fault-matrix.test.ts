@@ -216,6 +216,8 @@ describe("fault matrix", () => {
       expect(warmResult.outcome).toBe('200 "Echo: ping"');
       const served = await warm.handler.getToken();
       expect(served.token).toBe(first.token);
+      // Real time (integration): the background refresh is a real HTTP call to the faulty provider
+      // (a hang ends at the credential timeout); its end is waited for, then calls are counted.
       await new Promise((resolve) =>
         setTimeout(resolve, scenario.fault?.kind === "hang" ? 400 : 50),
       );
@@ -290,6 +292,7 @@ describe("fault matrix", () => {
   });
 
   it("across the matrix: no secret or token in any output, no unhandled rejection, no valid token rejected", async () => {
+    // Real time (integration): background HTTP work against the real servers settles first.
     await new Promise((resolve) => setTimeout(resolve, 100)); // let background work settle
     const text = captured.join("\n");
     const secretsFound = [SENTINEL_SECRET, ...issuedTokens].filter((secret) =>

@@ -123,6 +123,8 @@ describe("hostile inputs", () => {
       await h.getAuthHeaders();
       time += 5; // one second of traffic
     }
+    // Real time (integration): lets a wrongly started background refresh reach the real provider
+    // over loopback before counting calls; the test asserts that none happens.
     await new Promise((resolve) => setTimeout(resolve, 50));
     issuedTokens.add((await h.getToken()).token);
     expect(providerCalls() - before).toBe(1);
@@ -391,6 +393,7 @@ describe("hostile inputs", () => {
   });
 
   it("across the section: no secret or token in any output, no unhandled rejection", async () => {
+    // Real time (integration): background requests to the real servers finish before the scan.
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const request of proxy.requests) if (request.token) issuedTokens.add(request.token);
     const text = captured.join("\n");

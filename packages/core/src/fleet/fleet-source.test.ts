@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ControlledCredential,
   credentialFrom,
@@ -207,11 +207,18 @@ describe("a shared TokenCache", () => {
       cacheTimeoutMs: 20,
       logger,
     });
-    const waiting = handler.getToken();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(credential.calls).toBe(1);
-    credential.answer({ token: "t", expiresOn: Date.now() / 1000 + 60 });
-    expect((await waiting).token).toBe("t");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const waiting = handler.getToken();
+      await vi.advanceTimersByTimeAsync(19);
+      expect(credential.calls).toBe(0);
+      await vi.advanceTimersByTimeAsync(41);
+      expect(credential.calls).toBe(1);
+      credential.answer({ token: "t", expiresOn: Date.now() / 1000 + 60 });
+      expect((await waiting).token).toBe("t");
+    } finally {
+      vi.useRealTimers();
+    }
     expect(logger.lines.some((line) => line.message.includes("no answer within 20 ms"))).toBe(true);
   });
 
