@@ -1,4 +1,5 @@
 import { ConfigurationError } from "@proxy-auth/core";
+import { httpUrlOption } from "@proxy-auth/core/internal";
 
 type Environment = Record<string, string | undefined>;
 
@@ -43,19 +44,7 @@ export function targetSetting(flag: string | undefined, environment: Environment
       "PROXY_AUTH_TARGET is not set (or LITELLM_PROXY_API_BASE, or pass --target): the proxy to forward to.",
     );
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(`${name} is not a URL.`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigurationError(`${name} must be an http or https URL.`);
-  }
-  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw new ConfigurationError(`${name} must not carry credentials, a query or a fragment.`);
-  }
-  return url;
+  return httpUrlOption(name, value, { bare: true, example: "https://litellm.example.com" });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

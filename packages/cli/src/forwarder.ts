@@ -18,6 +18,7 @@ import {
   type AuthHeaderShape,
   authorizedSend,
   describeNoAnswer,
+  httpUrlOption,
   networkErrorCode,
   numberOption,
   resolveAuthHeader,
@@ -121,10 +122,7 @@ const OWNER = "startForwarder";
  * @throws `ConfigurationError` for a non-loopback host without a local key, or a malformed option.
  */
 export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
-  const target = new URL(options.target);
-  if (target.protocol !== "http:" && target.protocol !== "https:") {
-    throw new ConfigurationError("startForwarder: target must be an http or https URL.");
-  }
+  const target = httpUrlOption('startForwarder: "target"', String(options.target));
   const host = options.host ?? "127.0.0.1";
   const { localKey, handler, logger } = options;
   checkListenAddress(host, localKey);

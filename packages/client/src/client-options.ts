@@ -4,6 +4,7 @@ import {
   type AuthHeaderShape,
   consoleLogger,
   functionOption,
+  httpUrlOption,
   loggerOption,
   numberOption,
   optionError,
@@ -181,27 +182,10 @@ export function callSettings(
   };
 }
 
-/** The base URL without trailing slashes, checked to be http(s). */
+/** The base URL without trailing slashes, checked by core's one URL rule. */
 function baseUrl(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new ConfigurationError(`${name} must be a URL such as "https://my-proxy.example.com".`);
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(
-      `${name} is not a valid URL (expected e.g. "https://my-proxy.example.com").`,
-    );
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigurationError(`${name} must be an http or https URL.`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    // fetch refuses such URLs on every call, with the password in the error's cause.
-    throw new ConfigurationError(
-      `${name} must not carry a user name or password; the proxy authenticates with the token (proxyAuth) or "apiKey".`,
-    );
-  }
-  return value.replace(/\/+$/, "");
+  httpUrlOption(name, value, {
+    credentialsHint: 'the proxy authenticates with the token (proxyAuth) or "apiKey"',
+  });
+  return (value as string).replace(/\/+$/, "");
 }

@@ -32,6 +32,8 @@ export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
 export {
   describeValue,
   functionOption,
+  type HttpUrlOptionRules,
+  httpUrlOption,
   loggerOption,
   numberOption,
   optionError,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { ConfigurationError } from "./errors.js";
 import { consoleLogger } from "./logger.js";
-import { functionOption, loggerOption, numberOption, stringOption } from "./option-checks.js";
+import {
+  functionOption,
+  httpUrlOption,
+  loggerOption,
+  numberOption,
+  stringOption,
+} from "./option-checks.js";
 
 describe("option checks: one style, what was given and what to change", () => {
   it("numbers: the fallback when absent, else a finite (or whole) number above the minimum", () => {
@@ -36,5 +43,40 @@ describe("loggerOption: one rule for every package's logger", () => {
       'Owner: "logger" must be an object with a warn(message) method (got object).',
     );
     expect(() => loggerOption("Owner", "logger", "secret")).toThrow("(got a string)");
+  });
+});
+
+describe("httpUrlOption (the one rule for where requests go)", () => {
+  it("gives the URL for http and https", () => {
+    expect(httpUrlOption("apiBase", "https://p.example/v1").href).toBe("https://p.example/v1");
+    expect(httpUrlOption("apiBase", "http://127.0.0.1:4000").port).toBe("4000");
+  });
+
+  it("names each broken rule, never echoing the value", () => {
+    const cases: [unknown, RegExp, object?][] = [
+      [undefined, /apiBase must be a URL such as "https:\/\/my-proxy.example.com"/],
+      ["", /must be a URL such as/],
+      ["my-proxy", /apiBase is not a valid URL/],
+      ["ftp://p.example", /must be an http or https URL/],
+      [
+        "https://user:hunter2@p.example",
+        /must not carry a user name or password; use the token/,
+        { credentialsHint: "use the token" },
+      ],
+      ["https://p.example/?key=hunter2", /must not carry a query or a fragment/, { bare: true }],
+      ["https://p.example/#hunter2", /must not carry a query or a fragment/, { bare: true }],
+    ];
+    for (const [value, message, rules] of cases) {
+      let thrown: unknown;
+      try {
+        httpUrlOption("apiBase", value, rules);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(ConfigurationError.isInstance(thrown)).toBe(true);
+      expect((thrown as Error).message).toMatch(message);
+      expect((thrown as Error).message).not.toMatch(/hunter2/);
+    }
+    expect(httpUrlOption("apiBase", "https://p.example/?a=1").search).toBe("?a=1");
   });
 });

@@ -99,3 +99,45 @@ export function loggerOption(owner: string, name: string, value: unknown): Logge
   }
   return value as Logger;
 }
+
+/** Options of {@link httpUrlOption}. */
+export interface HttpUrlOptionRules {
+  /** Refuse a query or a fragment too (a forwarding target, a base URL joined with paths). */
+  bare?: boolean;
+  /** An example shown when the value is missing or does not parse. */
+  example?: string;
+  /** What to do instead of putting a user name or password in the URL. */
+  credentialsHint?: string;
+}
+
+/**
+ * The one rule for a URL option naming where requests go (a proxy, a forwarding target): a URL
+ * that parses, `http:` or `https:` only, never with a user name or password (fetch refuses such
+ * URLs on every call, with the password in the error's cause) and, with `bare`, no query or
+ * fragment. Messages name the option (`name`) and never echo the value.
+ *
+ * @throws ConfigurationError saying which rule the value breaks.
+ */
+export function httpUrlOption(name: string, value: unknown, rules: HttpUrlOptionRules = {}): URL {
+  const example = rules.example ?? "https://my-proxy.example.com";
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ConfigurationError(`${name} must be a URL such as "${example}".`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`${name} is not a valid URL (expected e.g. "${example}").`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigurationError(`${name} must be an http or https URL.`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    const hint = rules.credentialsHint === undefined ? "" : `; ${rules.credentialsHint}`;
+    throw new ConfigurationError(`${name} must not carry a user name or password${hint}.`);
+  }
+  if (rules.bare && (url.search !== "" || url.hash !== "")) {
+    throw new ConfigurationError(`${name} must not carry a query or a fragment.`);
+  }
+  return url;
+}
