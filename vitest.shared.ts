@@ -17,3 +17,21 @@ export const sharedReporting = {
 export const sharedTestConfig = defineConfig({
   test: { include: testFiles, ...sharedReporting },
 });
+
+/**
+ * The vitest configuration of a package with type tests too: `*.test-d.ts` files run with the
+ * others, through tsc with the package's `tsconfig` (the one that includes its tests).
+ */
+export function sharedTypedTestConfig(tsconfig = "tsconfig.json") {
+  return defineConfig({
+    test: {
+      include: testFiles,
+      ...sharedReporting,
+      typecheck: {
+        enabled: true,
+        include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"],
+        tsconfig,
+      },
+    },
+  });
+}
