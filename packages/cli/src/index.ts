@@ -5,4 +5,3 @@ export {
   type EnvironmentCredential,
 } from "./credential-from-environment.js";
 export { type Forwarder, type ForwarderOptions, startForwarder } from "./forwarder.js";
-export { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";

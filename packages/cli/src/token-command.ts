@@ -1,26 +1,18 @@
 import { parseArgs } from "node:util";
-import { type AccessToken, ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
-import { scheduleToken, sleep } from "@proxy-auth/core/internal";
+import { ConfigurationError, ProxyAuthHandler } from "@proxy-auth/core";
 import type { CommandContext } from "./command-settings.js";
 import { scopeSetting } from "./command-settings.js";
 import { refuseDPoPForPrinting } from "./dpop-environment.js";
+import { createFileTokenCache, tokenCacheDirectory } from "./file-token-cache.js";
 import { TOKEN_HELP } from "./help.js";
-import { isReusable, shortLifetimeWarning } from "./min-ttl-rule.js";
+import { shortLifetimeWarning } from "./min-ttl-rule.js";
 import { parseCommandLine, wholeNumber } from "./parse-command-line.js";
 import { credentialForCommand, personScope } from "./person-credential.js";
 import { createStderrLogger } from "./stderr-logger.js";
-import { sweepTokenFiles } from "./sweep-token-files.js";
 import { decodeToken } from "./token-claims.js";
 import { createAttemptCounter, explainTokenFailure } from "./token-failure-explanation.js";
-import { type CachedToken, TokenFileCache, tokenCacheDirectory } from "./token-file-cache.js";
 
-/** The handler's default refresh buffer: a cached token is replaced when a handler would refresh it. */
-const REFRESH_BUFFER_SECONDS = 60;
-const EXPIRY_MARGIN_SECONDS = 5;
 const DEFAULT_MIN_TTL_SECONDS = 300;
-/** How long a run waits for another run's new token before getting one itself. */
-const LOCK_WAIT_MS = 10_000;
-const LOCK_POLL_MS = 50;
 
 /**
  * `proxy-auth token`: prints a valid token (bare, `--json` or `--header`) that stays valid for
@@ -66,77 +58,43 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
   const cache =
     flags["no-cache"] || person.scope !== undefined
       ? undefined
-      : new TokenFileCache(tokenCacheDirectory(environment));
-  const key = cache === undefined ? "" : TokenFileCache.key(await identity(), scope);
-  const read = () =>
-    (cache?.read(key) ?? Promise.resolve(undefined)).catch((error: unknown) => {
-      logger.warn(`Cannot read the token cache (${reason(error)}); getting a new token.`);
-      return undefined;
+      : createFileTokenCache(tokenCacheDirectory(environment), minTtl);
+  const counter = createAttemptCounter();
+  let source: "credential" | "shared-cache" | undefined;
+  // The handler's fleet source shares the file with other runs: a reusable token from it, else
+  // one run (the lock's holder) gets a new token and the others take that one.
+  const handler = new ProxyAuthHandler({
+    credential,
+    scope,
+    onTokenError: "throw",
+    onEvent: (event) => {
+      counter.onEvent(event);
+      if (event.type === "token.acquired") source = event.source;
+    },
+    // Failures are reported once, by the exit message; retries show with --verbose. A cache
+    // that cannot be used (a folder not the user's own) is said, as the run then makes a grant.
+    logger: {
+      ...logger,
+      warn: (message, fields) =>
+        (message.startsWith("Token cache") ? logger.warn : (logger.debug ?? (() => {})))(
+          message,
+          fields,
+        ),
+    },
+    ...(cache === undefined ? {} : { cache, cacheKey: await identity() }),
+  });
+  const token = await handler.getToken().catch((error: unknown) => {
+    throw explainTokenFailure(error, counter.attempts, environment, flags.scope);
+  });
+  if (source === "shared-cache") {
+    logger.info?.("Token from the cache", {
+      directory: cache?.directory,
+      expiresOn: token.expiresOn,
     });
-  // A cached token is handed out before its refresh time, while it outlives the --min-ttl rule.
-  const usable = (entry: CachedToken | undefined) =>
-    entry !== undefined &&
-    isReusable({ ...entry, expiresOn: entry.token.expiresOn }, minTtl, Date.now() / 1000)
-      ? entry.token
-      : undefined;
-  let token = usable(await read());
-  if (token !== undefined) {
-    logger.info?.(`Token from the cache ${cache?.path(key)}`, { expiresOn: token.expiresOn });
   } else {
-    // Runs started together make one grant: one takes the lock, the others wait for its token.
-    const release = await cache?.lock(key).catch((error: unknown) => {
-      logger.warn(`Cannot lock the token cache (${reason(error)}).`);
-      return null;
-    });
-    if (cache !== undefined && release === undefined) {
-      for (const deadline = Date.now() + LOCK_WAIT_MS; token === undefined; ) {
-        await sleep(LOCK_POLL_MS);
-        token = usable(await read());
-        if (Date.now() > deadline || !(await cache.locked(key))) break;
-      }
-      token ??= usable(await read());
-    }
-    try {
-      token ??= await newToken();
-    } finally {
-      await release?.();
-    }
-  }
-
-  async function newToken(): Promise<AccessToken> {
-    const counter = createAttemptCounter();
-    const handler = new ProxyAuthHandler({
-      credential,
-      scope,
-      onTokenError: "throw",
-      onEvent: counter.onEvent,
-      // Failures are reported once, by the exit message; retries show with --verbose.
-      logger: { ...logger, warn: logger.debug ?? (() => {}) },
-      refreshBufferSeconds: REFRESH_BUFFER_SECONDS,
-      expiryMarginSeconds: EXPIRY_MARGIN_SECONDS,
-    });
-    const fresh = await handler.getToken().catch((error: unknown) => {
-      throw explainTokenFailure(error, counter.attempts, environment, flags.scope);
-    });
-    const now = Date.now();
-    logger.info?.(`New token from ${description}`, { scope, expiresOn: fresh.expiresOn });
-    const shortLived = shortLifetimeWarning(minTtl, fresh.expiresOn - now / 1000);
+    logger.info?.(`New token from ${description}`, { scope, expiresOn: token.expiresOn });
+    const shortLived = shortLifetimeWarning(minTtl, token.expiresOn - Date.now() / 1000);
     if (shortLived !== undefined) logger.warn(shortLived);
-    if (cache !== undefined) {
-      const { refreshAt } = scheduleToken(
-        fresh,
-        now,
-        REFRESH_BUFFER_SECONDS,
-        EXPIRY_MARGIN_SECONDS,
-      );
-      await cache
-        .write(key, { token: fresh, refreshAt: refreshAt / 1000, obtainedAt: now / 1000 })
-        .catch((error: unknown) => {
-          logger.warn(`Cannot write the token cache (${reason(error)}); the token is not cached.`);
-        });
-      await sweepTokenFiles(cache.directory);
-    }
-    return fresh;
   }
   if (flags.decode) {
     const decoded = decodeToken(token, Date.now() / 1000);
@@ -154,8 +112,4 @@ export async function tokenCommand(args: string[], context: CommandContext): Pro
         : `${token.token}\n`,
   );
   return 0;
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

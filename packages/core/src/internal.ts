@@ -41,6 +41,10 @@ export {
 } from "./option-checks.js";
 export { plainHttpWarning } from "./plain-http-warning.js";
 export {
+  DEFAULT_EXPIRY_MARGIN_SECONDS,
+  DEFAULT_REFRESH_BUFFER_SECONDS,
+} from "./proxy-auth-handler-options.js";
+export {
   type BoundedBody,
   type OversizedBody,
   readBoundedBody,

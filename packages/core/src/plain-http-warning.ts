@@ -8,6 +8,8 @@ import { isLoopbackHost } from "./loopback-host.js";
  *
  * @example
  * ```ts
+ * import { plainHttpWarning } from "@proxy-auth/core/internal";
+ *
  * plainHttpWarning(new URL("http://10.0.0.5:4000")); // "http://10.0.0.5:4000 is plain http …"
  * plainHttpWarning(new URL("http://127.0.0.1:4000")); // undefined
  * ```

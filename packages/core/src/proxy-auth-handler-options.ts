@@ -16,6 +16,12 @@ import type { TokenCredential } from "./token-credential.js";
 
 const OWNER = "ProxyAuthHandler";
 
+/** `refreshBufferSeconds` when not given: the one home of this default (the CLI's cache uses it). */
+export const DEFAULT_REFRESH_BUFFER_SECONDS = 60;
+
+/** `expiryMarginSeconds` when not given: the one home of this default. */
+export const DEFAULT_EXPIRY_MARGIN_SECONDS = 5;
+
 /** Options of {@link ProxyAuthHandler}. */
 export interface ProxyAuthHandlerOptions {
   /** Where tokens come from (required). */
@@ -187,8 +193,18 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   return {
     credential: credential as TokenCredential,
     scope,
-    refreshBufferSeconds: number(OWNER, "refreshBufferSeconds", given.refreshBufferSeconds, 60),
-    expiryMarginSeconds: number(OWNER, "expiryMarginSeconds", given.expiryMarginSeconds, 5),
+    refreshBufferSeconds: number(
+      OWNER,
+      "refreshBufferSeconds",
+      given.refreshBufferSeconds,
+      DEFAULT_REFRESH_BUFFER_SECONDS,
+    ),
+    expiryMarginSeconds: number(
+      OWNER,
+      "expiryMarginSeconds",
+      given.expiryMarginSeconds,
+      DEFAULT_EXPIRY_MARGIN_SECONDS,
+    ),
     onTokenError,
     logger,
     now: fn(OWNER, "now", given.now, Date.now),
