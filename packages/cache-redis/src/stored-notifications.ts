@@ -1,3 +1,4 @@
+import { systemTimers, type Timers } from "@proxy-auth/core/internal";
 import type { Redis } from "ioredis";
 
 /** How long the subscriber connection stays open after its last waiter, for the next one. */
@@ -27,12 +28,19 @@ export class StoredNotifications {
   readonly #subscribed = new Set<string>();
   readonly #waiters = new Map<string, Set<() => void>>();
   /** By channel: when its waiters were last woken, and the wake-up deferred to the window's end. */
-  readonly #wakes = new Map<string, { at: number; deferred?: ReturnType<typeof setTimeout> }>();
+  readonly #wakes = new Map<string, { at: number; deferred?: unknown }>();
   #closed = false;
-  #idle: ReturnType<typeof setTimeout> | undefined;
+  #idle: unknown;
+  readonly #timers: Timers;
 
-  constructor(redis: Redis) {
+  /**
+   * @param redis - The cache's connection (duplicated for the subscription).
+   * @param timers - Where the waits' timeouts and the idle close get their timers. Default the
+   *   runtime's (never keeping the process alive).
+   */
+  constructor(redis: Redis, timers: Timers = systemTimers) {
     this.#redis = redis;
+    this.#timers = timers;
   }
 
   /** Resolves on the next message on `channel`, or after `timeoutMs`; never rejects. */
@@ -47,14 +55,13 @@ export class StoredNotifications {
       const waiters = this.#waiters.get(channel) ?? new Set<() => void>();
       this.#waiters.set(channel, waiters);
       const done = () => {
-        clearTimeout(timer);
+        this.#timers.clear(timer);
         waiters.delete(done);
         if (waiters.size === 0) this.#waiters.delete(channel);
         if (this.#waiters.size === 0) this.#closeWhenIdle();
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref();
+      const timer = this.#timers.set(done, timeoutMs);
       waiters.add(done);
     });
   }
@@ -62,8 +69,8 @@ export class StoredNotifications {
   /** Ends the subscriber connection and every wait. */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#idle);
-    for (const { deferred } of this.#wakes.values()) clearTimeout(deferred);
+    this.#timers.clear(this.#idle);
+    for (const { deferred } of this.#wakes.values()) this.#timers.clear(deferred);
     this.#wakes.clear();
     for (const waiters of [...this.#waiters.values()]) for (const done of [...waiters]) done();
     this.#subscriber?.disconnect();
@@ -72,15 +79,14 @@ export class StoredNotifications {
   #closeWhenIdle(): void {
     // After close() the connection is gone already: no timer to leave behind.
     if (this.#closed) return;
-    clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => {
+    this.#timers.clear(this.#idle);
+    this.#idle = this.#timers.set(() => {
       if (this.#waiters.size > 0) return;
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       this.#subscribed.clear();
       this.#wakes.clear();
     }, IDLE_MS);
-    this.#idle.unref();
   }
 
   /** Wakes the channel's waiters, at most once per {@link MIN_WAKE_INTERVAL_MS}. */
@@ -97,13 +103,12 @@ export class StoredNotifications {
       wakeNow();
       return;
     }
-    const deferred = setTimeout(wakeNow, dueIn);
-    deferred.unref();
+    const deferred = this.#timers.set(wakeNow, dueIn);
     this.#wakes.set(channel, { at: last?.at ?? now, deferred });
   }
 
   #connect(): Redis {
-    clearTimeout(this.#idle);
+    this.#timers.clear(this.#idle);
     if (this.#subscriber !== undefined) return this.#subscriber;
     const subscriber = this.#redis.duplicate();
     subscriber.on("error", () => {}); // a broken subscription only leaves the waiters' timeouts

@@ -1,4 +1,5 @@
 import { lstat, readFile, unlink, writeFile } from "node:fs/promises";
+import { sleep } from "@proxy-auth/core/internal";
 
 /**
  * Runs `work` while holding the lock file `path` (created exclusively, mode 0600, holding the
@@ -32,7 +33,7 @@ export async function withFileLock<T>(
       throw new Error(`${path} is held by another process for more than ${waitMs} ms`);
     }
     // Another process of this person is refreshing: a short wait, then look again.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(10 + attempt * 5, 100)));
+    await sleep(Math.min(10 + attempt * 5, 100));
   }
   try {
     return await work();

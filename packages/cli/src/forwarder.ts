@@ -17,6 +17,7 @@ import {
 import {
   type AuthHeaderShape,
   authorizedSend,
+  Deadline,
   describeNoAnswer,
   httpUrlOption,
   networkErrorCode,
@@ -353,14 +354,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
           resolveIdle = resolve;
           idle.add(resolve);
         });
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          drained,
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, graceMs);
-          }),
-        ]);
-        clearTimeout(timer);
+        // The grace period's end is not a failure: the requests still running are cut off.
+        await new Deadline(graceMs).race(drained, () => "grace over").catch(() => {});
         idle.delete(resolveIdle);
       }
       const cutOff = inFlight;

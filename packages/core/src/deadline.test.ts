@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { TestClock, TestTimers } from "../test/fixtures.js";
-import { Deadline, withTimeout } from "./deadline.js";
+import { Deadline } from "./deadline.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -51,7 +51,7 @@ describe("Deadline", () => {
     ).resolves.toBe(7);
     expect(timers.pending).toBe(0); // cleared when the work settled
     const never = new Promise<never>(() => {});
-    const late = withTimeout(never, 1_000, () => new Error("too slow"), timers);
+    const late = new Deadline(1_000, undefined, timers).race(never, () => new Error("too slow"));
     timers.advance(999);
     let settled = false;
     late.catch(() => (settled = true));

@@ -109,17 +109,3 @@ export class Deadline {
     this.#controller.abort(reason);
   }
 }
-
-/**
- * Settles like `work`, or rejects with `onTimeout()`'s value after `milliseconds`: a
- * {@link Deadline} without a caller's signal. The timer never keeps the process alive and is
- * cleared as soon as `work` settles.
- */
-export function withTimeout<T>(
-  work: Promise<T>,
-  milliseconds: number,
-  onTimeout: () => unknown,
-  timers: Timers = systemTimers,
-): Promise<T> {
-  return new Deadline(milliseconds, undefined, timers).race(work, onTimeout);
-}

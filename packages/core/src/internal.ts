@@ -13,7 +13,7 @@ export {
 } from "./authorized-send.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
 export { base64url } from "./base64url.js";
-export { Deadline, withTimeout } from "./deadline.js";
+export { Deadline } from "./deadline.js";
 export {
   createDPoPProver,
   DPOP_PROVER,
@@ -58,4 +58,4 @@ export {
 } from "./refused-replacements.js";
 export { type RequestFailure, requestFailure } from "./request-failure.js";
 export { sleep } from "./sleep.js";
-export { systemTimers, type Timers } from "./timers.js";
+export { keepAliveTimers, systemTimers, type Timers } from "./timers.js";

@@ -10,7 +10,7 @@ import {
 } from "./option-checks.js";
 import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import { sleep } from "./sleep.js";
-import { systemTimers, type Timers } from "./timers.js";
+import { keepAliveTimers, systemTimers, type Timers } from "./timers.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";
 
@@ -101,7 +101,10 @@ export interface ProxyAuthHandlerOptions {
 export interface ProxyAuthHandlerInternals {
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
-  /** Waits between blocking retries. Default a `setTimeout`. */
+  /**
+   * Waits between blocking retries and between a fleet's looks. Default a wait on `timers`
+   * (the runtime's when none are given, keeping the process alive while it runs).
+   */
   sleep?: (milliseconds: number) => Promise<void>;
   /**
    * Where every bound starts its timer (a credential call's timeout, a caller's
@@ -121,8 +124,6 @@ type Defaulted = Exclude<
 export type ResolvedHandlerOptions = Required<Pick<ProxyAuthHandlerOptions, Defaulted>> &
   Pick<ProxyAuthHandlerOptions, "cache" | "cacheKey" | "onEvent"> &
   Required<ProxyAuthHandlerInternals> & { retry: Required<RetryOptions> };
-
-const defaultSleep = (milliseconds: number) => sleep(milliseconds);
 
 /**
  * Validates handler options where they are given, so a mistake is reported with what to change.
@@ -190,6 +191,7 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
   if (typeof retry !== "object" || retry === null) {
     throw optionError(OWNER, "retry", "an object", retry);
   }
+  const timers = timersOption(internals.timers);
   return {
     credential: credential as TokenCredential,
     scope,
@@ -230,8 +232,11 @@ export function resolveHandlerOptions(options: unknown): ResolvedHandlerOptions 
       ),
     },
     random: fn(OWNER, "_internal.random", internals.random, Math.random),
-    sleep: fn(OWNER, "_internal.sleep", internals.sleep, defaultSleep),
-    timers: timersOption(internals.timers),
+    // Without a sleep of its own, a test's timers reach the backoff's pauses too.
+    sleep: fn(OWNER, "_internal.sleep", internals.sleep, (milliseconds: number) =>
+      sleep(milliseconds, undefined, internals.timers === undefined ? keepAliveTimers : timers),
+    ),
+    timers,
     cache,
     cacheKey: given.cacheKey as string | undefined,
     cacheTimeoutMs: number(OWNER, "cacheTimeoutMs", given.cacheTimeoutMs, 500, { minimum: 1 }),

@@ -178,4 +178,39 @@ describe("rule 17: one bound, one clock", () => {
     await flush();
     expect(signal?.aborted).toBe(true);
   });
+
+  it("the backoff between blocking retries waits on the injected timers too", async () => {
+    const timers = new TestTimers(clock);
+    let calls = 0;
+    const credential: TokenCredential = {
+      async getToken() {
+        calls += 1;
+        if (calls === 1) {
+          throw new TokenAcquisitionError("provider answered 503", {
+            status: 503,
+            retryable: true,
+          });
+        }
+        return { token: tokenString(calls), expiresOn: clock.seconds + 3600 };
+      },
+    };
+    const retrying = new ProxyAuthHandler({
+      credential,
+      scope: "s",
+      now: clock.now,
+      logger: { warn: () => {} },
+      _internal: { timers, random: () => 0.5 },
+    });
+    let token: string | undefined;
+    const result = retrying.getToken().then((answer) => (token = answer.token));
+    await flush();
+    expect(calls).toBe(1);
+    await flush();
+    expect(token).toBeUndefined(); // pausing: nothing moves until the injected clock does
+    timers.advance(2_000); // past any blocking backoff step
+    await flush();
+    expect(calls).toBe(2); // no real time passed: the pause ran on the injected timers
+    await result;
+    expect(token).toBe(tokenString(2));
+  });
 });

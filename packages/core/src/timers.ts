@@ -10,14 +10,28 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-/** The runtime's timers; none of them keeps the process alive (`unref()` where there is one). */
-export const systemTimers: Timers = {
+/**
+ * The runtime's timers, keeping the process alive while they run: for a pause a caller awaits
+ * (a retry's backoff), which must not see the process exit under it.
+ */
+export const keepAliveTimers: Timers = {
   set(callback, milliseconds) {
-    const timer = setTimeout(callback, milliseconds);
-    (timer as { unref?: () => void }).unref?.();
-    return timer;
+    return setTimeout(callback, milliseconds);
   },
   clear(handle) {
     clearTimeout(handle as ReturnType<typeof setTimeout>);
   },
+};
+
+/**
+ * The runtime's timers; none of them keeps the process alive (`unref()` where there is one):
+ * for bounds on work that keeps the process alive by itself (a socket, a child process).
+ */
+export const systemTimers: Timers = {
+  set(callback, milliseconds) {
+    const timer = keepAliveTimers.set(callback, milliseconds);
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
+  },
+  clear: keepAliveTimers.clear,
 };

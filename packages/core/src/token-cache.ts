@@ -1,4 +1,5 @@
 import type { AccessToken } from "./access-token.js";
+import { systemTimers, type Timers } from "./timers.js";
 
 /**
  * Gives up the refresh lock taken with {@link TokenCache.acquireRefreshLock} — at once, or, with
@@ -92,8 +93,15 @@ export interface TokenCache {
  * const cache = createMemoryTokenCache();
  * const a = new ProxyAuthHandler({ credential, scope, cache, cacheKey: "team-a" });
  * ```
+ *
+ * @param now - The cache's clock for entries' lifetimes and leases. Default `Date.now`.
+ * @param timers - Where `waitForToken`'s timeouts get their timers (a test's clock). Default
+ *   the runtime's.
  */
-export function createMemoryTokenCache(now: () => number = Date.now): TokenCache {
+export function createMemoryTokenCache(
+  now: () => number = Date.now,
+  timers: Timers = systemTimers,
+): TokenCache {
   // Each entry ends at a time of this cache's own clock, like a Redis key's TTL.
   const tokens = new Map<string, { token: AccessToken; until: number }>();
   const locks = new Map<string, { owner: symbol; until: number }>();
@@ -128,10 +136,9 @@ export function createMemoryTokenCache(now: () => number = Date.now): TokenCache
     },
     async waitForToken(key, timeoutMs) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs);
-        (timer as { unref?: () => void }).unref?.();
+        const timer = timers.set(done, timeoutMs);
         function done() {
-          clearTimeout(timer);
+          timers.clear(timer);
           const forKey = waiters.get(key);
           forKey?.delete(done);
           if (forKey?.size === 0) waiters.delete(key);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigurationError, isLoopbackHost, TokenAcquisitionError } from "@proxy-auth/core";
-import { functionOption, numberOption } from "@proxy-auth/core/internal";
+import { functionOption, numberOption, systemTimers } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { discoverAuthorizationServer } from "./discover-authorization-server.js";
 import { personFromTokenResponse } from "./person-from-token-response.js";
@@ -245,7 +245,7 @@ async function listen(host: string, port: number): Promise<Listener> {
     port: address.port,
     callback(path, waitMs, signal) {
       const url = new Promise<URL>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const timer = systemTimers.set(() => {
           reject(
             new TokenAcquisitionError(
               `No sign-in arrived within ${Math.round(waitMs / 1000)} s; start the sign-in again.`,
@@ -256,7 +256,7 @@ async function listen(host: string, port: number): Promise<Listener> {
         const onAbort = () => reject(signal?.reason);
         signal?.addEventListener("abort", onAbort, { once: true });
         stopWaiting = () => {
-          clearTimeout(timer);
+          systemTimers.clear(timer);
           signal?.removeEventListener("abort", onAbort);
         };
         server.on("request", (request: IncomingMessage, response: ServerResponse) => {

@@ -1,5 +1,5 @@
 import { validateAccessToken } from "../access-token.js";
-import { withTimeout } from "../deadline.js";
+import { Deadline } from "../deadline.js";
 import { TokenAcquisitionError } from "../errors.js";
 import type { Timers } from "../timers.js";
 import type { TokenCredential } from "../token-credential.js";
@@ -60,18 +60,13 @@ export class CredentialSource implements TokenSource {
     const work = new Promise<unknown>((resolve) =>
       resolve(credential.getToken(scope, { signal: controller.signal })),
     );
-    return withTimeout(
-      work,
-      timeoutMs,
-      () => {
-        const error = new TokenAcquisitionError(
-          `The credential did not return a token for scope "${scope}" within ${timeoutMs} ms.`,
-          { retryable: true },
-        );
-        controller.abort(error);
-        return error;
-      },
-      this.#options.timers,
-    );
+    return new Deadline(timeoutMs, undefined, this.#options.timers).race(work, () => {
+      const error = new TokenAcquisitionError(
+        `The credential did not return a token for scope "${scope}" within ${timeoutMs} ms.`,
+        { retryable: true },
+      );
+      controller.abort(error);
+      return error;
+    });
   }
 }

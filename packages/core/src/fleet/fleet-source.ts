@@ -1,6 +1,6 @@
 import { type AccessToken, validateAccessToken } from "../access-token.js";
 import { probeDelayMs } from "../backoff.js";
-import { withTimeout } from "../deadline.js";
+import { Deadline } from "../deadline.js";
 import type { CredentialSource } from "../engine/credential-source.js";
 import { lookAgainAt, type ScheduledToken, spreadRefresh } from "../engine/token-schedule.js";
 import type { TokenAnswer, TokenRequest, TokenSource } from "../engine/token-source.js";
@@ -250,11 +250,9 @@ export class FleetSource implements TokenSource {
     const failing = operation.catch((error: unknown) => {
       throw new CacheFailure(error);
     });
-    return withTimeout(
+    return new Deadline(timeoutMs, undefined, this.#options.timers).race(
       failing,
-      timeoutMs,
       () => new CacheFailure(new Error(`no answer within ${timeoutMs} ms`)),
-      this.#options.timers,
     );
   }
 
