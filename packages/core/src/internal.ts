@@ -5,15 +5,33 @@
  *
  * @packageDocumentation
  */
-export { type AuthHeader, type AuthHeaderShape, resolveAuthHeader } from "./auth-header-shape.js";
+
 export {
   type AuthorizedResponse,
   type AuthorizedSendOptions,
   authorizedSend,
-} from "./authorized-send.js";
+} from "./auth-path/authorized-send.js";
+export {
+  isRefusedReplacement,
+  REFUSED_REPLACEMENT_MS,
+  rememberRefusedReplacement,
+} from "./auth-path/refused-replacements.js";
 export { backoffDelayMs, type RetryOptions } from "./backoff.js";
-export { base64url } from "./base64url.js";
-export { Deadline } from "./deadline.js";
+export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
+export { consoleLogger } from "./logger.js";
+export { isHttpsOrLoopback } from "./loopback-host.js";
+export {
+  DEFAULT_EXPIRY_MARGIN_SECONDS,
+  DEFAULT_REFRESH_BUFFER_SECONDS,
+} from "./proxy-auth-handler-options.js";
+export { JOSE_OBJECT, REDACTED } from "./redact.js";
+export {
+  type AuthHeader,
+  type AuthHeaderShape,
+  resolveAuthHeader,
+} from "./shared/auth-header-shape.js";
+export { base64url } from "./shared/base64url.js";
+export { Deadline } from "./shared/deadline.js";
 export {
   createDPoPProver,
   DPOP_PROVER,
@@ -22,13 +40,10 @@ export {
   type DPoPProofRequest,
   type DPoPProver,
   dpopProverOf,
-} from "./dpop-prover.js";
-export { isDPoPTokenType } from "./dpop-request.js";
-export { type ScheduledToken, scheduleToken } from "./engine/token-schedule.js";
-export { consoleLogger } from "./logger.js";
-export { isHttpsOrLoopback } from "./loopback-host.js";
-export { ABSENT_SERVER_CODES, networkErrorCode } from "./network-error-code.js";
-export { describeNoAnswer, type NoAnswer } from "./no-answer.js";
+} from "./shared/dpop-prover.js";
+export { isDPoPTokenType } from "./shared/dpop-request.js";
+export { ABSENT_SERVER_CODES, networkErrorCode } from "./shared/network-error-code.js";
+export { describeNoAnswer, type NoAnswer } from "./shared/no-answer.js";
 export {
   describeValue,
   functionOption,
@@ -38,24 +53,14 @@ export {
   numberOption,
   optionError,
   stringOption,
-} from "./option-checks.js";
-export { plainHttpWarning } from "./plain-http-warning.js";
-export {
-  DEFAULT_EXPIRY_MARGIN_SECONDS,
-  DEFAULT_REFRESH_BUFFER_SECONDS,
-} from "./proxy-auth-handler-options.js";
+} from "./shared/option-checks.js";
+export { plainHttpWarning } from "./shared/plain-http-warning.js";
 export {
   type BoundedBody,
   type OversizedBody,
   readBoundedBody,
   readBoundedText,
-} from "./read-bounded-body.js";
-export { JOSE_OBJECT, REDACTED } from "./redact.js";
-export {
-  isRefusedReplacement,
-  REFUSED_REPLACEMENT_MS,
-  rememberRefusedReplacement,
-} from "./refused-replacements.js";
-export { type RequestFailure, requestFailure } from "./request-failure.js";
-export { sleep } from "./sleep.js";
+} from "./shared/read-bounded-body.js";
+export { type RequestFailure, requestFailure } from "./shared/request-failure.js";
+export { sleep } from "./shared/sleep.js";
 export { keepAliveTimers, systemTimers, type Timers } from "./timers.js";

@@ -1,15 +1,15 @@
 import type { RetryOptions } from "./backoff.js";
 import { ConfigurationError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
 import {
   describeValue,
   functionOption as fn,
   loggerOption,
   numberOption as number,
   optionError,
-} from "./option-checks.js";
-import type { ProxyAuthEventListener } from "./proxy-auth-event.js";
-import { sleep } from "./sleep.js";
+} from "./shared/option-checks.js";
+import { sleep } from "./shared/sleep.js";
 import { keepAliveTimers, systemTimers, type Timers } from "./timers.js";
 import type { TokenCache } from "./token-cache.js";
 import type { TokenCredential } from "./token-credential.js";

@@ -1,14 +1,14 @@
 import type { AccessToken } from "./access-token.js";
 import { backoffDelayMs, probeDelayMs } from "./backoff.js";
-import { bearerHeaders } from "./bearer-headers.js";
 import { asProxyAuthError, retryAfter } from "./engine/as-proxy-auth-error.js";
+import { bearerHeaders } from "./engine/bearer-headers.js";
 import { CredentialSource } from "./engine/credential-source.js";
+import { EventListeners } from "./engine/event-listeners.js";
 import { failureMessage } from "./engine/failure-message.js";
 import { rescheduleRefresh, type ScheduledToken } from "./engine/token-schedule.js";
 import type { TokenSource } from "./engine/token-source.js";
 import { waitFor } from "./engine/wait-for.js";
 import { ConfigurationError, ProxyAuthError, TokenAcquisitionError } from "./errors.js";
-import { EventListeners } from "./event-listeners.js";
 import { FleetSource } from "./fleet/fleet-source.js";
 import { sharedCacheKey } from "./fleet/shared-cache-key.js";
 import type { ProxyAuthEventListener, ProxyAuthRequestEvent } from "./proxy-auth-event.js";

@@ -1,6 +1,6 @@
 import { validateAccessToken } from "../access-token.js";
-import { Deadline } from "../deadline.js";
 import { TokenAcquisitionError } from "../errors.js";
+import { Deadline } from "../shared/deadline.js";
 import type { Timers } from "../timers.js";
 import type { TokenCredential } from "../token-credential.js";
 import { type ScheduledToken, scheduleToken } from "./token-schedule.js";

@@ -1,5 +1,5 @@
-import { Deadline } from "../deadline.js";
 import { TokenAcquisitionError } from "../errors.js";
+import { Deadline } from "../shared/deadline.js";
 import type { Timers } from "../timers.js";
 
 /**

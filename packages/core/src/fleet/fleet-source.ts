@@ -1,11 +1,11 @@
 import { type AccessToken, validateAccessToken } from "../access-token.js";
 import { probeDelayMs } from "../backoff.js";
-import { Deadline } from "../deadline.js";
 import type { CredentialSource } from "../engine/credential-source.js";
 import { lookAgainAt, type ScheduledToken, spreadRefresh } from "../engine/token-schedule.js";
 import type { TokenAnswer, TokenRequest, TokenSource } from "../engine/token-source.js";
 import { TokenAcquisitionError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { Deadline } from "../shared/deadline.js";
 import type { Timers } from "../timers.js";
 import type { ReleaseLock, TokenCache, TokenCacheEntry } from "../token-cache.js";
 

@@ -1,5 +1,5 @@
-import { ConfigurationError } from "./errors.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import { ConfigurationError } from "../errors.js";
+import { consoleLogger, type Logger } from "../logger.js";
 
 /**
  * Names the kind of a wrong value without echoing it (it could be a secret): `"a string"`,

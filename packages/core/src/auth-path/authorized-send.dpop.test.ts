@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { ConfigurationError } from "../errors.js";
+import { ProxyAuthHandler } from "../proxy-auth-handler.js";
+import { createDPoPProver, DPOP_PROVER } from "../shared/dpop-prover.js";
+import type { TokenCredential } from "../token-credential.js";
 import { type AuthorizedSendOptions, authorizedSend } from "./authorized-send.js";
-import { createDPoPProver, DPOP_PROVER } from "./dpop-prover.js";
-import { ConfigurationError } from "./errors.js";
-import { ProxyAuthHandler } from "./proxy-auth-handler.js";
-import type { TokenCredential } from "./token-credential.js";
 
 const claimsOf = (proof: string | undefined) =>
   JSON.parse(atob((proof ?? "").split(".")[1]?.replace(/-/g, "+").replace(/_/g, "/") ?? "")) as {

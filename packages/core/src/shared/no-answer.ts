@@ -1,4 +1,4 @@
-import { redact } from "./redact.js";
+import { redact } from "../redact.js";
 import type { RequestFailure } from "./request-failure.js";
 
 /** What to tell a user about a request that got no answer. */

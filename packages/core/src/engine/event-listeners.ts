@@ -1,5 +1,5 @@
-import type { Logger } from "./logger.js";
-import type { ProxyAuthEvent, ProxyAuthEventListener } from "./proxy-auth-event.js";
+import type { Logger } from "../logger.js";
+import type { ProxyAuthEvent, ProxyAuthEventListener } from "../proxy-auth-event.js";
 
 /**
  * The listeners of one handler. A listener is called synchronously and never awaited; what it

@@ -1,5 +1,5 @@
+import { ConfigurationError } from "../errors.js";
 import { base64url } from "./base64url.js";
-import { ConfigurationError } from "./errors.js";
 
 /** The signing algorithms a DPoP key may use: ES256 (P-256), EdDSA (Ed25519), RS256. */
 export type DPoPAlgorithm = "ES256" | "EdDSA" | "RS256";

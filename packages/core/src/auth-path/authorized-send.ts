@@ -1,11 +1,11 @@
+import type { ProxyAuthError } from "../errors.js";
+import type { ProxyAuthHandler } from "../proxy-auth-handler.js";
 import {
   type DPoPAuthorization,
   dpopAuthorization,
   isDPoPTokenType,
   takeDPoPNonce,
-} from "./dpop-request.js";
-import type { ProxyAuthError } from "./errors.js";
-import type { ProxyAuthHandler } from "./proxy-auth-handler.js";
+} from "../shared/dpop-request.js";
 import { isRefusedReplacement, rememberRefusedReplacement } from "./refused-replacements.js";
 
 /** One request on the auth path: how to send it, and what its transport looks like. */

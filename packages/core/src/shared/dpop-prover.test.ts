@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ConfigurationError } from "../errors.js";
 import { base64url } from "./base64url.js";
 import { createDPoPProver, DPOP_PROVER, dpopProverOf } from "./dpop-prover.js";
-import { ConfigurationError } from "./errors.js";
 
 const decode = (part: string) =>
   JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { keepAliveTimers, type Timers } from "./timers.js";
+import { keepAliveTimers, type Timers } from "../timers.js";
 
 /**
  * Waits `milliseconds`, unless `signal` aborts first (then rejects with its reason). By default

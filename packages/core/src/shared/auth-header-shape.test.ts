@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ConfigurationError, ProxyAuthError } from "../errors.js";
 import { resolveAuthHeader } from "./auth-header-shape.js";
-import { ConfigurationError, ProxyAuthError } from "./errors.js";
 
 describe("resolveAuthHeader", () => {
   it("defaults to Authorization: Bearer", () => {

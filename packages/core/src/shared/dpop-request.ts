@@ -1,5 +1,5 @@
+import { ConfigurationError } from "../errors.js";
 import { type DPoPProver, dpopProverOf } from "./dpop-prover.js";
-import { ConfigurationError } from "./errors.js";
 
 /** A token whose type is `DPoP` (case-insensitive, RFC 9449 §5): each request needs a proof. */
 export function isDPoPTokenType(tokenType: string | undefined): boolean {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { TokenAcquisitionError } from "../errors.js";
+import { ProxyAuthHandler } from "../proxy-auth-handler.js";
+import type { TokenCredential } from "../token-credential.js";
 import { type AuthorizedSendOptions, authorizedSend } from "./authorized-send.js";
-import { TokenAcquisitionError } from "./errors.js";
-import { ProxyAuthHandler } from "./proxy-auth-handler.js";
-import type { TokenCredential } from "./token-credential.js";
 
 /** A credential handing out t1, t2, … (or failing), and a proxy that accepts the tokens in `good`. */
 function setup(good: (token: string) => boolean, fail = false) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenAcquisitionError } from "./errors.js";
+import { TokenAcquisitionError } from "../errors.js";
 import { requestFailure } from "./request-failure.js";
 
 describe("requestFailure: why a request threw, one rule for every package", () => {

@@ -1,6 +1,6 @@
-import { isDPoPTokenType } from "./dpop-request.js";
-import type { ScheduledToken } from "./engine/token-schedule.js";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError } from "../errors.js";
+import { isDPoPTokenType } from "../shared/dpop-request.js";
+import type { ScheduledToken } from "./token-schedule.js";
 
 /**
  * `{ Authorization: "Bearer <token>" }` for `getAuthHeaders()`. A DPoP-bound token cannot be

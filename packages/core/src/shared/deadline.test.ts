@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { TestClock, TestTimers } from "../test/fixtures.js";
+import { TestClock, TestTimers } from "../../test/fixtures.js";
 import { Deadline } from "./deadline.js";
 
 setFlagsFromString("--expose-gc");

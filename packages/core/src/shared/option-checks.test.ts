@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "./errors.js";
-import { consoleLogger } from "./logger.js";
+import { ConfigurationError } from "../errors.js";
+import { consoleLogger } from "../logger.js";
 import {
   functionOption,
   httpUrlOption,

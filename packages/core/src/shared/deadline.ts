@@ -1,4 +1,4 @@
-import { systemTimers, type Timers } from "./timers.js";
+import { systemTimers, type Timers } from "../timers.js";
 
 /**
  * One bound on one wait: a request's timeout combined with the caller's signal, or (with

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * Which header carries the token, and with which scheme. Not every gateway reads

@@ -1,4 +1,4 @@
-import { ProxyAuthError } from "./errors.js";
+import { ProxyAuthError } from "../errors.js";
 import { networkErrorCode } from "./network-error-code.js";
 
 /** Why a request got no answer, in the order the cases are told apart. */

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from "./loopback-host.js";
+import { isLoopbackHost } from "../loopback-host.js";
 
 /**
  * The one rule for warning about a credential that will travel unencrypted: `url` is plain
