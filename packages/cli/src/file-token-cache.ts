@@ -1,6 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, unlinkSync } from "node:fs";
-import { chmod, lstat, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { type AccessToken, type TokenCache, validateAccessToken } from "@proxy-auth/core";
@@ -9,7 +7,14 @@ import {
   DEFAULT_REFRESH_BUFFER_SECONDS,
   scheduleToken,
 } from "@proxy-auth/core/internal";
+import { takeOverStaleLock, tryLock } from "./lock-file.js";
 import { isReusable } from "./min-ttl-rule.js";
+import {
+  ForeignFileError,
+  privateDirectory,
+  readPrivateFile,
+  writePrivateFile,
+} from "./private-file.js";
 import { sweepTokenFiles } from "./sweep-token-files.js";
 
 /** The version of the file layout; a file of another version is foreign. */
@@ -63,14 +68,6 @@ export function createFileTokenCache(
 ): FileTokenCache {
   const path = (key: string) => join(directory, `${fileName(key)}.json`);
   const lockPath = (key: string) => join(directory, `${fileName(key)}.lock`);
-  const privateDirectory = async () => {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-    const stat = await lstat(directory);
-    if (!stat.isDirectory() || !ownedByMe(stat.uid)) {
-      throw new Error(`${directory} is not a directory of this user`);
-    }
-    if ((stat.mode & 0o077) !== 0) await chmod(directory, 0o700);
-  };
   const get = async (key: string): Promise<AccessToken | undefined> => {
     const text = await readOwnFile(path(key));
     const entry = text === undefined ? undefined : parse(text, fileName(key), now() / 1000);
@@ -93,7 +90,7 @@ export function createFileTokenCache(
         : { token, remainingMs: token.expiresOn * 1000 - now() };
     },
     async set(key, token) {
-      await privateDirectory();
+      await privateDirectory(directory);
       const obtainedAt = now();
       const { refreshAt } = scheduleToken(
         token,
@@ -111,78 +108,30 @@ export function createFileTokenCache(
         obtainedAt: obtainedAt / 1000,
         ...(token.tokenType === undefined ? {} : { tokenType: token.tokenType }),
       });
-      const temporary = join(directory, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-      try {
-        await writeFile(temporary, text, { mode: 0o600, flag: "wx" });
-        await rename(temporary, path(key));
-      } catch (error) {
-        await unlink(temporary).catch(() => {});
-        throw error;
-      }
+      await writePrivateFile(path(key), text);
       await sweepTokenFiles(directory, now());
     },
     async acquireRefreshLock(key, leaseMs) {
-      await privateDirectory();
+      await privateDirectory(directory);
       const lock = lockPath(key);
-      const mine = `${process.pid} ${randomBytes(8).toString("hex")}`;
+      // `holdMs` is ignored: each run is one person's command, released as it ends.
       for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          await writeFile(lock, mine, { mode: 0o600, flag: "wx" });
-          // Released at once, synchronously: the handler does not wait for a release, and a run
-          // exits right after printing. Only our own lock (one taken over after our lease
-          // lapsed is another's now); `holdMs` is ignored (each run is one person's command).
-          return async () => {
-            try {
-              if (readFileSync(lock, "utf8") === mine) unlinkSync(lock);
-            } catch {
-              // Gone already.
-            }
-          };
-        } catch (error) {
-          if ((error as { code?: string }).code !== "EEXIST") throw error;
-        }
-        if (!(await isStaleLock(lock, leaseMs, now()))) return undefined;
-        await unlink(lock).catch(() => {});
+        const held = await tryLock(lock);
+        if (held !== undefined) return async () => held.release();
+        if (!(await takeOverStaleLock(lock, leaseMs, now()))) return undefined;
       }
       return undefined;
     },
   };
 }
 
-/** The user's own regular file at `path`, at most {@link MAX_BYTES}; undefined otherwise. */
+/** The text of the user's own private file at `path`; undefined when absent or foreign. */
 async function readOwnFile(path: string): Promise<string | undefined> {
   try {
-    const stat = await lstat(path);
-    if (!stat.isFile() || !ownedByMe(stat.uid) || stat.size > MAX_BYTES) return undefined;
-    const file = await open(path, "r");
-    try {
-      const buffer = Buffer.alloc(MAX_BYTES + 1);
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-      return bytesRead > MAX_BYTES ? undefined : buffer.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await file.close();
-    }
+    return (await readPrivateFile(path, MAX_BYTES))?.toString("utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    if (error instanceof ForeignFileError) return undefined; // not ours: replaced on the next write
     throw error;
-  }
-}
-
-/**
- * A lock left by a process that is gone, or older than its lease (`leaseMs`: the handler asks
- * for one that covers a whole credential call), so a crashed run never blocks the next.
- */
-async function isStaleLock(path: string, leaseMs: number, now: number): Promise<boolean> {
-  try {
-    const stat = await lstat(path);
-    if (now - stat.mtimeMs > leaseMs) return true;
-    const pid = Number((await readFile(path, "utf8")).split(" ")[0]?.slice(0, 16));
-    if (!Number.isInteger(pid) || pid <= 0) return true;
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // ESRCH: no such process. EPERM: it exists (another user's): not stale.
-    return (error as { code?: string }).code !== "EPERM";
   }
 }
 
@@ -205,9 +154,4 @@ function parse(
     // Not JSON, or a token that is malformed or expired: as if there were no file.
     return undefined;
   }
-}
-
-/** Where the platform has owners (not Windows), the file must be the user's own. */
-function ownedByMe(uid: number): boolean {
-  return process.getuid === undefined || uid === process.getuid();
 }

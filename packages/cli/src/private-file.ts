@@ -1,6 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { chmod, link, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * A file that is not this user's private file: a link, another owner, readable by others, or
+ * larger than it may be. It never carries the file's content.
+ */
+export class ForeignFileError extends Error {
+  override readonly name = "ForeignFileError";
+}
 
 /**
  * Makes `directory` (mode 0700), or checks the existing one is a directory of this user (not a
@@ -21,8 +30,9 @@ export async function privateDirectory(directory: string): Promise<void> {
  * The bytes of `path` when it is a regular file of this user (not a link), readable by no one
  * else, and at most `maxBytes` long; `undefined` when there is none.
  *
- * @throws when the file exists but is not such a file (a link, another owner, group or world
- *   access, too large): a sign-in is never read from a file someone else could have planted.
+ * @throws {@link ForeignFileError} when the file exists but is not such a file (a link, another
+ *   owner, group or world access, too large): nothing is read from a file someone else could
+ *   have planted.
  */
 export async function readPrivateFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
   let stat: Awaited<ReturnType<typeof lstat>>;
@@ -33,22 +43,27 @@ export async function readPrivateFile(path: string, maxBytes: number): Promise<B
     throw error;
   }
   if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) {
-    throw new Error(
+    throw new ForeignFileError(
       `${path} is not a private file of this user (a link, another owner, or readable by others)`,
     );
   }
-  if (stat.size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+  if (stat.size > maxBytes) throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
   // O_NOFOLLOW: a link swapped in after the check is refused, not followed.
-  const { constants } = await import("node:fs");
   const file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
     const buffer = Buffer.alloc(maxBytes + 1);
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    if (bytesRead > maxBytes)
+      throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
     return buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
   }
+}
+
+/** A new temporary name beside `path`: `.<name>.<random>.tmp`. */
+function temporaryBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
 }
 
 /**
@@ -56,14 +71,34 @@ export async function readPrivateFile(path: string, maxBytes: number): Promise<B
  * directory, then renamed into place, so a reader sees the old file or the new one, never half.
  */
 export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
-  const directory = join(path, "..");
-  const temporary = join(directory, `.${randomBytes(8).toString("hex")}.tmp`);
+  const temporary = temporaryBeside(path);
   try {
     await writeFile(temporary, data, { mode: 0o600, flag: "wx" });
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Creates `path` with `data` (mode 0600) only if it does not exist, whole in one step: written
+ * under a temporary name, then linked into place (which fails when `path` exists). Of several
+ * processes creating it at once, one wins, and nobody sees it empty or half written.
+ *
+ * @returns whether this call created it (`false`: it existed).
+ */
+export async function createPrivateFile(path: string, data: string | Uint8Array): Promise<boolean> {
+  const temporary = temporaryBeside(path);
+  await writeFile(temporary, data, { mode: 0o600, flag: "wx" });
+  try {
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(temporary).catch(() => {});
   }
 }
 

@@ -1,10 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { link, unlink, writeFile } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { SignedInPerson, SignInStore } from "@proxy-auth/oauth2";
 import { withFileLock } from "./file-lock.js";
-import { privateDirectory, readPrivateFile, writePrivateFile } from "./private-file.js";
+import {
+  createPrivateFile,
+  privateDirectory,
+  readPrivateFile,
+  writePrivateFile,
+} from "./private-file.js";
 
 /** The version of the file layout. */
 const FORMAT = "proxy-auth-sign-in/1";
@@ -154,21 +159,11 @@ export function signInFileKey(
         return existing;
       }
       const fresh = randomBytes(32);
-      // Written whole under another name, then linked into place: two processes making the
-      // key at once see one winner, and nobody reads half a key.
-      const temporary = `${keyPath}.${randomBytes(6).toString("hex")}.tmp`;
-      await writeFile(temporary, fresh, { mode: 0o600, flag: "wx" });
-      try {
-        await link(temporary, keyPath);
-        return fresh;
-      } catch (error) {
-        if ((error as { code?: string }).code !== "EEXIST") throw error;
-        const winner = await readPrivateFile(keyPath, 64);
-        if (winner?.length !== 32) throw new Error(`${keyPath} is not a 32-byte key`);
-        return winner;
-      } finally {
-        await unlink(temporary).catch(() => {});
-      }
+      // Two processes making the key at once see one winner, and nobody reads half a key.
+      if (await createPrivateFile(keyPath, fresh)) return fresh;
+      const winner = await readPrivateFile(keyPath, 64);
+      if (winner?.length !== 32) throw new Error(`${keyPath} is not a 32-byte key`);
+      return winner;
     })();
     key.catch(() => {
       key = undefined;

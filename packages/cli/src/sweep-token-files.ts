@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 /** Cache files (a SHA-256 hex name) and their temporary twins. */
 const CACHE_FILE = /^[0-9a-f]{64}\.json$/;
-const TEMPORARY_FILE = /^\.[0-9a-f]{64}\.[0-9a-f]+\.tmp$/;
+const TEMPORARY_FILE = /^\.[0-9a-f]{64}\.json\.[0-9a-f]+\.tmp$/;
 /** A cache file is a few kilobytes; a larger one is not ours and is left alone. */
 const MAX_BYTES = 32 * 1024;
 /** A temporary file this old was left by a run that died between write and rename. */
