@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigurationError, CredentialUnavailableError } from "@proxy-auth/core";
 import { RefreshTokenCredential, type SignInStore } from "@proxy-auth/oauth2";
@@ -6,8 +7,17 @@ import {
   type EnvironmentCredential,
 } from "./credential-from-environment.js";
 import { configDirectory, profileName } from "./profile-settings.js";
-import { SignInFileStore, signInDirectory, signInFileKey } from "./sign-in-file-store.js";
-import { keychainEntry, SignInKeychainStore } from "./sign-in-keychain-store.js";
+import {
+  SignInFileStore,
+  signInDirectory,
+  signInFileKey,
+  signInFilePath,
+} from "./sign-in-file-store.js";
+import {
+  keychainEntry,
+  keychainMarkerPath,
+  SignInKeychainStore,
+} from "./sign-in-keychain-store.js";
 
 type Environment = Record<string, string | undefined>;
 
@@ -48,6 +58,23 @@ export async function signInStore(
   });
 }
 
+/**
+ * Whether `profile` may have a sign-in: its file, or the keychain's marker, is there. Looked at
+ * before any store is opened, so runs with no sign-in never load the keychain binding.
+ */
+async function maybeSignedIn(environment: Environment, profile: string): Promise<boolean> {
+  const directory = signInDirectory(environment);
+  for (const path of [signInFilePath(directory, profile), keychainMarkerPath(directory, profile)]) {
+    try {
+      await lstat(path);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ENOENT") throw error;
+    }
+  }
+  return false;
+}
+
 /** How to sign in again, for messages. */
 export function loginCommandFor(profile: string): string {
   return profile === "default" ? "proxy-auth login" : `proxy-auth login --profile ${profile}`;
@@ -75,6 +102,9 @@ export async function credentialForCommand(
   const choice = environment.PROXY_AUTH_CREDENTIAL || undefined;
   const profile = profileName(options.profile, environment);
   if (choice !== undefined && choice !== "person") return credentialFromEnvironment(environment);
+  if (choice === undefined && !(await maybeSignedIn(environment, profile))) {
+    return credentialFromEnvironment(environment);
+  }
   const store = await signInStore(environment, profile);
   const person = await store.load().catch((error: unknown) => {
     throw new CredentialUnavailableError(

@@ -28,6 +28,11 @@ export function signInDirectory(environment: Record<string, string | undefined>)
   );
 }
 
+/** The file of `profile`'s sign-in in `directory` (see {@link signInDirectory}). */
+export function signInFilePath(directory: string, profile: string): string {
+  return join(directory, `${profile}.sign-in`);
+}
+
 /** Options of {@link SignInFileStore}. */
 export interface SignInFileStoreOptions {
   /** The private directory of the files (see {@link signInDirectory}). */
@@ -66,7 +71,7 @@ export class SignInFileStore implements SignInStore {
 
   /** The file of this profile's sign-in. */
   get path(): string {
-    return join(this.#options.directory, `${this.#options.profile}.sign-in`);
+    return signInFilePath(this.#options.directory, this.#options.profile);
   }
 
   async load(): Promise<SignedInPerson | undefined> {

@@ -1,7 +1,8 @@
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { SignedInPerson, SignInStore } from "@proxy-auth/oauth2";
 import { withFileLock } from "./file-lock.js";
-import { privateDirectory } from "./private-file.js";
+import { privateDirectory, writePrivateFile } from "./private-file.js";
 
 /** The keychain's service name for sign-ins; the account is the profile. */
 export const KEYCHAIN_SERVICE = "proxy-auth";
@@ -11,6 +12,16 @@ export interface KeychainEntry {
   getPassword(): string | null;
   setPassword(password: string): void;
   deletePassword(): boolean;
+}
+
+/**
+ * The empty file that says the sign-in of `profile` is in the keychain, in the sign-in
+ * directory: commands look for it before they load the keychain binding, so a run with no
+ * sign-in (a service credential) never touches the keychain (no D-Bus round trip, no unlock
+ * prompt, ~30 ms less per `proxy-auth token`).
+ */
+export function keychainMarkerPath(directory: string, profile: string): string {
+  return join(directory, `${profile}.keychain`);
 }
 
 /** Held in a variable so bundlers leave the optional native module alone. */
@@ -35,7 +46,8 @@ export async function keychainEntry(profile: string): Promise<KeychainEntry | un
 
 /**
  * A person's sign-in in the OS keychain (service `proxy-auth`, account the profile). `update`
- * holds a lock file in `lockDirectory`, so processes of one person refresh one at a time.
+ * holds a lock file in `lockDirectory`, so processes of one person refresh one at a time, and
+ * leaves the marker ({@link keychainMarkerPath}) there; `clear` removes both.
  */
 export class SignInKeychainStore implements SignInStore {
   readonly #entry: KeychainEntry;
@@ -79,11 +91,17 @@ export class SignInKeychainStore implements SignInStore {
       const next = await change(current);
       if (next === undefined) return current;
       this.#entry.setPassword(JSON.stringify(next));
+      await writePrivateFile(keychainMarkerPath(this.#lockDirectory, this.#profile), "");
       return next;
     });
   }
 
   async clear(): Promise<void> {
     this.#entry.deletePassword();
+    await unlink(keychainMarkerPath(this.#lockDirectory, this.#profile)).catch(
+      (error: { code?: string }) => {
+        if (error.code !== "ENOENT") throw error;
+      },
+    );
   }
 }

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { actAsPerson, DEFAULT_SIGN_IN_CLIENT } from "@proxy-auth/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +79,31 @@ describe("the sign-in in the OS keychain: a real Linux Secret Service (gnome-key
     expect((await runCli(["logout"], environment)).code).toBe(0);
     expect((await runCli(["status"], environment)).code).toBe(1);
   }, 60_000);
+
+  it("a run with no sign-in never opens the keychain: not one connection to the session bus", async () => {
+    // A service credential's `token` is what a coding assistant runs before every request: no
+    // D-Bus round trip (nor an unlock prompt) for a sign-in that is not there.
+    const directory = mkdtempSync(join(tmpdir(), "proxy-auth-bus-"));
+    const bus = join(directory, "bus");
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((listening) => server.listen(bus, listening));
+    try {
+      const token = await runCli(["token"], {
+        ...deployment.environment,
+        XDG_STATE_HOME: join(directory, "state"),
+        DBUS_SESSION_BUS_ADDRESS: `unix:path=${bus}`,
+      });
+      expect(token.code).toBe(0);
+      expect(connections).toBe(0);
+    } finally {
+      server.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 
   it("PROXY_AUTH_SIGN_IN_STORAGE=keychain without a Secret Service is a configuration error (exit 2)", async () => {
     const { DBUS_SESSION_BUS_ADDRESS: _bus, ...withoutBus } = environment;
