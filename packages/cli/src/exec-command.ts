@@ -7,6 +7,7 @@ import type { CommandContext } from "./command-settings.js";
 import { startConfiguredForwarder } from "./configured-forwarder.js";
 import { EXEC_HELP } from "./help.js";
 import { parseCommandLine } from "./parse-command-line.js";
+import { scrubInitialEnvironment } from "./scrub-initial-environment.js";
 
 /**
  * Variables that hold a secret a credential may use, or that let their holder mint a token:
@@ -74,8 +75,17 @@ export async function execCommand(args: string[], context: CommandContext): Prom
   const inherited = Object.fromEntries(
     Object.entries(context.environment).filter(([name]) => !WITHHELD.has(name)),
   );
-  // Read into the credential already: nothing later in this process (a report, a child) finds them.
+  // Read into the credential already: nothing later in this process (a report, a child) finds
+  // them, nor the command in /proc/PID/environ (on Linux; elsewhere SECURITY.md says what stays).
+  const held = READ_ONCE.filter((name) => context.environment[name]);
   for (const name of READ_ONCE) delete context.environment[name];
+  if (held.length > 0 && context.environment === process.env) {
+    if (!scrubInitialEnvironment(held) && process.platform === "linux") {
+      context.stderr.write(
+        `proxy-auth: warning: ${held.join(" and ")} could not be erased from /proc/${process.pid}/environ: the command can read it there.\n`,
+      );
+    }
+  }
   const child = spawn(command, commandArgs, {
     stdio: "inherit",
     env: {

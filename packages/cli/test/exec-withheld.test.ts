@@ -34,3 +34,21 @@ it("exec withholds every credential-bearing variable from the command (defect 4)
   expect(result.code).toBe(0);
   expect(JSON.parse(result.stdout)).toEqual([]);
 });
+
+it.runIf(process.platform === "linux")(
+  "exec's command cannot read the client secret or the local key in /proc/PPID/environ either",
+  async () => {
+    // /proc/PID/environ shows the environment a process was started with, whatever it deletes
+    // from process.env later: proxy-auth overwrites the values it has read.
+    const secret = deployment.environment.PROXY_AUTH_CLIENT_SECRET as string;
+    const localKey = "a-local-key-the-command-must-not-see";
+    const script = `const environ = require("node:fs").readFileSync("/proc/" + process.ppid + "/environ", "latin1");
+console.log(JSON.stringify({ secret: environ.includes(${JSON.stringify(secret)}), localKey: environ.includes(${JSON.stringify(localKey)}), other: environ.includes("PROXY_AUTH_SCOPE=litellm_proxy_api") }))`;
+    const result = await runCli(["exec", "--", process.execPath, "-e", script], {
+      ...deployment.environment,
+      PROXY_AUTH_LOCAL_KEY: localKey,
+    });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({ secret: false, localKey: false, other: true });
+  },
+);
