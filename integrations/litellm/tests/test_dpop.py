@@ -139,6 +139,19 @@ def test_a_bound_token_sent_as_bearer_is_refused(provider: Provider, holder: Hol
     assert rejected.headers["WWW-Authenticate"].startswith('DPoP error="invalid_token"')
 
 
+@pytest.mark.parametrize(
+    "cnf", [{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89"}, {"jkt": 7}, {"jkt": ""}, "x"]
+)
+def test_a_token_bound_some_other_way_is_never_a_bearer_token(
+    provider: Provider, holder: Holder, cnf: Any
+) -> None:
+    # A certificate-bound token (RFC 8705) or a malformed cnf: its holder's binding cannot be
+    # checked here, so it is refused with either scheme.
+    token = provider.sign({"sub": "alice", "cnf": cnf})
+    assert "cnf" in refusal(provider, Credential("Bearer", token)).reason
+    assert "cnf" in refusal(provider, Credential("DPoP", token), (holder.proof(token),)).reason
+
+
 def test_the_dpop_scheme_needs_a_bound_token(provider: Provider, holder: Holder) -> None:
     token = provider.sign({"sub": "alice"})
     rejected = refusal(provider, Credential("DPoP", token), (holder.proof(token),))

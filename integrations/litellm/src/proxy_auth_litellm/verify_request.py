@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import TokenRejected
 from .identity import Identity, identity_from_claims
 from .key_set import KeySet
 from .presented_credential import Credential
@@ -13,10 +14,19 @@ from .verify_token import verify_token
 
 
 def bound_key(claims: dict[str, Any]) -> str | None:
-    """The thumbprint a DPoP-bound token names (`cnf.jkt`), or None for a bearer token."""
-    confirmation = claims.get("cnf")
+    """
+    The thumbprint a DPoP-bound token names (`cnf.jkt`), or None for a bearer token (no `cnf`).
+    A token with any other confirmation (`cnf` without a `jkt` string: a certificate-bound token,
+    RFC 8705, or a malformed one) is bound to its holder in a way this proxy cannot check, so it
+    is refused rather than taken as a bearer token.
+    """
+    if "cnf" not in claims:
+        return None
+    confirmation = claims["cnf"]
     jkt = confirmation.get("jkt") if isinstance(confirmation, dict) else None
-    return jkt if isinstance(jkt, str) else None
+    if not isinstance(jkt, str) or not jkt:
+        raise TokenRejected("Invalid token (cnf binds it by a method other than DPoP's jkt)")
+    return jkt
 
 
 async def verify_request(
