@@ -35,26 +35,36 @@ export async function privateDirectory(directory: string): Promise<void> {
  *   have planted.
  */
 export async function readPrivateFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
-  let stat: Awaited<ReturnType<typeof lstat>>;
+  let file: Awaited<ReturnType<typeof open>>;
   try {
-    stat = await lstat(path);
+    // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: a pipe does not hang the open.
+    file = await open(
+      path,
+      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+    );
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP") throw new ForeignFileError(`${path} is a link`);
     throw error;
   }
-  if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) {
-    throw new ForeignFileError(
-      `${path} is not a private file of this user (a link, another owner, or readable by others)`,
-    );
-  }
-  if (stat.size > maxBytes) throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
-  // O_NOFOLLOW: a link swapped in after the check is refused, not followed.
-  const file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
+    // The rules are checked on the file opened, not on the path: a file swapped in between a
+    // check of the path and the open (by someone who can write to a parent directory) is caught.
+    const stat = await file.stat();
+    if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) {
+      throw new ForeignFileError(
+        `${path} is not a private file of this user (a link, another owner, or readable by others)`,
+      );
+    }
+    if (stat.size > maxBytes) {
+      throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
+    }
     const buffer = Buffer.alloc(maxBytes + 1);
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxBytes)
+    if (bytesRead > maxBytes) {
       throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
+    }
     return buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
