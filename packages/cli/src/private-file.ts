@@ -45,18 +45,14 @@ export async function readPrivateFile(path: string, maxBytes: number): Promise<B
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw new ForeignFileError(`${path} is a link`);
+    if (code === "ELOOP") throw notPrivate(path);
     throw error;
   }
   try {
     // The rules are checked on the file opened, not on the path: a file swapped in between a
     // check of the path and the open (by someone who can write to a parent directory) is caught.
     const stat = await file.stat();
-    if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) {
-      throw new ForeignFileError(
-        `${path} is not a private file of this user (a link, another owner, or readable by others)`,
-      );
-    }
+    if (!stat.isFile() || !ownedByMe(stat.uid) || (stat.mode & 0o077) !== 0) throw notPrivate(path);
     if (stat.size > maxBytes) {
       throw new ForeignFileError(`${path} is larger than ${maxBytes} bytes`);
     }
@@ -69,6 +65,12 @@ export async function readPrivateFile(path: string, maxBytes: number): Promise<B
   } finally {
     await file.close();
   }
+}
+
+function notPrivate(path: string): ForeignFileError {
+  return new ForeignFileError(
+    `${path} is not a private file of this user (a link, another owner, or readable by others)`,
+  );
 }
 
 /** A new temporary name beside `path`: `.<name>.<random>.tmp`. */
