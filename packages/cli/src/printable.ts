@@ -1,5 +1,6 @@
-/** Control characters (escape sequences, CR/LF) and the Unicode line separators. */
-const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+/** Control characters (escape sequences, CR/LF), format characters (bidirectional overrides,
+ * zero-width spaces) and the Unicode line separators. */
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /**
  * Text from an identity provider (a verification address, a user code, a subject), made safe for

@@ -137,3 +137,61 @@ describe("signInWithDeviceCode against the real OpenID provider", () => {
     ).rejects.toThrow(/https/);
   });
 });
+
+describe("signInWithDeviceCode against a hostile device authorization answer", () => {
+  /** The real provider's device authorization answer, with `changes` made to it. */
+  const rewriting =
+    (changes: Record<string, unknown>): typeof fetch =>
+    async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input instanceof Request ? input.url : input).includes("/device/auth")) {
+        return response;
+      }
+      const body = { ...((await response.json()) as object), ...changes };
+      return new Response(JSON.stringify(body), {
+        status: response.status,
+        headers: { "content-type": "application/json" },
+      });
+    };
+
+  it("an interval outside 1 s to 600 s is brought inside: no busy polling, no timer overflow", async () => {
+    for (const [interval, expected] of [
+      [0.001, 1000],
+      [1e9, 600_000],
+    ] as const) {
+      const waits: number[] = [];
+      const error = await signInWithDeviceCode({
+        ...base(),
+        fetch: rewriting({ interval }),
+        onPrompt: () => {},
+        sleep: async (milliseconds) => {
+          waits.push(milliseconds);
+          throw new Error("stop here");
+        },
+      }).catch((caught: unknown) => caught);
+      expect((error as Error).message).toBe("stop here");
+      expect(waits).toEqual([expected]);
+    }
+  });
+
+  it("a verification address that is not https is refused, never shown as the place to sign in", async () => {
+    for (const changes of [
+      { verification_uri: "javascript:alert(document.cookie)" },
+      { verification_uri_complete: "file:///etc/passwd" },
+      { verification_uri: "http://idp.example.com/device" },
+    ]) {
+      let shown = false;
+      const error = await signInWithDeviceCode({
+        ...base(),
+        fetch: rewriting(changes),
+        onPrompt: () => {
+          shown = true;
+        },
+        sleep: async () => {},
+      }).catch((caught: unknown) => caught);
+      expect(TokenAcquisitionError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/verification_uri.* not an https address/);
+      expect(shown).toBe(false);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { ConfigurationError, isLoopbackHost, TokenAcquisitionError } from "@proxy-auth/core";
-import { functionOption, sleep as realSleep } from "@proxy-auth/core/internal";
+import { functionOption, isHttpsOrLoopback, sleep as realSleep } from "@proxy-auth/core/internal";
 import * as oauth from "oauth4webapi";
 import { discoverAuthorizationServer } from "./discover-authorization-server.js";
 import { personFromTokenResponse } from "./person-from-token-response.js";
@@ -31,6 +31,13 @@ export interface DeviceCodeSignInOptions extends SignInOptions {
 /** RFC 8628's default polling interval, in seconds, and what `slow_down` adds to it. */
 const DEFAULT_INTERVAL_SECONDS = 5;
 const SLOW_DOWN_SECONDS = 5;
+/**
+ * The bounds of a provider's `interval`, in seconds: a hostile or broken answer can neither make
+ * the loop poll the token endpoint many times a second nor ask for a wait a timer cannot hold
+ * (past 2^31 ms a timer fires at once, and the loop would spin).
+ */
+const MIN_INTERVAL_SECONDS = 1;
+const MAX_INTERVAL_SECONDS = 600;
 
 /**
  * Signs a person in with the OAuth 2.0 device authorization grant (RFC 8628), for machines
@@ -103,6 +110,17 @@ export async function signInWithDeviceCode(
     }
   });
   const expiresAt = resolved.now() + authorization.expires_in * 1000;
+  for (const [name, value] of [
+    ["verification_uri", authorization.verification_uri],
+    ["verification_uri_complete", authorization.verification_uri_complete],
+  ] as const) {
+    if (value !== undefined && !isWebAddress(value)) {
+      throw new TokenAcquisitionError(
+        `The ${what} answered with a ${name} that is not an https address; it is not shown as the place to sign in.`,
+        { retryable: false },
+      );
+    }
+  }
   await onPrompt({
     verificationUri: authorization.verification_uri,
     ...(authorization.verification_uri_complete === undefined
@@ -112,7 +130,10 @@ export async function signInWithDeviceCode(
     expiresInSeconds: authorization.expires_in,
   });
 
-  let intervalSeconds = authorization.interval ?? DEFAULT_INTERVAL_SECONDS;
+  let intervalSeconds = Math.min(
+    Math.max(authorization.interval ?? DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS),
+    MAX_INTERVAL_SECONDS,
+  );
   const tokenWhat = `token endpoint of ${resolved.issuer.origin}`;
   for (;;) {
     await wait(intervalSeconds * 1000, signal);
@@ -147,7 +168,17 @@ export async function signInWithDeviceCode(
         throw await signInFailure(error, response, tokenWhat, [authorization.device_code]);
       }
     });
-    if (outcome === "slow_down") intervalSeconds += SLOW_DOWN_SECONDS;
-    else if (outcome !== "pending") return outcome;
+    if (outcome === "slow_down") {
+      intervalSeconds = Math.min(intervalSeconds + SLOW_DOWN_SECONDS, MAX_INTERVAL_SECONDS);
+    } else if (outcome !== "pending") return outcome;
+  }
+}
+
+/** Where a person may be sent to sign in: an https address (http only on this machine). */
+function isWebAddress(value: string): boolean {
+  try {
+    return isHttpsOrLoopback(new URL(value));
+  } catch {
+    return false;
   }
 }
