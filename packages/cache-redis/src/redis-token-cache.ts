@@ -8,8 +8,16 @@ import {
 } from "@proxy-auth/core";
 import { loggerOption, numberOption } from "@proxy-auth/core/internal";
 import { Redis } from "ioredis";
-import { capLock, heldLock, lockOwner, lockTtl, takeLock } from "./refresh-lock.js";
+import {
+  capLock,
+  heldLock,
+  type LockOwners,
+  lockTtl,
+  takeLock,
+  takeOverPlanted,
+} from "./refresh-lock.js";
 import { StoredNotifications } from "./stored-notifications.js";
+import { keepString, MAX_LOCK_VALUE_BYTES, MAX_TOKEN_VALUE_BYTES } from "./stored-value-guard.js";
 import { TokenCipher } from "./token-cipher.js";
 
 /** Options of {@link createRedisTokenCache}. */
@@ -38,13 +46,16 @@ export interface RedisTokenCache extends TokenCache {
 
 // One attempt in one round trip: the stored value (with its TTL) unless its SHA-1 is the one the
 // caller already knows, else the refresh lock if it is free (a planted lock cut to one TTL
-// first). KEYS: token, lock; ARGV: the known value's SHA-1 (or ""), the lock's owner, its TTL.
-// Returns { ttl, value or "", 1 if locked, the held lock's PTTL }.
-const CLAIM_SCRIPT = `local value = redis.call("get", KEYS[1])
-if value and redis.sha1hex(value) ~= ARGV[1] then return { redis.call("pttl", KEYS[1]), value, 0, -2 } end
+// first; keys holding what proxy-auth never writes deleted). KEYS: token, lock; ARGV: the known
+// value's SHA-1 (or ""), the lock's owner, its TTL.
+// Returns { ttl, value or "", 1 if locked, the held lock's PTTL, the held lock's value or "" }.
+const CLAIM_SCRIPT = `${keepString(1, MAX_TOKEN_VALUE_BYTES)}
+${keepString(2, MAX_LOCK_VALUE_BYTES)}
+local value = redis.call("get", KEYS[1])
+if value and redis.sha1hex(value) ~= ARGV[1] then return { redis.call("pttl", KEYS[1]), value, 0, -2, "" } end
 ${capLock(2, 3)}
-if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, "", 1, -2 } end
-return { -2, "", 0, redis.call("pttl", KEYS[2]) }`;
+if redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3], "NX") then return { -2, "", 1, -2, "" } end
+return { -2, "", 0, redis.call("pttl", KEYS[2]), redis.call("get", KEYS[2]) or "" }`;
 
 // Stores a token and tells the waiting processes, in one round trip: the message is the stored
 // value's SHA-1, so a waiter can tell a store from noise on the channel. KEYS: token; ARGV: the
@@ -55,7 +66,8 @@ return 1`;
 
 // The value and its remaining TTL in one round trip: the TTL is a duration Redis counts down,
 // which no process's clock can skew.
-const READ_SCRIPT = `return { redis.call("pttl", KEYS[1]), redis.call("get", KEYS[1]) }`;
+const READ_SCRIPT = `${keepString(1, MAX_TOKEN_VALUE_BYTES)}
+return { redis.call("pttl", KEYS[1]), redis.call("get", KEYS[1]) }`;
 
 const OWNER = "createRedisTokenCache";
 
@@ -164,6 +176,20 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     remember(storedUnder, opened.token, value);
     return opened.token;
   };
+  // A lock is the fleet's when its owner value carries the fleet's MAC; one that does not is
+  // taken over at once (reported once), however often it is planted again.
+  const owners = (lock: string): LockOwners => ({
+    fresh: () => cipher.lockOwner(lock),
+    isFleet: (value) => cipher.isFleetLock(value, lock),
+    planted: () => {
+      const problem = "planted lock";
+      if (reported.has(problem)) return;
+      reported.add(problem);
+      logger.warn(
+        `Token cache: a refresh lock under ${keyPrefix}lock:… was not set by this fleet (no valid MAC): taken over. Someone without the encryptionKey writes to this Redis.`,
+      );
+    },
+  });
   const claim = async (
     key: string,
     leaseMs: number,
@@ -172,8 +198,9 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   ): Promise<TokenCacheClaim> => {
     const { token: storedUnder, lock } = names(key);
     const skip = known === undefined ? "" : (digests.get(fingerprint(storedUnder, known)) ?? "");
-    const owner = lockOwner();
-    const [remainingMs, value, locked, lockRemainingMs] = (await redis.eval(
+    const lockOwners = owners(lock);
+    const owner = lockOwners.fresh();
+    const [remainingMs, value, locked, lockRemainingMs, lockValue] = (await redis.eval(
       CLAIM_SCRIPT,
       2,
       storedUnder,
@@ -181,13 +208,20 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       skip,
       owner,
       lockTtl(leaseMs),
-    )) as [number, string, number, number];
+    )) as [number, string, number, number, string];
     if (locked === 1) return { release: heldLock(redis, lock, owner, leaseMs) };
-    if (value === "") return lockRemainingMs > 0 ? { lockRemainingMs } : {};
+    if (value === "") {
+      const release =
+        lockValue === ""
+          ? undefined
+          : await takeOverPlanted(redis, lock, lockValue, leaseMs, lockOwners);
+      if (release !== undefined) return { release };
+      return lockRemainingMs > 0 ? { lockRemainingMs } : {};
+    }
     const token = open(value, storedUnder);
     if (token === undefined) {
       // A value nobody can read is no token: the lock, to replace it.
-      const release = await takeLock(redis, lock, leaseMs);
+      const release = await takeLock(redis, lock, leaseMs, lockOwners);
       return release === undefined ? {} : { release };
     }
     // The caller's own token, in a value not seen before here: now its digest is known.
@@ -208,7 +242,8 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   return {
     async get(key) {
       const { token: storedUnder } = names(key);
-      return open(await redis.get(storedUnder), storedUnder);
+      const [, value] = (await redis.eval(READ_SCRIPT, 1, storedUnder)) as [number, string | null];
+      return open(value, storedUnder);
     },
     async getEntry(key) {
       const { token: storedUnder } = names(key);
@@ -231,7 +266,8 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       await redis.eval(STORE_SCRIPT, 1, storedUnder, value, ttl, notifications ? channel : "");
     },
     async acquireRefreshLock(key, leaseMs) {
-      return takeLock(redis, names(key).lock, leaseMs);
+      const { lock } = names(key);
+      return takeLock(redis, lock, leaseMs, owners(lock));
     },
     getOrLock(key, leaseMs, known) {
       return claim(key, leaseMs, known, true);

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { ReleaseLock } from "@proxy-auth/core";
 import type { Redis } from "ioredis";
+import { keepString, MAX_LOCK_VALUE_BYTES } from "./stored-value-guard.js";
 
 /**
  * The refresh lock's time to live in Redis. Its holder renews it while it refreshes, so a lock
@@ -21,9 +21,19 @@ export function capLock(lockIndex: number, ttlIndex: number): string {
 if lockTtl == -1 or lockTtl > tonumber(ARGV[${ttlIndex}]) then redis.call("pexpire", KEYS[${lockIndex}], ARGV[${ttlIndex}]) end`;
 }
 
-// Takes the lock if it is free. KEYS: lock; ARGV: owner, TTL.
-const TAKE_SCRIPT = `${capLock(1, 2)}
+// Takes the lock if it is free. KEYS: lock; ARGV: owner, TTL. Returns 1 when taken, else the
+// held lock's value (0 if it lapsed meanwhile).
+const TAKE_SCRIPT = `${keepString(1, MAX_LOCK_VALUE_BYTES)}
+${capLock(1, 2)}
 if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 end
+return redis.call("get", KEYS[1]) or 0`;
+
+// Replaces a planted lock, only while it still holds the value judged planted. KEYS: lock;
+// ARGV: the planted value, the new owner, TTL.
+const TAKE_OVER_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then
+  redis.call("set", KEYS[1], ARGV[2], "PX", ARGV[3])
+  return 1
+end
 return 0`;
 
 // Deletes the lock only if this holder still owns it (its lease may have passed to another).
@@ -42,20 +52,49 @@ export function lockTtl(leaseMs: number): number {
   return Math.min(lease(leaseMs), LOCK_TTL_MS);
 }
 
-/** A fresh owner id for a lock about to be taken. */
-export function lockOwner(): string {
-  return randomUUID();
+/** How the locks of one key are told apart. */
+export interface LockOwners {
+  /** A fresh owner value for a lock about to be taken. */
+  fresh(): string;
+  /** Whether a lock's value was set by a member of the fleet. */
+  isFleet(value: string): boolean;
+  /** Told when a lock the fleet did not set is taken over. */
+  planted(): void;
 }
 
-/** Takes `lock` for `leaseMs` if it is free (after capping a planted one). */
+/** Takes `lock` for `leaseMs` if it is free (after capping a planted one), or if it was planted. */
 export async function takeLock(
   redis: Redis,
   lock: string,
   leaseMs: number,
+  owners: LockOwners,
 ): Promise<ReleaseLock | undefined> {
-  const owner = lockOwner();
+  const owner = owners.fresh();
   const taken = await redis.eval(TAKE_SCRIPT, 1, lock, owner, lockTtl(leaseMs));
-  return taken === 1 ? heldLock(redis, lock, owner, leaseMs) : undefined;
+  if (taken === 1) return heldLock(redis, lock, owner, leaseMs);
+  return typeof taken === "string"
+    ? takeOverPlanted(redis, lock, taken, leaseMs, owners)
+    : undefined;
+}
+
+/**
+ * Takes over a held lock whose value `held` no member of the fleet set (someone who can write
+ * to Redis but has no key planted it, perhaps again and again): such a lock is not honoured at
+ * all. A lock of the fleet's own (a live refresher) is left alone.
+ */
+export async function takeOverPlanted(
+  redis: Redis,
+  lock: string,
+  held: string,
+  leaseMs: number,
+  owners: LockOwners,
+): Promise<ReleaseLock | undefined> {
+  if (owners.isFleet(held)) return undefined;
+  const owner = owners.fresh();
+  const taken = await redis.eval(TAKE_OVER_SCRIPT, 1, lock, held, owner, lockTtl(leaseMs));
+  if (taken !== 1) return undefined;
+  owners.planted();
+  return heldLock(redis, lock, owner, leaseMs);
 }
 
 /**

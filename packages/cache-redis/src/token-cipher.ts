@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from "node:crypto";
 import type { AccessToken } from "@proxy-auth/core";
 
 /** The format written: AES-256-GCM whose additional data names the format and the Redis key. */
@@ -6,6 +14,8 @@ const ENCRYPTED = "v2.aes-256-gcm:";
 /** The first format, whose ciphertexts were not bound to their keys: no longer read. */
 const ENCRYPTED_V1 = "v1.aes-256-gcm:";
 const PLAIN = "v1.plain:";
+/** A refresh lock's owner value when the fleet has a key: a nonce and its MAC. */
+const LOCK = "v2.lock:";
 
 /**
  * How tokens are stored: AES-256-GCM with a key derived from the user's (a SHA-256 of it, so
@@ -17,10 +27,47 @@ const PLAIN = "v1.plain:";
  */
 export class TokenCipher {
   readonly #key: Buffer | undefined;
+  /** The key lock owners are authenticated with: derived from the key, never the key itself. */
+  readonly #lockKey: Buffer | undefined;
 
   constructor(encryptionKey: string | Uint8Array | undefined) {
     this.#key =
       encryptionKey === undefined ? undefined : createHash("sha256").update(encryptionKey).digest();
+    this.#lockKey =
+      this.#key === undefined
+        ? undefined
+        : createHmac("sha256", this.#key).update("proxy-auth refresh lock").digest();
+  }
+
+  /**
+   * A fresh owner value for the refresh lock stored under `lockedUnder`: with a key, a nonce and
+   * its MAC (bound to that Redis key), so the fleet can tell its own locks from planted ones.
+   */
+  lockOwner(lockedUnder: string): string {
+    const nonce = randomUUID();
+    return this.#lockKey === undefined
+      ? nonce
+      : `${LOCK}${nonce}.${this.#lockMac(lockedUnder, nonce)}`;
+  }
+
+  /**
+   * Whether a refresh lock's value was set by a member of this fleet (a holder of the key).
+   * Without a key nothing can be told apart: every lock counts as the fleet's.
+   */
+  isFleetLock(value: string, lockedUnder: string): boolean {
+    if (this.#lockKey === undefined) return true;
+    if (!value.startsWith(LOCK)) return false;
+    const [nonce, mac] = value.slice(LOCK.length).split(".");
+    if (nonce === undefined || mac === undefined) return false;
+    const expected = Buffer.from(this.#lockMac(lockedUnder, nonce));
+    const given = Buffer.from(mac);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  #lockMac(lockedUnder: string, nonce: string): string {
+    return createHmac("sha256", this.#lockKey as Buffer)
+      .update(`${lockedUnder}\n${nonce}`)
+      .digest("base64url");
   }
 
   /** @param storedUnder - The Redis key the value is written to (bound into the ciphertext). */

@@ -157,6 +157,59 @@ describe("#24 defect 1: a planted refresh lock", () => {
   });
 });
 
+describe("the fresh attack on #24: a lock planted again and again, keys of the wrong kind", () => {
+  it("a lock the fleet did not set is not honoured at all, however often it is planted again", async () => {
+    // Someone without the key sets the lock (capped to its 2 s TTL) every 100 ms. A new process
+    // whose callers wait at most 500 ms still gets a token: the lock has no valid MAC.
+    const cacheKey = await credential().cacheKey();
+    const { lock } = names(JSON.stringify([cacheKey, SCOPE]));
+    const plant = () => raw.set(lock, "planted-by-an-attacker", "PX", 2_000);
+    await plant();
+    const planting = setInterval(() => void plant(), 100);
+    try {
+      const before = idp.tokensIssued;
+      const newcomer = new ProxyAuthHandler({
+        credential: credential(),
+        scope: SCOPE,
+        cache: cache(),
+        maxTokenWaitMs: 500,
+        logger: { warn: () => {} },
+      });
+      handlers.push(newcomer);
+      expect((await newcomer.getToken()).token).toMatch(/^eyJ/);
+      expect(idp.tokensIssued - before).toBe(1);
+    } finally {
+      clearInterval(planting);
+    }
+  });
+
+  it.each([
+    ["a list", (key: string) => raw.rpush(key, "x")],
+    ["a string of 1 MiB", (key: string) => raw.set(key, `v2.aes-256-gcm:${"A".repeat(1 << 20)}`)],
+  ])("%s at the token key is replaced by the next token: the fleet shares again", async (_, plant) => {
+    await handler(cache()).getToken();
+    const [tokenKey] = await raw.keys("proxy-auth:token:*");
+    await raw.del(String(tokenKey));
+    await plant(String(tokenKey));
+    const before = idp.tokensIssued;
+    const warnings: string[] = [];
+    const watched = createRedisTokenCache({
+      url: redis.url,
+      encryptionKey: KEY,
+      logger: { warn: (message) => warnings.push(message) },
+      commandTimeoutMs: 5_000,
+    });
+    opened.push(watched);
+    await handler(watched).getToken();
+    expect(await raw.type(String(tokenKey))).toBe("string");
+    // Deleted by the script that met it: never sent to a process, never tried as a token.
+    expect(warnings).toEqual([]);
+    // Two more processes take the stored token: no grant of their own.
+    await Promise.all([handler(cache()).getToken(), handler(cache()).getToken()]);
+    expect(idp.tokensIssued - before).toBe(1);
+  });
+});
+
 describe("#24 defect 10: a flooded pub/sub channel", () => {
   it("one waiting handler runs a few scripts in 4 s of flood, not thousands", async () => {
     const key = JSON.stringify(["flooded", SCOPE]);
