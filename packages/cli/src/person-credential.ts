@@ -6,6 +6,7 @@ import {
   credentialFromEnvironment,
   type EnvironmentCredential,
 } from "./credential-from-environment.js";
+import { ownedByMe } from "./private-file.js";
 import { configDirectory, profileName } from "./profile-settings.js";
 import {
   SignInFileStore,
@@ -59,15 +60,16 @@ export async function signInStore(
 }
 
 /**
- * Whether `profile` may have a sign-in: its file, or the keychain's marker, is there. Looked at
+ * Whether `profile` may have a sign-in: its file, or the keychain's marker, is there as a file
+ * of this user (one planted by another user in a shared directory does not count). Looked at
  * before any store is opened, so runs with no sign-in never load the keychain binding.
  */
 async function maybeSignedIn(environment: Environment, profile: string): Promise<boolean> {
   const directory = signInDirectory(environment);
   for (const path of [signInFilePath(directory, profile), keychainMarkerPath(directory, profile)]) {
     try {
-      await lstat(path);
-      return true;
+      const stat = await lstat(path);
+      if (stat.isFile() && ownedByMe(stat.uid)) return true;
     } catch (error) {
       if ((error as { code?: string }).code !== "ENOENT") throw error;
     }

@@ -1,8 +1,18 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SignedInPerson } from "@proxy-auth/oauth2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { credentialForCommand } from "./person-credential.js";
 import { SignInFileStore, signInFileKey } from "./sign-in-file-store.js";
 
 const person: SignedInPerson = {
@@ -23,6 +33,40 @@ beforeEach(() => {
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 describe("SignInFileStore", () => {
+  it("clear() never removes a file through a directory that is a link (a shared state directory)", async () => {
+    // Someone who can write to the parent points the sign-in directory at another directory of
+    // this user: logout must not remove that directory's "default.sign-in".
+    const elsewhere = join(home, "elsewhere");
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, "default.sign-in"), "precious", { mode: 0o600 });
+    symlinkSync(elsewhere, join(home, "state"));
+    await expect(store.clear()).rejects.toThrow(/is not a directory of this user/);
+    expect(readFileSync(join(elsewhere, "default.sign-in"), "utf8")).toBe("precious");
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    "a sign-in file another user planted does not make commands look for a sign-in",
+    async () => {
+      // As root the test can be that other user: a planted, empty default.sign-in owned by
+      // nobody (uid 65534) in a shared state directory leaves the service credential in use.
+      const state = join(home, "state", "proxy-auth");
+      mkdirSync(state, { recursive: true });
+      writeFileSync(join(state, "default.sign-in"), "");
+      chownSync(join(state, "default.sign-in"), 65534, 65534);
+      const { description } = await credentialForCommand(
+        {
+          XDG_STATE_HOME: join(home, "state"),
+          XDG_CONFIG_HOME: join(home, "config"),
+          PROXY_AUTH_TOKEN_URL: "https://login.example.com/token",
+          PROXY_AUTH_CLIENT_ID: "service",
+          PROXY_AUTH_CLIENT_SECRET: "service-secret",
+        },
+        {},
+      );
+      expect(description).not.toMatch(/sign-in/);
+    },
+  );
+
   it("round-trips a sign-in, encrypted on disk", async () => {
     await store.update(async () => person);
     expect(await store.load()).toEqual(person);

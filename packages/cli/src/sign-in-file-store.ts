@@ -94,6 +94,8 @@ export class SignInFileStore implements SignInStore {
   }
 
   async clear(): Promise<void> {
+    // Only in this user's own directory: never through a link to another one.
+    await privateDirectory(this.#options.directory);
     await unlink(this.path).catch((error: { code?: string }) => {
       if (error.code !== "ENOENT") throw error;
     });
