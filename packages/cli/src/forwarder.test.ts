@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { gzipSync } from "node:zlib";
 import { TokenAcquisitionError } from "@proxy-auth/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Forwarder, startForwarder } from "./forwarder.js";
@@ -82,5 +83,39 @@ it('a handler in "warn" mode without a token: the 401 is answered 502 with the t
   } finally {
     await warned.close({ timeoutMs: 0 });
     await new Promise((resolve) => refusing.close(resolve));
+  }
+});
+
+it("a body sent with a transfer coding other than chunked (gzip, chunked) is not passed on: 502", async () => {
+  // The HTTP client undoes chunked only: gzip bytes would reach the client uninspected, an
+  // echoed token inside them.
+  const token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0In0.c2ln";
+  const compressing = createNetServer((socket) => {
+    socket.once("data", () => {
+      const body = gzipSync(`echo: Bearer ${token}`);
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n`,
+          ),
+          body,
+          Buffer.from("\r\n0\r\n\r\n"),
+        ]),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => compressing.listen(0, "127.0.0.1", resolve));
+  const handler = { authorize: async () => ({ token }), invalidate() {} };
+  const guarded = await startForwarder({
+    handler,
+    target: `http://127.0.0.1:${(compressing.address() as AddressInfo).port}`,
+  });
+  try {
+    const response = await fetch(`${guarded.url}/models`);
+    expect(response.status).toBe(502);
+    expect(await response.text()).toMatch(/transfer encoding the forwarder cannot inspect/);
+  } finally {
+    await guarded.close({ timeoutMs: 0 });
+    await new Promise((resolve) => compressing.close(resolve));
   }
 });

@@ -35,7 +35,7 @@ import { browserRefusal } from "./forwarder-origin-rule.js";
 import { HeldBodiesBudget } from "./held-bodies-budget.js";
 import { hostOfHeader, isLoopbackAddress } from "./loopback.js";
 import { createRefusedTokenExplainer } from "./refused-token-explainer.js";
-import { redactedResponse } from "./response-redaction.js";
+import { hasReadableTransfer, redactedResponse } from "./response-redaction.js";
 
 /**
  * Options of {@link startForwarder}. `header` and `scheme` (`AuthHeaderShape`, as in
@@ -281,12 +281,14 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     explainer.observe(upstream.statusCode, refusedFresh, token);
     const bodyless =
       request.method === "HEAD" || upstream.statusCode === 204 || upstream.statusCode === 304;
-    const shown = redactedResponse(
-      upstream.statusCode,
-      downstreamHeaders(upstream.headers),
-      sentTokens,
-      bodyless,
-    );
+    const shown = hasReadableTransfer(upstream.headers)
+      ? redactedResponse(
+          upstream.statusCode,
+          downstreamHeaders(upstream.headers),
+          sentTokens,
+          bodyless,
+        )
+      : undefined;
     if (shown === undefined) {
       await upstream.body.dump({ limit: 64 * 1024 }).catch(() => {});
       throw new UninspectableResponseError();
@@ -429,7 +431,10 @@ class UninspectableResponseError extends Error {}
 /** What to answer when forwarding failed before the response began. */
 function failure(error: unknown, target: string): [number, string] {
   if (error instanceof UninspectableResponseError) {
-    return [502, "The target answered in a content encoding the forwarder cannot inspect."];
+    return [
+      502,
+      "The target answered in a content or transfer encoding the forwarder cannot inspect.",
+    ];
   }
   // Every token failure (acquisition, an unusable token, no identity configured) is ours.
   if (ProxyAuthError.isInstance(error)) {

@@ -70,4 +70,40 @@ describe("redactedResponse", () => {
     expect(zipped).toBe("x [redacted] y");
     expect(redactedResponse(200, { "content-encoding": "zstd" }, [TOKEN], false)).toBeUndefined();
   });
+
+  it("an opaque token in the spellings servers echo it in: JSON's \\/, lower-case hex, Python's quote", async () => {
+    const opaque = "AbC/dEf+GhI=jKl/MnO0123456789";
+    const spellings = [
+      opaque.replaceAll("/", "\\/"),
+      encodeURIComponent(opaque).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+      encodeURIComponent(opaque).replaceAll("%2F", "/"),
+    ];
+    for (const status of [200, 500]) {
+      const response = redactedResponse(status, { location: spellings[2] }, [opaque], false);
+      expect(response?.headers).toEqual({ location: "[redacted]" });
+      const body = Buffer.from(spellings.join(" "));
+      const received: Buffer[] = [];
+      await pipeline([
+        Readable.from([body]),
+        ...(response?.transforms ?? []),
+        new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            received.push(chunk);
+            callback();
+          },
+        }),
+      ]);
+      expect(Buffer.concat(received).toString()).toBe("[redacted] [redacted] [redacted]");
+    }
+  });
+
+  it("a long run of token characters not at the end of a chunk costs linear time, not quadratic", async () => {
+    // A client's 250 KB model name quoted in a 400: an anchored regex retried from every start
+    // of the run and held the event loop 10 s. Generous bound: linear takes milliseconds.
+    const quoted = `{"error":"Invalid model name passed in model=${"a".repeat(250_000)}. Call /v1/models"}`;
+    const started = performance.now();
+    const text = await shown(400, [Buffer.from(quoted)]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(text).toBe(quoted);
+  });
 });

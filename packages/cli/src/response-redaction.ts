@@ -1,10 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { JOSE_OBJECT as JOSE, REDACTED } from "@proxy-auth/core/internal";
+import { REDACTED, replaceJoseObjects, secretSpellings } from "@proxy-auth/core/internal";
 
-/** The characters a JWT is made of, at the end of what has arrived so far. */
-const TRAILING_RUN = /[A-Za-z0-9_.-]+$/;
 /** A run longer than this is passed on rather than held: no token is this long. */
 const MAX_HELD_RUN = 64 * 1024;
 /** Encodings the forwarder can undo to look inside a body. */
@@ -43,7 +41,7 @@ export function redactedResponse(
   tokens: readonly string[],
   bodyless: boolean,
 ): RedactedResponse | undefined {
-  const secrets = variants(tokens);
+  const secrets = secretSpellings(tokens);
   const tokenShaped = status >= 400;
   const shown: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -72,7 +70,7 @@ export function redactedResponse(
 function redactText(text: string, secrets: readonly string[], tokenShaped: boolean): string {
   let result = text;
   for (const secret of secrets) result = result.split(secret).join(REDACTED);
-  return tokenShaped ? result.replace(JOSE, REDACTED) : result;
+  return tokenShaped ? replaceJoseObjects(result) : result;
 }
 
 /**
@@ -81,14 +79,14 @@ function redactText(text: string, secrets: readonly string[], tokenShaped: boole
  */
 function redactingStream(secrets: readonly string[], tokenShaped: boolean): Transform {
   let carry = "";
-  const emit = (text: string) => (tokenShaped ? text.replace(JOSE, REDACTED) : text);
+  const emit = (text: string) => (tokenShaped ? replaceJoseObjects(text) : text);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       let text = carry + chunk.toString("latin1");
       for (const secret of secrets) text = text.split(secret).join(REDACTED);
       let held = heldPrefix(text, secrets);
       if (tokenShaped) {
-        const run = TRAILING_RUN.exec(text)?.[0].length ?? 0;
+        const run = trailingRunLength(text);
         if (run <= MAX_HELD_RUN) held = Math.max(held, run);
       }
       carry = text.slice(text.length - held);
@@ -120,13 +118,34 @@ function heldPrefix(text: string, secrets: readonly string[]): number {
   return held;
 }
 
-/** Each token as it may come back: raw and URL-encoded; longest first. */
-function variants(tokens: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const token of tokens) {
-    if (token.length === 0) continue;
-    found.add(token);
-    found.add(encodeURIComponent(token));
-  }
-  return [...found].sort((a, b) => b.length - a.length);
+/**
+ * Whether the target's `Transfer-Encoding` leaves the body readable: none, or `chunked` alone
+ * (which the HTTP client undoes). A body sent with another transfer coding (`gzip, chunked`)
+ * would pass to the client as bytes nobody looked inside, so it is not passed on.
+ */
+export function hasReadableTransfer(headers: IncomingHttpHeaders): boolean {
+  const coding = headers["transfer-encoding"];
+  return coding === undefined || coding.trim().toLowerCase() === "chunked";
+}
+
+/**
+ * How many characters a JWT is made of (base64url and dots) end `text`: counted from the end, in
+ * linear time (an anchored regex would retry from every start of a long run that is not at the
+ * end, quadratically: a client's 250 KB model name quoted in an error stalled the forwarder 10 s).
+ */
+function trailingRunLength(text: string): number {
+  let start = text.length;
+  while (start > 0 && isJwtCharacter(text.charCodeAt(start - 1))) start--;
+  return text.length - start;
+}
+
+function isJwtCharacter(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    code === 0x2d ||
+    code === 0x2e ||
+    code === 0x5f
+  );
 }

@@ -24,7 +24,7 @@ export {
   DEFAULT_EXPIRY_MARGIN_SECONDS,
   DEFAULT_REFRESH_BUFFER_SECONDS,
 } from "./proxy-auth-handler-options.js";
-export { JOSE_OBJECT, REDACTED } from "./redact.js";
+export { REDACTED, replaceJoseObjects, secretSpellings } from "./redact.js";
 export {
   type AuthHeader,
   type AuthHeaderShape,

@@ -20,12 +20,46 @@ const PRIVATE_KEY =
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 /** Whatever follows an HTTP auth scheme. */
 const AUTH_SCHEME = /\b(Bearer|Basic|DPoP)\s+(?![A-Za-z_-]+=\s*")[^\s"',;]+/gi;
+/** The characters of a base64url segment, by char code. */
+function isSegmentCharacter(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    code === 0x2d || // -
+    code === 0x5f // _
+  );
+}
+
 /**
- * JWTs and other JOSE objects: base64url JSON header ("eyJ"), dot-separated segments. Global:
- * for `String.replace` (no word boundary, so one glued to other text, as in `token%3DeyJ…`, is
- * found too). The one home of this shape: the CLI's forwarder redacts echoes with it.
+ * Replaces JWTs and other JOSE objects in `text` — a base64url JSON header ("eyJ") and one or
+ * more dot-separated segments, the shape `/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/` — with
+ * `replacement`. No word boundary, so one glued to other text (`token%3DeyJ…`) is found too.
+ * Linear time: that regex backtracks quadratically on a long run without a dot ("eyJeyJ…", a
+ * hostile server's answer), so the shape is scanned by hand. The one home of this shape: errors,
+ * logs and the CLI's forwarder redact with it.
  */
-export const JOSE_OBJECT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/g;
+export function replaceJoseObjects(text: string, replacement: string = REDACTED): string {
+  let result = "";
+  let copied = 0;
+  for (let start = text.indexOf("eyJ"); start !== -1; start = text.indexOf("eyJ", start)) {
+    let end = start + 3;
+    while (end < text.length && isSegmentCharacter(text.charCodeAt(end))) end++;
+    if (text.charCodeAt(end) !== 0x2e) {
+      // No dot after this run: no object starts anywhere inside it either.
+      start = end;
+      continue;
+    }
+    while (text.charCodeAt(end) === 0x2e) {
+      end++;
+      while (end < text.length && isSegmentCharacter(text.charCodeAt(end))) end++;
+    }
+    result += text.slice(copied, start) + replacement;
+    copied = end;
+    start = end;
+  }
+  return copied === 0 ? text : result + text.slice(copied);
+}
 /** Long runs of the characters opaque tokens and base64 are made of. */
 const LONG_RUN = /[A-Za-z0-9\-._~+/=]{32,}/g;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,11 +88,12 @@ const CONTROL = /[\p{Cc}\u2028\u2029]+/gu;
 export function redact(text: string, options: RedactOptions = {}): string {
   const maxLength = options.maxLength ?? 500;
   let result = String(text).slice(0, maxLength + SCANNED_CHARACTERS);
-  for (const secret of variants(options.secrets)) result = result.split(secret).join(REDACTED);
+  for (const secret of secretSpellings(options.secrets))
+    result = result.split(secret).join(REDACTED);
   result = result
     .replace(PRIVATE_KEY, REDACTED)
-    .replace(AUTH_SCHEME, (_, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(JOSE_OBJECT, REDACTED)
+    .replace(AUTH_SCHEME, (_, scheme: string) => `${scheme} ${REDACTED}`);
+  result = replaceJoseObjects(result)
     .replace(LONG_RUN, (run) => (looksLikeToken(run) ? REDACTED : run))
     .replace(CONTROL, " ");
   return result.length > maxLength ? `${result.slice(0, maxLength)}…` : result;
@@ -71,14 +106,30 @@ function looksLikeToken(run: string): boolean {
   return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
 }
 
-/** Each secret as sent: raw, URL-encoded and form-encoded; longest first. */
-function variants(secrets: RedactOptions["secrets"]): string[] {
+/**
+ * Each secret as it is sent or may come back: raw; URL-encoded (upper- and lower-case hex, with
+ * and without `/` left as is, as Python's `quote` does); form-encoded; with JSON's escaped
+ * slashes (`\/`). Longest first, so a longer spelling is replaced before a shorter one inside
+ * it. A JWT (base64url and dots) has one spelling.
+ */
+export function secretSpellings(secrets: readonly (string | undefined)[] | undefined): string[] {
   const found = new Set<string>();
+  const lower = (encoded: string) => encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
   for (const secret of secrets ?? []) {
     if (typeof secret !== "string" || secret.length === 0) continue;
-    found.add(secret);
-    found.add(encodeURIComponent(secret));
-    found.add(new URLSearchParams({ s: secret }).toString().slice(2));
+    const encoded = encodeURIComponent(secret);
+    const slashKept = encoded.replaceAll("%2F", "/");
+    for (const spelling of [
+      secret,
+      encoded,
+      lower(encoded),
+      slashKept,
+      lower(slashKept),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      secret.replaceAll("/", "\\/"),
+    ]) {
+      found.add(spelling);
+    }
   }
   return [...found].sort((a, b) => b.length - a.length);
 }
