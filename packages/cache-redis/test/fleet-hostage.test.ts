@@ -186,28 +186,31 @@ describe("the fresh attack on #24: a lock planted again and again, keys of the w
   it.each([
     ["a list", (key: string) => raw.rpush(key, "x")],
     ["a string of 1 MiB", (key: string) => raw.set(key, `v2.aes-256-gcm:${"A".repeat(1 << 20)}`)],
-  ])("%s at the token key is replaced by the next token: the fleet shares again", async (_, plant) => {
-    await handler(cache()).getToken();
-    const [tokenKey] = await raw.keys("proxy-auth:token:*");
-    await raw.del(String(tokenKey));
-    await plant(String(tokenKey));
-    const before = idp.tokensIssued;
-    const warnings: string[] = [];
-    const watched = createRedisTokenCache({
-      url: redis.url,
-      encryptionKey: KEY,
-      logger: { warn: (message) => warnings.push(message) },
-      commandTimeoutMs: 5_000,
-    });
-    opened.push(watched);
-    await handler(watched).getToken();
-    expect(await raw.type(String(tokenKey))).toBe("string");
-    // Deleted by the script that met it: never sent to a process, never tried as a token.
-    expect(warnings).toEqual([]);
-    // Two more processes take the stored token: no grant of their own.
-    await Promise.all([handler(cache()).getToken(), handler(cache()).getToken()]);
-    expect(idp.tokensIssued - before).toBe(1);
-  });
+  ])(
+    "%s at the token key is replaced by the next token: the fleet shares again",
+    async (_, plant) => {
+      await handler(cache()).getToken();
+      const [tokenKey] = await raw.keys("proxy-auth:token:*");
+      await raw.del(String(tokenKey));
+      await plant(String(tokenKey));
+      const before = idp.tokensIssued;
+      const warnings: string[] = [];
+      const watched = createRedisTokenCache({
+        url: redis.url,
+        encryptionKey: KEY,
+        logger: { warn: (message) => warnings.push(message) },
+        commandTimeoutMs: 5_000,
+      });
+      opened.push(watched);
+      await handler(watched).getToken();
+      expect(await raw.type(String(tokenKey))).toBe("string");
+      // Deleted by the script that met it: never sent to a process, never tried as a token.
+      expect(warnings).toEqual([]);
+      // Two more processes take the stored token: no grant of their own.
+      await Promise.all([handler(cache()).getToken(), handler(cache()).getToken()]);
+      expect(idp.tokensIssued - before).toBe(1);
+    },
+  );
 });
 
 describe("#24 defect 10: a flooded pub/sub channel", () => {
