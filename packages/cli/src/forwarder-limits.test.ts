@@ -156,3 +156,41 @@ it("bodies held for replay stay within replayBudgetBytes: one that does not fit 
     await budgeted.close({ timeoutMs: 0 });
   }
 });
+
+it("a client that stops reading a long answer is disconnected after clientTimeoutMs; the target's silence is not", async () => {
+  // 8 MiB the client never reads: the bytes wait in the socket, and the connection (and the
+  // target's stream) would be held for ever. The slow answer above shows a quiet target is
+  // still waited for.
+  const large = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/octet-stream" });
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const write = () => {
+      while (response.write(chunk)) if (response.writableLength > 8 * 1024 * 1024) return;
+      response.once("drain", write);
+    };
+    write();
+  });
+  await new Promise<void>((resolve) => large.listen(0, "127.0.0.1", resolve));
+  const reading = await startForwarder({
+    handler,
+    target: `http://127.0.0.1:${(large.address() as AddressInfo).port}`,
+    clientTimeoutMs: 1000,
+  });
+  try {
+    const socket = connect(Number(new URL(reading.url).port), "127.0.0.1");
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(`GET /large HTTP/1.1\r\nHost: ${new URL(reading.url).host}\r\n\r\n`);
+    socket.pause(); // reads nothing for twice clientTimeoutMs (real sockets: real time)
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Then what is buffered is read: a connection that was cut ends; one that was not would
+    // stream the endless answer on and never close.
+    socket.on("data", () => {});
+    socket.resume();
+    await closed;
+  } finally {
+    await reading.close({ timeoutMs: 0 });
+    large.closeAllConnections();
+    await new Promise((resolve) => large.close(resolve));
+  }
+}, 15_000);

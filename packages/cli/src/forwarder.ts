@@ -72,8 +72,8 @@ export interface ForwarderOptions extends AuthHeaderShape {
   /** Client connections served at once; more are closed as soon as they are accepted. Default 128. */
   maxConnections?: number;
   /**
-   * How long a client may take to send its request headers, and may stay silent while sending
-   * its body, in milliseconds. Default 30_000.
+   * How long a client may take to send its request headers, may stay silent while sending its
+   * body, and may leave an answer unread (none of it taken), in milliseconds. Default 30_000.
    */
   clientTimeoutMs?: number;
   /** How long a client may take to send a whole request, in milliseconds. Default 300_000. */
