@@ -160,7 +160,8 @@ describe("#24 defect 1: a planted refresh lock", () => {
 describe("the fresh attack on #24: a lock planted again and again, keys of the wrong kind", () => {
   it("a lock the fleet did not set is not honoured at all, however often it is planted again", async () => {
     // Someone without the key sets the lock (capped to its 2 s TTL) every 100 ms. A new process
-    // whose callers wait at most 500 ms still gets a token: the lock has no valid MAC.
+    // whose callers wait at most 1.5 s still gets a token: the lock has no valid MAC. (Without
+    // the MAC it waited for a lock that never lapses, and failed.)
     const cacheKey = await credential().cacheKey();
     const { lock } = names(JSON.stringify([cacheKey, SCOPE]));
     const plant = () => raw.set(lock, "planted-by-an-attacker", "PX", 2_000);
@@ -172,7 +173,7 @@ describe("the fresh attack on #24: a lock planted again and again, keys of the w
         credential: credential(),
         scope: SCOPE,
         cache: cache(),
-        maxTokenWaitMs: 500,
+        maxTokenWaitMs: 1_500,
         logger: { warn: () => {} },
       });
       handlers.push(newcomer);

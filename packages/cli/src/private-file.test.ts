@@ -19,10 +19,13 @@ it("judges the file it opened, not the path: a file swapped in after a look at t
   const swapper = spawn(process.execPath, [
     "-e",
     `const fs = require("node:fs"); const dir = ${JSON.stringify(root)};
+     console.log("swapping");
      for (let i = 0; ; i++) {
        try { fs.linkSync(dir + (i % 2 ? "/good" : "/bad"), dir + "/next"); fs.renameSync(dir + "/next", dir + "/entry"); } catch {}
      }`,
   ]);
+  // Reads start once the swapper runs (it takes a moment to start on a loaded machine).
+  await new Promise((resolve) => swapper.stdout.once("data", resolve));
   const seen = new Map<string, number>();
   try {
     for (let read = 0; read < 3000; read++) {
