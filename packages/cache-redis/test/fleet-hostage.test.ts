@@ -43,12 +43,12 @@ afterEach(async () => {
   await raw.flushall();
 });
 
-/** A new cache connection, as a new process would open. */
-function cache(): RedisTokenCache {
+/** A new cache connection, as a new process would open (warnings to `warn`). */
+function cache(warn: (message: string) => void = () => {}): RedisTokenCache {
   const created = createRedisTokenCache({
     url: redis.url,
     encryptionKey: KEY,
-    logger: { warn: () => {} },
+    logger: { warn },
     // A loaded test machine can take longer than the 300 ms default for a first command.
     commandTimeoutMs: 5_000,
   });
@@ -196,13 +196,7 @@ describe("the fresh attack on #24: a lock planted again and again, keys of the w
       await plant(String(tokenKey));
       const before = idp.tokensIssued;
       const warnings: string[] = [];
-      const watched = createRedisTokenCache({
-        url: redis.url,
-        encryptionKey: KEY,
-        logger: { warn: (message) => warnings.push(message) },
-        commandTimeoutMs: 5_000,
-      });
-      opened.push(watched);
+      const watched = cache((message) => warnings.push(message));
       await handler(watched).getToken();
       expect(await raw.type(String(tokenKey))).toBe("string");
       // Deleted by the script that met it: never sent to a process, never tried as a token.

@@ -1,5 +1,7 @@
-/** Control characters (escape sequences, CR/LF), format characters (bidirectional overrides,
- * zero-width spaces) and the Unicode line separators. */
+/**
+ * Control characters (escape sequences, CR/LF), format characters (bidirectional overrides,
+ * zero-width spaces) and the Unicode line separators.
+ */
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /**

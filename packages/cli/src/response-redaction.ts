@@ -1,7 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { REDACTED, replaceJoseObjects, secretSpellings } from "@proxy-auth/core/internal";
+import {
+  isBase64urlCharacter,
+  REDACTED,
+  replaceJoseObjects,
+  secretSpellings,
+} from "@proxy-auth/core/internal";
 
 /** A run longer than this is passed on rather than held: no token is this long. */
 const MAX_HELD_RUN = 64 * 1024;
@@ -125,7 +130,8 @@ function heldPrefix(text: string, secrets: readonly string[]): number {
  */
 export function hasReadableTransfer(headers: IncomingHttpHeaders): boolean {
   const coding = headers["transfer-encoding"];
-  return coding === undefined || coding.trim().toLowerCase() === "chunked";
+  // String(): a header sent twice arrives as a list, which is never `chunked` alone.
+  return coding === undefined || String(coding).trim().toLowerCase() === "chunked";
 }
 
 /**
@@ -139,13 +145,7 @@ function trailingRunLength(text: string): number {
   return text.length - start;
 }
 
+/** A JWT's characters: base64url and the dots between its segments. */
 function isJwtCharacter(code: number): boolean {
-  return (
-    (code >= 0x30 && code <= 0x39) ||
-    (code >= 0x41 && code <= 0x5a) ||
-    (code >= 0x61 && code <= 0x7a) ||
-    code === 0x2d ||
-    code === 0x2e ||
-    code === 0x5f
-  );
+  return isBase64urlCharacter(code) || code === 0x2e;
 }

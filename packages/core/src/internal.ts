@@ -24,7 +24,12 @@ export {
   DEFAULT_EXPIRY_MARGIN_SECONDS,
   DEFAULT_REFRESH_BUFFER_SECONDS,
 } from "./proxy-auth-handler-options.js";
-export { REDACTED, replaceJoseObjects, secretSpellings } from "./redact.js";
+export {
+  isBase64urlCharacter,
+  REDACTED,
+  replaceJoseObjects,
+  secretSpellings,
+} from "./redact.js";
 export {
   type AuthHeader,
   type AuthHeaderShape,

@@ -20,8 +20,8 @@ const PRIVATE_KEY =
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 /** Whatever follows an HTTP auth scheme. */
 const AUTH_SCHEME = /\b(Bearer|Basic|DPoP)\s+(?![A-Za-z_-]+=\s*")[^\s"',;]+/gi;
-/** The characters of a base64url segment, by char code. */
-function isSegmentCharacter(code: number): boolean {
+/** Whether a char code is one of base64url's characters (`A-Z a-z 0-9 - _`). */
+export function isBase64urlCharacter(code: number): boolean {
   return (
     (code >= 0x30 && code <= 0x39) || // 0-9
     (code >= 0x41 && code <= 0x5a) || // A-Z
@@ -44,7 +44,7 @@ export function replaceJoseObjects(text: string, replacement: string = REDACTED)
   let copied = 0;
   for (let start = text.indexOf("eyJ"); start !== -1; start = text.indexOf("eyJ", start)) {
     let end = start + 3;
-    while (end < text.length && isSegmentCharacter(text.charCodeAt(end))) end++;
+    while (end < text.length && isBase64urlCharacter(text.charCodeAt(end))) end++;
     if (text.charCodeAt(end) !== 0x2e) {
       // No dot after this run: no object starts anywhere inside it either.
       start = end;
@@ -52,7 +52,7 @@ export function replaceJoseObjects(text: string, replacement: string = REDACTED)
     }
     while (text.charCodeAt(end) === 0x2e) {
       end++;
-      while (end < text.length && isSegmentCharacter(text.charCodeAt(end))) end++;
+      while (end < text.length && isBase64urlCharacter(text.charCodeAt(end))) end++;
     }
     result += text.slice(copied, start) + replacement;
     copied = end;

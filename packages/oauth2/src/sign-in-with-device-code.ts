@@ -130,10 +130,9 @@ export async function signInWithDeviceCode(
     expiresInSeconds: authorization.expires_in,
   });
 
-  let intervalSeconds = Math.min(
-    Math.max(authorization.interval ?? DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS),
-    MAX_INTERVAL_SECONDS,
-  );
+  const bounded = (seconds: number) =>
+    Math.min(Math.max(seconds, MIN_INTERVAL_SECONDS), MAX_INTERVAL_SECONDS);
+  let intervalSeconds = bounded(authorization.interval ?? DEFAULT_INTERVAL_SECONDS);
   const tokenWhat = `token endpoint of ${resolved.issuer.origin}`;
   for (;;) {
     await wait(intervalSeconds * 1000, signal);
@@ -168,9 +167,8 @@ export async function signInWithDeviceCode(
         throw await signInFailure(error, response, tokenWhat, [authorization.device_code]);
       }
     });
-    if (outcome === "slow_down") {
-      intervalSeconds = Math.min(intervalSeconds + SLOW_DOWN_SECONDS, MAX_INTERVAL_SECONDS);
-    } else if (outcome !== "pending") return outcome;
+    if (outcome === "slow_down") intervalSeconds = bounded(intervalSeconds + SLOW_DOWN_SECONDS);
+    else if (outcome !== "pending") return outcome;
   }
 }
 
